@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using NagSharp.Benchmarks;
+using NagSharp.Spaces;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary>Small pieces shared by several commands.</summary>
+public static class CliHelpers
+{
+    /// <summary>Loads the benchmark tables of a space from the resolved data directory.</summary>
+    public static BenchmarkData LoadData(ISearchSpace space, string? dataDir) => BenchmarkData.Load(space, DataLocator.Resolve(dataDir));
+
+    /// <summary>
+    /// Resolves an architecture given as the space's string form or as a table key (e.g. the NB201 index).
+    /// A key needs the tables; a string does not.
+    /// </summary>
+    public static Arch ResolveArch(ISearchSpace space, string text, BenchmarkData? data)
+    {
+        string t = text.Trim();
+        if (t.Length > 0 && t.All(char.IsAsciiDigit))
+        {
+            if (data is null) throw new NagUserException($"'{t}' is a {space.Tables?.KeyColumn ?? "key"}, which needs the benchmark tables");
+            if (!int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int key)) throw new NagUserException($"'{t}' is not a valid {space.Tables?.KeyColumn ?? "key"}");
+            return data.ArchOf(key);
+        }
+        return space.Parse(t);
+    }
+
+    /// <summary>A short stable id of a canonical form (first 16 hex digits of its SHA-256).</summary>
+    public static string CanonicalId(ISearchSpace space, Arch arch) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(space.CanonicalForm(arch))))[..16];
+
+    /// <summary>Invariant round-trip formatting of a double for CSV and JSON.</summary>
+    public static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Quotes a CSV field when needed.</summary>
+    public static string CsvField(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+}

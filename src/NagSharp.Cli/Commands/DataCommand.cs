@@ -1,0 +1,55 @@
+using System.CommandLine;
+using NagSharp.Benchmarks;
+using NagSharp.Spaces;
+using Spectre.Console;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary><c>nag data check</c>: validates every table it finds and cross-checks analytic cost columns.</summary>
+public static class DataCommand
+{
+    /// <summary>Relative error above which a cost column disagrees with the cost model.</summary>
+    public const double CostTolerance = 1e-4;
+
+    /// <summary>Builds the command group.</summary>
+    public static Command Create(CliContext ctx)
+    {
+        var check = new Command("check", "Validate the benchmark tables of every space and print a summary");
+        check.SetAction(p => ctx.Guard(() =>
+        {
+            string dir = DataLocator.Resolve(p.GetValue(NagCli.DataDir));
+            ctx.Console.MarkupLine($"data directory: [bold]{Markup.Escape(dir)}[/]");
+            var tables = new Table().AddColumns("space", "table", "rows", "metric columns");
+            var costs = new Table().AddColumns("column", "cost", "inferred classes", "rows", "max rel. error", "ok");
+            bool allOk = true;
+            int checkedSpaces = 0;
+            foreach (var space in SpaceRegistry.Spaces.Where(s => s.Tables is not null))
+            {
+                string folder = Path.Combine(dir, space.Tables!.Folder);
+                if (!Directory.Exists(folder))
+                {
+                    ctx.Console.MarkupLine($"[yellow]{space.Name}: no folder {Markup.Escape(folder)}; skipped[/]");
+                    continue;
+                }
+                var data = BenchmarkData.Load(space, dir);
+                checkedSpaces++;
+                foreach (var t in data.Tables)
+                    tables.AddRow(space.Name, Markup.Escape(Path.GetFileName(t.Path)), t.Keys.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        Markup.Escape(string.Join(" ", t.Columns)));
+                foreach (var r in CostCheck.Run(data, new CostOptions()))
+                {
+                    bool ok = r.MaxRelativeError < CostTolerance;
+                    allOk &= ok;
+                    costs.AddRow(Markup.Escape(r.Column), r.Cost, r.Classes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        r.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture), r.MaxRelativeError.ToString("E2", System.Globalization.CultureInfo.InvariantCulture), ok ? "yes" : "[red]NO[/]");
+                    if (!ok) ctx.Err.WriteLine($"nag: data error: {data.TableOf(r.Column).Path}: column '{r.Column}' disagrees with the computed {r.Cost} (max relative error {r.MaxRelativeError:E2} at {r.WorstArch})");
+                }
+            }
+            if (checkedSpaces == 0) throw new NagDataException($"{dir}: no table folder of any known space");
+            ctx.Console.Write(tables);
+            ctx.Console.Write(costs);
+            return allOk ? ExitCodes.Ok : ExitCodes.DataError;
+        }));
+        return new Command("data", "Benchmark data") { check };
+    }
+}

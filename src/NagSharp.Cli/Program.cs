@@ -1,0 +1,1 @@
+return NagSharp.Cli.NagCli.Run(args);
