@@ -1,0 +1,36 @@
+using NagSharp.Benchmarks;
+using NagSharp.Spaces;
+
+namespace NagSharp.Tests;
+
+/// <summary>
+/// Locates ../shared/data (or $NAGSHARP_DATA) for data-dependent tests. Without data a test skips with the
+/// reason; under CI=true missing data is a failure, never a silent skip.
+/// </summary>
+public static class TestData
+{
+    private static readonly Lazy<string?> Dir = new(() => DataLocator.TryResolve());
+    private static readonly Lazy<BenchmarkData> Nb201Data = new(() => BenchmarkData.Load(new Nb201Space(), RequireDir()));
+
+    /// <summary>The data directory; skips (or fails under CI) when there is none.</summary>
+    public static string RequireDir()
+    {
+        if (Dir.Value is string d) return d;
+        string reason = $"benchmark data not found (set {DataLocator.EnvironmentVariable} or place it at ../shared/data)";
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException("CI=true but " + reason);
+        Skip.If(true, reason);
+        return "";
+    }
+
+    /// <summary>The NB201 tables, loaded once per test run.</summary>
+    public static BenchmarkData Nb201 { get { RequireDir(); return Nb201Data.Value; } }
+}
+
+/// <summary>Every test that touches TorchSharp runs in this collection, one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TorchCollection
+{
+    /// <summary>Collection name.</summary>
+    public const string Name = "torch";
+}
