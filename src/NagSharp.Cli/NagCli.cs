@@ -58,6 +58,7 @@ public static class NagCli
     /// <summary>Parses and runs a command line; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
+        TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
         bool interactive = stdout is null && !Console.IsOutputRedirected;
         var ctx = new CliContext(stdout ?? Console.Out, stderr ?? Console.Error, interactive);
         var root = new RootCommand("NagSharp: generate neural architectures with graph diffusion and search with them")
@@ -67,6 +68,8 @@ public static class NagCli
             ArchCommand.Create(ctx),
             SpaceCommand.Create(ctx),
             DataCommand.Create(ctx),
+            TrainCommand.Create(ctx),
+            GenerateCommand.Create(ctx),
         };
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err });

@@ -12,6 +12,10 @@ public static class CliHelpers
     /// <summary>Loads the benchmark tables of a space from the resolved data directory.</summary>
     public static BenchmarkData LoadData(ISearchSpace space, string? dataDir) => BenchmarkData.Load(space, DataLocator.Resolve(dataDir));
 
+    /// <summary>Loads the tables when a data directory can be found, else returns null.</summary>
+    public static BenchmarkData? LoadDataOrNull(ISearchSpace space, string? dataDir) =>
+        space.Tables is null || DataLocator.TryResolve(dataDir) is not string dir ? null : BenchmarkData.Load(space, dir);
+
     /// <summary>
     /// Resolves an architecture given as the space's string form or as a table key (e.g. the NB201 index).
     /// A key needs the tables; a string does not.

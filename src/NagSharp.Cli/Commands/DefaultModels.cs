@@ -1,0 +1,46 @@
+using NagSharp.Benchmarks;
+using NagSharp.Diffusion.Score;
+using NagSharp.Models;
+using NagSharp.Spaces;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary>
+/// The models the main job uses when the user names none: a small generator trained on the whole space and a
+/// predictor trained on 1,000 random rows of the target column, cached under a models directory.
+/// </summary>
+public static class DefaultModels
+{
+    /// <summary>Default guidance scale with a predictor.</summary>
+    public const double GuidanceScale = 1000;
+
+    /// <summary>Path of the default generator of a space, trained first when missing.</summary>
+    public static string Generator(CliContext ctx, string spaceName, string dir)
+    {
+        var space = SpaceRegistry.Get(spaceName);
+        string path = Path.Combine(dir, $"{space.Name}-score-small.ckpt");
+        if (File.Exists(path)) return path;
+        ctx.Err.WriteLine($"no generator given: training the default {space.Name} generator into {path} (once)");
+        using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset("small"), new TrainConfig(), TrainingSets.Select(space, 1.0, 0));
+        ProgressRunner.Run(ctx, "train generator", report => gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
+        gen.Save(path);
+        return path;
+    }
+
+    /// <summary>Path of the default predictor of a column, trained first when missing.</summary>
+    public static string Predictor(CliContext ctx, ScoreGenerator gen, BenchmarkData data, string column, string dir)
+    {
+        data.RequireColumn(column);
+        string path = Path.Combine(dir, $"{gen.Space.Name}-predictor-{column}-1000.ckpt");
+        if (File.Exists(path)) return path;
+        ctx.Err.WriteLine($"training the default predictor of {column} (1,000 random architectures) into {path} (once)");
+        var (pred, quality) = PredictorCommand.Train(ctx, gen.Space, data, column, 1000, gen.SdeConfig, NetworkConfig.Preset("small"),
+            new TrainConfig(Steps: 2000, Warmup: 100));
+        using (pred)
+        {
+            if (quality is not null) ctx.Err.WriteLine($"predictor held-out Spearman {quality.Spearman:F3}, Kendall tau {quality.KendallTau:F3}");
+            pred.Save(path);
+        }
+        return path;
+    }
+}

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using NagSharp.Benchmarks;
+using NagSharp.Diffusion;
+using NagSharp.Diffusion.Score;
+using Spectre.Console;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary><c>nag generate</c>: sample architectures from a generator, optionally guided by a predictor.</summary>
+public static class GenerateCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext ctx)
+    {
+        var generator = new Option<string?>("--generator") { Description = "Generator checkpoint (default: train or reuse a small one under --models-dir)" };
+        var predictor = new Option<string?>("--predictor") { Description = "Noise-aware predictor checkpoint that guides sampling" };
+        var target = new Option<string?>("--target") { Description = "Guide towards the best values of this column (trains/reuses a default predictor under --models-dir)" };
+        var guidance = new Option<double?>("--guidance") { Description = "Guidance scale s (default 1000 with a predictor; 0 disables)" };
+        var decay = new Option<double>("--guidance-decay") { Description = "Lower the scale by this much per batch (the reference's per-round decay)", DefaultValueFactory = _ => 0 };
+        var targetValue = new Option<double?>("--target-value") { Description = "Steer towards this value of the property instead of maximising it" };
+        var count = new Option<int>("-n") { Description = "Samples to draw", DefaultValueFactory = _ => 256 };
+        var batch = new Option<int>("--batch") { Description = "Samples per sampler batch", DefaultValueFactory = _ => 256 };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
+        var outPath = new Option<string?>("--out") { Description = "Write one JSON object per sample (JSONL)" };
+        var report = new Option<string[]>("--report") { Description = "Table column(s) to report for the generated architectures", AllowMultipleArgumentsPerToken = true };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
+        var sampler = new Option<string>("--sampler") { Description = "pc (predictor-corrector) or ode (probability flow)", DefaultValueFactory = _ => "pc" };
+        var steps = new Option<int>("--sample-steps") { Description = "Sampler steps", DefaultValueFactory = _ => new SamplerConfig().Steps };
+        var snr = new Option<double>("--snr") { Description = "Langevin corrector signal-to-noise ratio", DefaultValueFactory = _ => new SamplerConfig().Snr };
+        var top = new Option<int>("--top") { Description = "Show this many best generated architectures", DefaultValueFactory = _ => 10 };
+        var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
+        var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
+        var cmd = new Command("generate", "Generate architectures with a trained generator")
+            { generator, predictor, target, guidance, decay, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, top, space, modelsDir };
+        cmd.SetAction(p => ctx.Guard(() =>
+        {
+            var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr));
+            samplerConfig.Validate();
+            string? dataDir = p.GetValue(NagCli.DataDir);
+            string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!);
+            using var gen = ScoreGenerator.Load(genPath);
+            var reports = p.GetValue(report) ?? [];
+            BenchmarkData? data = null;
+            string? predPath = p.GetValue(predictor);
+            if (p.GetValue(target) is string col)
+            {
+                if (predPath is not null) throw new NagUserException("give either --predictor or --target, not both");
+                data = CliHelpers.LoadData(gen.Space, dataDir);
+                predPath = DefaultModels.Predictor(ctx, gen, data, col, p.GetValue(modelsDir)!);
+            }
+            if (reports.Length > 0 || predPath is not null) data ??= CliHelpers.LoadData(gen.Space, dataDir);
+            foreach (var c in reports) data!.RequireColumn(c);
+            NoiseAwarePredictor? pred = predPath is null ? null : NoiseAwarePredictor.Load(predPath);
+            try
+            {
+                if (pred is not null && (pred.Space.Name != gen.Space.Name || pred.SdeConfig != gen.SdeConfig))
+                    throw new NagUserException($"predictor {predPath} was trained for another space or noise process than generator {genPath}");
+                double scale = p.GetValue(guidance) ?? (pred is null ? 0 : DefaultModels.GuidanceScale);
+                if (scale != 0 && pred is null) throw new NagUserException("--guidance needs --predictor or --target");
+                var schedule = new GuidanceSchedule(scale, p.GetValue(decay));
+                PredictorGuidance? guide = pred is null || scale == 0 ? null : new PredictorGuidance(pred, scale, p.GetValue(targetValue));
+                int n = p.GetValue(count), b = p.GetValue(batch);
+                GenerationResult result = null!;
+                var batchGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
+                ProgressRunner.Run(ctx, "generate", rep =>
+                    result = ScoreSampling.Generate(gen, n, b, samplerConfig, p.GetValue(seed), batchGuide, (done, total) => { batchGuide?.NextRound(); rep(done, total, ""); }));
+                var oracle = new Oracle(data ?? CliHelpers.LoadDataOrNull(gen.Space, dataDir)!);
+                var summaries = reports.ToDictionary(c => c, c => GenerationMetrics.Summarise(result.Records, oracle, c, p.GetValue(top)));
+                if (p.GetValue(outPath) is string path) WriteSamples(path, result, reports, oracle.Data);
+                var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
+                if (p.GetValue(json))
+                {
+                    ctx.Out.WriteLine(Json.Write(w =>
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("generator", genPath);
+                        if (predPath is not null) { w.WriteString("predictor", predPath); w.WriteNumber("guidance", scale); }
+                        w.WriteNumber("n", n);
+                        w.WriteNumber("valid", valid);
+                        w.WriteNumber("unique", unique);
+                        w.WriteNumber("novel", novel);
+                        w.WriteNumber("unique_valid_count", result.Records.Count(r => r.Unique));
+                        w.WriteNumber("seconds", result.Seconds);
+                        if (double.IsFinite(result.SecondsPerUniqueValid)) w.WriteNumber("seconds_per_unique_valid", result.SecondsPerUniqueValid);
+                        else w.WriteNull("seconds_per_unique_valid");
+                        w.WriteNumber("oracle_queries", oracle.Queries);
+                        w.WriteStartObject("report");
+                        foreach (var (c, s) in summaries)
+                        {
+                            if (s is null) { w.WriteNull(c); continue; }
+                            w.WriteStartObject(c);
+                            w.WriteNumber("count", s.Count);
+                            w.WriteNumber("mean", s.Mean);
+                            w.WriteNumber("max", s.Max);
+                            w.WriteNumber("min", s.Min);
+                            w.WriteNumber($"top{s.K}_mean", s.TopK);
+                            w.WriteEndObject();
+                        }
+                        w.WriteEndObject();
+                        w.WriteEndObject();
+                    }));
+                }
+                else PrintSummary(ctx, result, summaries, oracle.Data, reports, p.GetValue(top), pred);
+                return ExitCodes.Ok;
+            }
+            finally { pred?.Dispose(); }
+        }));
+        return cmd;
+    }
+
+    private static void WriteSamples(string path, GenerationResult result, string[] reports, BenchmarkData? data)
+    {
+        AtomicFile.WriteText(path, w =>
+        {
+            foreach (var r in result.Records)
+                w.WriteLine(Json.Write(j =>
+                {
+                    j.WriteStartObject();
+                    if (r.Arch is null) j.WriteNull("arch"); else j.WriteString("arch", r.Arch.ToString());
+                    j.WriteBoolean("valid", r.Valid);
+                    j.WriteBoolean("unique", r.Unique);
+                    j.WriteBoolean("novel", r.Novel);
+                    if (r.Reason is not null) j.WriteString("reason", r.Reason);
+                    if (r.Arch is not null && data is not null)
+                        foreach (var c in reports)
+                            if (data.Get(r.Arch, c) is double v) j.WriteNumber(c, v);
+                    j.WriteEndObject();
+                }));
+        });
+    }
+
+    private static void PrintSummary(CliContext ctx, GenerationResult result, Dictionary<string, ColumnSummary?> summaries, BenchmarkData? data,
+        string[] reports, int top, NoiseAwarePredictor? pred)
+    {
+        var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
+        ctx.Console.MarkupLine($"[bold]{result.Records.Length}[/] samples: valid {valid:P2}, unique {unique:P2}, novel {novel:P2}; " +
+            $"{result.Seconds:F2} s ({result.SecondsPerUniqueValid * 1000:F1} ms per unique valid architecture)");
+        var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!).ToList();
+        string? sortBy = reports.FirstOrDefault();
+        var predicted = pred is null ? null : pred.Predict(uniques);
+        var rows = uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Sort: sortBy is not null && data?.Get(a, sortBy) is double v ? v : predicted?[i] ?? 0)).OrderByDescending(r => r.Sort).Take(top);
+        var table = new Table().AddColumn("architecture");
+        if (pred is not null) table.AddColumn($"predicted {Markup.Escape(pred.Target)}");
+        foreach (var c in reports) table.AddColumn(Markup.Escape(c));
+        foreach (var r in rows)
+        {
+            var cells = new List<string> { Markup.Escape(r.Arch.ToString()) };
+            if (pred is not null) cells.Add(r.Pred!.Value.ToString("F2", System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var c in reports) cells.Add(data?.Get(r.Arch, c) is double v ? CliHelpers.Num(v) : "-");
+            table.AddRow(cells.ToArray());
+        }
+        ctx.Console.Write(table);
+        foreach (var (c, s) in summaries)
+            if (s is not null) ctx.Console.MarkupLine($"{Markup.Escape(c)} over {s.Count} unique valid: mean {s.Mean:F4}, max {s.Max:F4}, top-{s.K} mean {s.TopK:F4}");
+    }
+
+    /// <summary>Lowers the guidance scale once per sampler batch (a batch is one round of the reference).</summary>
+    private sealed class RoundGuidance(PredictorGuidance inner, GuidanceSchedule schedule, int batch) : IGuidance
+    {
+        private int _round;
+        public void NextRound() { _round++; inner.Scale = schedule.At(_round); }
+        public TorchSharp.torch.Tensor Gradient(TorchSharp.torch.Tensor x, double t) => inner.Gradient(x, t);
+        public int Batch => batch;
+    }
+}

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Diagnostics;
+using NagSharp.Diffusion.Score;
+using NagSharp.Models;
+using NagSharp.Spaces;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary><c>nag train generator|predictor</c>.</summary>
+public static class TrainCommand
+{
+    /// <summary>Builds the command group.</summary>
+    public static Command Create(CliContext ctx) => new("train", "Train generators and property predictors")
+    {
+        GeneratorCommand(ctx),
+        PredictorCommand.Create(ctx),
+    };
+
+    /// <summary>Options shared by commands that build a network.</summary>
+    public sealed class NetworkOptions
+    {
+        /// <summary>--preset.</summary>
+        public Option<string> Preset { get; } = new("--preset") { Description = "Network size: tiny, small, medium, reference", DefaultValueFactory = _ => "small" };
+        /// <summary>--layers.</summary>
+        public Option<int?> Layers { get; } = new("--layers") { Description = "Override the preset's transformer layers" };
+        /// <summary>--dim.</summary>
+        public Option<int?> Dim { get; } = new("--dim") { Description = "Override the preset's hidden width" };
+        /// <summary>--mask.</summary>
+        public Option<string> Mask { get; } = new("--mask") { Description = "Attention mask: adjacency or closure", DefaultValueFactory = _ => "adjacency" };
+
+        /// <summary>Adds the options to a command.</summary>
+        public void AddTo(Command c) { c.Options.Add(Preset); c.Options.Add(Layers); c.Options.Add(Dim); c.Options.Add(Mask); }
+
+        /// <summary>The configured network.</summary>
+        public NetworkConfig Read(ParseResult p)
+        {
+            var n = NetworkConfig.Preset(p.GetValue(Preset)!) with { Mask = p.GetValue(Mask)! };
+            if (p.GetValue(Layers) is int l) n = n with { Layers = l };
+            if (p.GetValue(Dim) is int d) n = n with { Dim = d };
+            n.Validate();
+            return n;
+        }
+    }
+
+    private static Command GeneratorCommand(CliContext ctx)
+    {
+        var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
+        var engine = new Option<string>("--engine") { Description = "score (DiffusionNAG)", DefaultValueFactory = _ => "score" };
+        var fraction = new Option<double>("--train-fraction") { Description = "Fraction of the space to train on (random subset by --seed)", DefaultValueFactory = _ => 1.0 };
+        var net = new NetworkOptions();
+        var sde = new Option<string>("--sde") { Description = "ve or vp", DefaultValueFactory = _ => "ve" };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => new TrainConfig().Steps };
+        var batch = new Option<int>("--batch") { Description = "Graphs per step", DefaultValueFactory = _ => new TrainConfig().Batch };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => new TrainConfig().LearningRate };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
+        var outPath = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue training the checkpoint at --out up to --steps" };
+        var every = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N steps (0: only at the end)", DefaultValueFactory = _ => 500 };
+        var cmd = new Command("generator", "Train a generator on architectures of a space") { space, engine, fraction, sde, steps, batch, lr, seed, outPath, resume, every };
+        net.AddTo(cmd);
+        cmd.SetAction(p => ctx.Guard(() =>
+        {
+            string e = p.GetValue(engine)!;
+            if (e != "score") throw new NagUserException($"unknown engine '{e}' (available: score)");
+            string path = p.GetValue(outPath)!;
+            ScoreGenerator gen;
+            if (p.GetValue(resume) && File.Exists(path))
+            {
+                var stored = ScoreGenerator.Load(path);
+                var train = stored.Train with { Steps = p.GetValue(steps) };
+                stored.Dispose();
+                gen = ScoreGenerator.Load(path, train);
+                ctx.Err.WriteLine($"resuming {path} at step {gen.Step} of {train.Steps}");
+            }
+            else
+            {
+                var s = SpaceRegistry.Get(p.GetValue(space)!);
+                double f = p.GetValue(fraction);
+                if (f is <= 0 or > 1) throw new NagUserException($"--train-fraction must be in (0, 1], got {f}");
+                var trainSet = TrainingSets.Select(s, f, p.GetValue(seed));
+                var train = new TrainConfig(Steps: p.GetValue(steps), Batch: p.GetValue(batch), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed));
+                gen = new ScoreGenerator(s, new SdeConfig(Kind: p.GetValue(sde)!), net.Read(p), train, trainSet);
+            }
+            using (gen)
+            {
+                ctx.Err.WriteLine($"training {gen.Space.Name} score generator: {gen.ParameterCount:N0} parameters, {gen.TrainingSet.Count:N0} training architectures, {gen.Train.Steps} steps");
+                var clock = Stopwatch.StartNew();
+                ProgressRunner.Run(ctx, "train", report =>
+                    gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}"), checkpoint: _ => gen.Save(path), checkpointEvery: p.GetValue(every)));
+                gen.Save(path);
+                ctx.Out.WriteLine($"saved {path} (step {gen.Step}, {clock.Elapsed.TotalSeconds:F1} s)");
+            }
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+}
+
+/// <summary>How training subsets of a space are drawn.</summary>
+public static class TrainingSets
+{
+    /// <summary>A random fraction of an enumerable space (all of it for 1.0), in a seed-determined order.</summary>
+    public static List<string> Select(ISearchSpace space, double fraction, int seed)
+    {
+        if (space.Size is null) throw new NagUserException($"{space.Name} cannot be enumerated; give a training set");
+        var all = space.Enumerate().Select(a => a.ToString()).ToArray();
+        new Random(seed).Shuffle(all);
+        int count = Math.Max(1, (int)Math.Round(fraction * all.Length));
+        return all.Take(count).ToList();
+    }
+}

@@ -1,0 +1,64 @@
+using NagSharp.Benchmarks;
+using NagSharp.Spaces;
+
+namespace NagSharp.Diffusion;
+
+/// <summary>Per-sample flags of a generation run.</summary>
+/// <param name="Arch">Decoded architecture (null when invalid).</param>
+/// <param name="Valid">Decodes to a member of the space.</param>
+/// <param name="Unique">Valid and the first occurrence of its architecture in this run.</param>
+/// <param name="Novel">Unique and absent from the generator's training set.</param>
+/// <param name="Reason">Why an invalid sample is invalid.</param>
+public sealed record SampleRecord(Arch? Arch, bool Valid, bool Unique, bool Novel, string? Reason);
+
+/// <summary>Summary of one table column over the unique valid generated architectures.</summary>
+/// <param name="Count">Architectures with a value in the table.</param>
+/// <param name="Mean">Mean value.</param>
+/// <param name="Max">Best (largest) value.</param>
+/// <param name="Min">Smallest value.</param>
+/// <param name="TopK">Mean of the k largest values (k = <see cref="K"/>).</param>
+/// <param name="K">k used for <see cref="TopK"/>.</param>
+public sealed record ColumnSummary(int Count, double Mean, double Max, double Min, double TopK, int K);
+
+/// <summary>
+/// Generation quality the usual way: validity = valid / n; uniqueness = unique valid / valid; novelty = unique
+/// valid not in the training set / unique valid; and table columns over the unique valid architectures.
+/// </summary>
+public static class GenerationMetrics
+{
+    /// <summary>Flags each decoded sample.</summary>
+    public static SampleRecord[] Flag(IReadOnlyList<DecodedSample> samples, IReadOnlySet<string> trainingSet)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var records = new SampleRecord[samples.Count];
+        for (int i = 0; i < samples.Count; i++)
+        {
+            var a = samples[i].Arch;
+            if (a is null) { records[i] = new SampleRecord(null, false, false, false, samples[i].Reason); continue; }
+            string key = a.ToString();
+            bool unique = seen.Add(key);
+            records[i] = new SampleRecord(a, true, unique, unique && !trainingSet.Contains(key), null);
+        }
+        return records;
+    }
+
+    /// <summary>Validity, uniqueness and novelty fractions (0 when the denominator is empty).</summary>
+    public static (double Valid, double Unique, double Novel) Rates(IReadOnlyList<SampleRecord> records)
+    {
+        int n = records.Count, valid = records.Count(r => r.Valid), unique = records.Count(r => r.Unique), novel = records.Count(r => r.Novel);
+        return (n == 0 ? 0 : valid / (double)n, valid == 0 ? 0 : unique / (double)valid, unique == 0 ? 0 : novel / (double)unique);
+    }
+
+    /// <summary>Looks every unique valid architecture up in a column through the oracle (each lookup is counted).</summary>
+    public static ColumnSummary? Summarise(IReadOnlyList<SampleRecord> records, Oracle oracle, string column, int k = 10)
+    {
+        oracle.Data.RequireColumn(column);
+        var values = new List<double>();
+        foreach (var r in records)
+            if (r.Unique && oracle.Data.KeyOf(r.Arch!) is not null) values.Add(oracle.Query(r.Arch!, column));
+        if (values.Count == 0) return null;
+        values.Sort();
+        int kk = Math.Min(k, values.Count);
+        return new ColumnSummary(values.Count, values.Average(), values[^1], values[0], values.Skip(values.Count - kk).Average(), kk);
+    }
+}

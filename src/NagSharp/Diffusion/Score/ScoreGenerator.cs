@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using NagSharp.Models;
+using NagSharp.Spaces;
+using NagSharp.Store;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NagSharp.Diffusion.Score;
+
+/// <summary>Optimisation settings of a diffusion model (nanoGPT-style: one record, defaults that work on 2 CPU cores).</summary>
+/// <param name="Steps">Optimiser steps; the reference trains 250k on a GPU, a small CPU model converges in a few thousand.</param>
+/// <param name="Batch">Graphs per step; 256 as in the reference.</param>
+/// <param name="LearningRate">Adam peak rate; higher than the reference's 2e-5 because the run is ~100x shorter.</param>
+/// <param name="Warmup">Linear warm-up steps, which keep early Adam updates from blowing up the attention.</param>
+/// <param name="GradClip">Global gradient-norm clip, as in the reference.</param>
+/// <param name="EmaDecay">EMA of weights used for sampling; 0.999 suits short runs (the reference's 0.9999 suits 250k steps).</param>
+/// <param name="Seed">Seeds initialisation, training-set split and batches.</param>
+public sealed record TrainConfig(int Steps = 4000, int Batch = 256, double LearningRate = 1e-3, int Warmup = 200,
+    double GradClip = 1.0, double EmaDecay = 0.999, int Seed = 0)
+{
+    /// <summary>Throws a user error for values that cannot train.</summary>
+    public void Validate()
+    {
+        if (Steps < 1 || Batch < 1 || Warmup < 0) throw new NagUserException($"--steps and --batch must be positive: {this}");
+        if (LearningRate <= 0 || !double.IsFinite(LearningRate)) throw new NagUserException($"--lr must be a positive number, got {LearningRate}");
+        if (EmaDecay is < 0 or >= 1) throw new NagUserException($"EMA decay {EmaDecay} is outside [0, 1)");
+    }
+
+    /// <summary>Learning rate after linear warm-up.</summary>
+    public double RateAt(int step) => Warmup == 0 ? LearningRate : LearningRate * Math.Min(1.0, (step + 1) / (double)Warmup);
+}
+
+/// <summary>Sampler settings.</summary>
+/// <param name="Kind"><c>pc</c>: predictor-corrector (reverse Euler-Maruyama + Langevin); <c>ode</c>: probability-flow ODE (Euler).</param>
+/// <param name="Steps">Discretisation steps of [epsilon, 1]; the reference uses 1,000.</param>
+/// <param name="Snr">Langevin corrector signal-to-noise ratio (reference 0.16).</param>
+/// <param name="CorrectorSteps">Langevin steps per predictor step (0 disables the corrector).</param>
+public sealed record SamplerConfig(string Kind = "pc", int Steps = 100, double Snr = 0.16, int CorrectorSteps = 1)
+{
+    /// <summary>Throws a user error for an unusable sampler.</summary>
+    public void Validate()
+    {
+        if (Kind is not ("pc" or "ode")) throw new NagUserException($"unknown sampler '{Kind}' (expected pc or ode)");
+        if (Steps < 1) throw new NagUserException($"--sample-steps must be at least 1, got {Steps}");
+        if (Snr <= 0 || CorrectorSteps < 0) throw new NagUserException($"invalid corrector settings snr={Snr}, corrector steps={CorrectorSteps}");
+    }
+}
+
+/// <summary>Something that adds a gradient to the score while sampling (classifier guidance).</summary>
+public interface IGuidance
+{
+    /// <summary>Returns the guidance term to add to the score, [B, N, F], for x [B, N, F] at time t.</summary>
+    Tensor Gradient(Tensor x, double t);
+}
+
+/// <summary>Progress of a training run.</summary>
+/// <param name="Step">Steps done.</param>
+/// <param name="Total">Steps planned.</param>
+/// <param name="Loss">Running mean loss.</param>
+public readonly record struct TrainProgress(int Step, int Total, double Loss);
+
+/// <summary>
+/// DiffusionNAG's generator: a score network trained by denoising score matching under a continuous SDE,
+/// with an EMA copy for sampling. Holds what a checkpoint holds: configs, weights, EMA, optimiser, step,
+/// RNG state and the training set (for novelty).
+/// </summary>
+public sealed class ScoreGenerator : IDisposable
+{
+    /// <summary>Checkpoint kind.</summary>
+    public const string Kind = "score-generator";
+
+    /// <summary>The space the generator produces.</summary>
+    public ISearchSpace Space { get; }
+    /// <summary>Noise process.</summary>
+    public SdeConfig SdeConfig { get; }
+    /// <summary>Network size.</summary>
+    public NetworkConfig Network { get; }
+    /// <summary>Training settings.</summary>
+    public TrainConfig Train { get; }
+    /// <summary>Architectures the generator was trained on (string forms).</summary>
+    public IReadOnlyList<string> TrainingSet { get; }
+    /// <summary>Steps trained so far.</summary>
+    public int Step { get; private set; }
+    /// <summary>The SDE.</summary>
+    public Sde Sde { get; }
+    /// <summary>Trained weights.</summary>
+    public ScoreNetwork Model { get; }
+    /// <summary>EMA weights, used for sampling.</summary>
+    public ScoreNetwork Ema { get; }
+
+    private readonly Adam _optimizer;
+    private readonly bool[,] _adjacency;
+
+    /// <summary>Creates an untrained generator.</summary>
+    public ScoreGenerator(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet)
+    {
+        Space = space; SdeConfig = sde; Network = network; Train = train; TrainingSet = trainingSet;
+        train.Validate();
+        network.Validate();
+        Sde = sde.Create();
+        _adjacency = space.FixedAdjacency ?? throw new NagUserException($"the score engine needs a fixed-topology space; {space.Name} varies its topology (use --engine discrete)");
+        torch.manual_seed(train.Seed);
+        Model = new ScoreNetwork(network, space.MaxNodes, space.NodeVocabulary.Count, _adjacency);
+        Ema = new ScoreNetwork(network, space.MaxNodes, space.NodeVocabulary.Count, _adjacency);
+        CopyWeights(Model, Ema);
+        Ema.eval();
+        _optimizer = optim.Adam(Model.parameters(), lr: train.LearningRate);
+    }
+
+    /// <summary>Number of trainable parameters.</summary>
+    public long ParameterCount => Model.parameters().Sum(p => p.numel());
+
+    private static void CopyWeights(nn.Module from, nn.Module to)
+    {
+        using var _ = no_grad();
+        foreach (var (p, q) in from.parameters().Zip(to.parameters())) q.copy_(p);
+    }
+
+    /// <summary>
+    /// Trains until <see cref="TrainConfig.Steps"/> (resuming from <see cref="Step"/>). Each step draws a batch from
+    /// the training set, noises it at t ~ U(epsilon, 1) and regresses the noise (denoising score matching).
+    /// </summary>
+    public void TrainToEnd(Action<TrainProgress>? progress = null, CancellationToken cancel = default, Action<int>? checkpoint = null, int checkpointEvery = 0)
+    {
+        var archs = TrainingSet.Select(Space.Parse).ToArray();
+        using var data = GraphCodec.Encode(Space, archs);   // [M, N, F]
+        long m = data.shape[0];
+        Model.train();
+        double running = double.NaN;
+        var emaParams = Ema.parameters().ToArray();
+        var modelParams = Model.parameters().ToArray();
+        while (Step < Train.Steps && !cancel.IsCancellationRequested)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                foreach (var g in _optimizer.ParamGroups) g.LearningRate = Train.RateAt(Step);
+                var idx = randint(m, [Train.Batch]);                                                   // [B]
+                var x0 = data.index_select(0, idx);                                                     // [B, N, F]
+                var t = rand(Train.Batch) * (1 - Sde.Epsilon) + Sde.Epsilon;                            // [B]
+                var (xt, z) = Sde.ApplyNoise(x0, t);
+                var loss = (Model.forward(xt, t) - z).square().mean();
+                _optimizer.zero_grad();
+                loss.backward();
+                nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
+                _optimizer.step();
+                using (no_grad())
+                    for (int i = 0; i < emaParams.Length; i++)
+                        emaParams[i].mul_(Train.EmaDecay).add_(modelParams[i], alpha: 1 - Train.EmaDecay);
+                double l = loss.item<float>();
+                if (!double.IsFinite(l)) throw new NagUserException($"training diverged at step {Step} (loss {l}); lower --lr");
+                running = double.IsNaN(running) ? l : 0.98 * running + 0.02 * l;
+            }
+            Step++;
+            progress?.Invoke(new TrainProgress(Step, Train.Steps, running));
+            if (checkpointEvery > 0 && Step % checkpointEvery == 0 && Step < Train.Steps) checkpoint?.Invoke(Step);
+        }
+        Model.eval();
+    }
+
+    /// <summary>Score of the EMA network: -z_hat(x, t) / std(t). x [B, N, F] -&gt; [B, N, F].</summary>
+    public Tensor Score(Tensor x, double t)
+    {
+        using var _ = no_grad();
+        var tb = full(x.shape[0], t, dtype: ScalarType.Float32);
+        return Ema.forward(x, tb) * (-1.0 / Sde.Std(t));
+    }
+
+    /// <summary>
+    /// Draws <paramref name="n"/> samples [n, N, F] (data scale, {-1, +1} ideally) with the chosen sampler, adding
+    /// <paramref name="guidance"/>'s gradient to the score in every predictor and corrector step.
+    /// </summary>
+    public Tensor Sample(int n, SamplerConfig sampler, int seed, IGuidance? guidance = null)
+    {
+        sampler.Validate();
+        torch.manual_seed(seed);
+        Ema.eval();
+        int nodes = Space.MaxNodes, f = Space.NodeVocabulary.Count;
+        var x = randn(n, nodes, f) * Sde.PriorStd;                                   // [B, N, F]
+        Tensor? xMean = null;
+        double dt = (1 - Sde.Epsilon) / sampler.Steps;
+        for (int i = 0; i < sampler.Steps; i++)
+        {
+            double t = 1 - i * dt;
+            using var scope = NewDisposeScope();
+            Tensor Guided(Tensor xs)
+            {
+                var s = Score(xs, t);
+                return guidance is null ? s : s + guidance.Gradient(xs, t);
+            }
+            var cur = x;
+            if (sampler.Kind == "pc")
+            {
+                for (int c = 0; c < sampler.CorrectorSteps; c++)
+                {
+                    // Langevin corrector: step size set so the update has the requested signal-to-noise ratio.
+                    var grad = Guided(cur);
+                    var noise = randn_like(cur);
+                    double gradNorm = grad.reshape(n, -1).norm(1).mean().item<float>();
+                    double noiseNorm = noise.reshape(n, -1).norm(1).mean().item<float>();
+                    double step = 2 * Sde.CorrectorAlpha(t, dt) * Math.Pow(sampler.Snr * noiseNorm / Math.Max(gradNorm, 1e-12), 2);
+                    cur = cur + grad * step + noise * Math.Sqrt(2 * step);
+                }
+                // Reverse Euler-Maruyama predictor.
+                double g = Sde.Diffusion(t);
+                var drift = Sde.Drift(cur, t) - Guided(cur) * (g * g);
+                var mean = cur - drift * dt;
+                var next = mean + randn_like(cur) * (g * Math.Sqrt(dt));
+                xMean?.Dispose();
+                xMean = mean.MoveToOuterDisposeScope();
+                next.MoveToOuterDisposeScope();
+                x.Dispose();
+                x = next;
+            }
+            else
+            {
+                // Probability-flow ODE, Euler step: dx = [f - g^2 score / 2] dt.
+                double g = Sde.Diffusion(t);
+                var drift = Sde.Drift(cur, t) - Guided(cur) * (0.5 * g * g);
+                var next = cur - drift * dt;
+                next.MoveToOuterDisposeScope();
+                x.Dispose();
+                x = next;
+            }
+        }
+        if (xMean is null) return x;  // ODE: no noise to remove
+        x.Dispose();
+        return xMean;                 // noise removal: the last predictor step's mean
+    }
+
+    /// <summary>Writes model, EMA, optimiser, step, RNG state, configs and training set to one file.</summary>
+    public void Save(string path)
+    {
+        var ck = new Checkpoint(Kind);
+        ck.Header["space"] = Space.Name;
+        ck.Header["step"] = Step;
+        ck.Set("sde", SdeConfig);
+        ck.Set("network", Network);
+        ck.Set("train", Train);
+        ck.Set("training_set", TrainingSet);
+        ck.Sections["model"] = ModuleBytes(Model);
+        ck.Sections["ema"] = ModuleBytes(Ema);
+        using (var ms = new MemoryStream())
+        {
+            using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) _optimizer.save_state_dict(w);
+            ck.Sections["optimizer"] = ms.ToArray();
+        }
+        using (var rng = torch.get_rng_state()) ck.Sections["rng"] = rng.data<byte>().ToArray();
+        ck.Save(path);
+    }
+
+    /// <summary>Loads a generator checkpoint; the optimiser and RNG state are restored so training resumes.</summary>
+    public static ScoreGenerator Load(string path, TrainConfig? overrideTrain = null)
+    {
+        var ck = Checkpoint.Load(path, Kind);
+        var space = SpaceRegistry.Get(ck.Get<string>("space", path));
+        var gen = new ScoreGenerator(space, ck.Get<SdeConfig>("sde", path), ck.Get<NetworkConfig>("network", path),
+            overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("training_set", path));
+        try
+        {
+            LoadModule(gen.Model, ck.Section("model", path));
+            LoadModule(gen.Ema, ck.Section("ema", path));
+            using (var ms = new MemoryStream(ck.Section("optimizer", path)))
+            using (var r = new BinaryReader(ms)) gen._optimizer.load_state_dict(r);
+            using var rng = tensor(ck.Section("rng", path), dtype: ScalarType.Byte);
+            torch.set_rng_state(rng);
+        }
+        catch (Exception e) when (e is not NagDataException)
+        {
+            gen.Dispose();
+            throw new NagDataException($"{path}: cannot restore weights ({e.Message})");
+        }
+        gen.Step = ck.Get<int>("step", path);
+        gen.Ema.eval();
+        gen.Model.eval();
+        return gen;
+    }
+
+    internal static byte[] ModuleBytes(nn.Module module)
+    {
+        using var ms = new MemoryStream();
+        module.save(ms);
+        return ms.ToArray();
+    }
+
+    internal static void LoadModule(nn.Module module, byte[] bytes)
+    {
+        using var ms = new MemoryStream(bytes);
+        module.load(ms);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Model.Dispose();
+        Ema.Dispose();
+        _optimizer.Dispose();
+    }
+}

@@ -1,0 +1,194 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace NagSharp.Models;
+
+/// <summary>Size and attention pattern of the graph transformer shared by score networks and predictors.</summary>
+/// <param name="Layers">Transformer blocks; the reference DiffusionNAG network has 12.</param>
+/// <param name="Dim">Hidden width per node.</param>
+/// <param name="Heads">Attention heads (must divide <paramref name="Dim"/>).</param>
+/// <param name="Ffn">Hidden width of each block's feed-forward layer.</param>
+/// <param name="Dropout">Dropout in attention and feed-forward paths; 0 keeps sampling deterministic and small nets need none.</param>
+/// <param name="Mask"><c>adjacency</c>: a node attends to its graph neighbours (both directions) and itself;
+/// <c>closure</c>: to every node it is connected to by a directed path, in either direction.</param>
+/// <param name="HeadHidden">Hidden width of the output MLP over the concatenated block outputs.</param>
+public sealed record NetworkConfig(int Layers = 4, int Dim = 64, int Heads = 4, int Ffn = 128, double Dropout = 0.0,
+    string Mask = "adjacency", int HeadHidden = 256)
+{
+    /// <summary>Named sizes: <c>tiny</c>, <c>small</c> (default), <c>reference</c> (DiffusionNAG's 12 x 64).</summary>
+    public static NetworkConfig Preset(string name) => name switch
+    {
+        "tiny" => new NetworkConfig(Layers: 2, Dim: 32, Heads: 4, Ffn: 64, HeadHidden: 128),
+        "small" => new NetworkConfig(),
+        "medium" => new NetworkConfig(Layers: 6, Dim: 64, Heads: 8, Ffn: 128, HeadHidden: 512),
+        "reference" => new NetworkConfig(Layers: 12, Dim: 64, Heads: 8, Ffn: 128, Dropout: 0.1, HeadHidden: 4096),
+        _ => throw new NagUserException($"unknown model preset '{name}' (expected tiny, small, medium or reference)"),
+    };
+
+    /// <summary>Throws a user error when the sizes do not fit together.</summary>
+    public void Validate()
+    {
+        if (Layers < 1 || Dim < 1 || Heads < 1 || Ffn < 1 || HeadHidden < 1) throw new NagUserException($"network sizes must be positive: {this}");
+        if (Dim % Heads != 0) throw new NagUserException($"--dim {Dim} is not divisible by --heads {Heads}");
+        if (Mask is not ("adjacency" or "closure")) throw new NagUserException($"unknown attention mask '{Mask}' (expected adjacency or closure)");
+        if (Dropout is < 0 or >= 1) throw new NagUserException($"dropout {Dropout} is outside [0, 1)");
+    }
+
+    /// <summary>Additive attention bias [N, N]: 0 where node i may attend to node j, -inf elsewhere.</summary>
+    public float[] AttentionBias(bool[,] adjacency)
+    {
+        int n = adjacency.GetLength(0);
+        var reach = Mask == "closure" ? Graphs.ArchGraph.TransitiveClosure(adjacency) : adjacency;
+        var bias = new float[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                bias[i * n + j] = i == j || reach[i, j] || reach[j, i] ? 0f : float.NegativeInfinity;
+        return bias;
+    }
+}
+
+/// <summary>Sinusoidal embeddings of positions and continuous times.</summary>
+public static class Sinusoidal
+{
+    /// <summary>Embeds values [B] as [B, dim] with geometric frequencies (transformer-style).</summary>
+    public static Tensor Embed(Tensor values, int dim)
+    {
+        int half = dim / 2;
+        var freqs = exp(arange(half, dtype: ScalarType.Float32, device: values.device) * (-Math.Log(10000.0) / Math.Max(half - 1, 1))); // [half]
+        var args = values.to_type(ScalarType.Float32).unsqueeze(1) * freqs.unsqueeze(0);                                               // [B, half]
+        var emb = cat([sin(args), cos(args)], 1);                                                                                        // [B, 2 half]
+        return dim % 2 == 1 ? nn.functional.pad(emb, [0, 1]) : emb;
+    }
+}
+
+/// <summary>Pre-LayerNorm transformer block with masked multi-head self-attention over graph nodes.</summary>
+public sealed class AttentionBlock : Module<Tensor, Tensor, Tensor>
+{
+    private readonly LayerNorm ln1, ln2;
+    private readonly Linear qkv, proj, ff1, ff2;
+    private readonly Dropout drop;
+    private readonly int _heads;
+
+    /// <summary>Creates a block of width <paramref name="dim"/>.</summary>
+    public AttentionBlock(string name, int dim, int heads, int ffn, double dropout) : base(name)
+    {
+        _heads = heads;
+        ln1 = LayerNorm(dim); ln2 = LayerNorm(dim);
+        qkv = Linear(dim, 3 * dim); proj = Linear(dim, dim);
+        ff1 = Linear(dim, ffn); ff2 = Linear(ffn, dim);
+        drop = Dropout(dropout);
+        RegisterComponents();
+    }
+
+    /// <summary>x [B, N, D], bias [N, N] (0 or -inf) -&gt; [B, N, D].</summary>
+    public override Tensor forward(Tensor x, Tensor bias)
+    {
+        long b = x.shape[0], n = x.shape[1], d = x.shape[2], dh = d / _heads;
+        var h = ln1.forward(x);
+        var parts = qkv.forward(h).view(b, n, 3, _heads, dh).permute(2, 0, 3, 1, 4);   // [3, B, H, N, dh]
+        var (q, k, v) = (parts[0], parts[1], parts[2]);
+        var att = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(dh)) + bias;        // [B, H, N, N]
+        att = drop.forward(att.softmax(-1));
+        var o = att.matmul(v).transpose(1, 2).reshape(b, n, d);                      // [B, N, D]
+        x = x + drop.forward(proj.forward(o));
+        return x + drop.forward(ff2.forward(nn.functional.gelu(ff1.forward(ln2.forward(x)))));
+    }
+}
+
+/// <summary>
+/// Graph transformer encoder: operation embedding + node-position encoding + noise-level embedding (added to
+/// every node), then masked attention blocks. Returns every block's output concatenated, [B, N, L * D], so heads
+/// see shallow and deep features alike.
+/// </summary>
+public sealed class GraphEncoder : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear inProj, time1, time2;
+    private readonly ModuleList<AttentionBlock> blocks;
+    private readonly Tensor positions, bias;
+    private readonly int _dim;
+
+    /// <summary>Creates an encoder for graphs of <paramref name="nodes"/> nodes with <paramref name="features"/> symbols.</summary>
+    public GraphEncoder(string name, NetworkConfig config, int nodes, int features, bool[,] adjacency) : base(name)
+    {
+        config.Validate();
+        _dim = config.Dim;
+        inProj = Linear(features, config.Dim);
+        time1 = Linear(config.Dim, 4 * config.Dim);
+        time2 = Linear(4 * config.Dim, config.Dim);
+        blocks = new ModuleList<AttentionBlock>(Enumerable.Range(0, config.Layers)
+            .Select(i => new AttentionBlock($"block{i}", config.Dim, config.Heads, config.Ffn, config.Dropout)).ToArray());
+        positions = Sinusoidal.Embed(arange(nodes, dtype: ScalarType.Float32), config.Dim);                 // [N, D]
+        bias = tensor(config.AttentionBias(adjacency), dtype: ScalarType.Float32).view(nodes, nodes);         // [N, N]
+        register_buffer("positions", positions);
+        register_buffer("bias", bias);
+        RegisterComponents();
+    }
+
+    /// <summary>Width of the returned features per node.</summary>
+    public int OutputDim => _dim * blocks.Count;
+
+    /// <summary>x [B, N, F], t [B] in [0, 1] -&gt; [B, N, L * D].</summary>
+    public override Tensor forward(Tensor x, Tensor t)
+    {
+        var temb = time2.forward(nn.functional.silu(time1.forward(Sinusoidal.Embed(t * 1000f, _dim))));  // [B, D]
+        var h = inProj.forward(x) + positions.unsqueeze(0) + temb.unsqueeze(1);                            // [B, N, D]
+        var outs = new List<Tensor>(blocks.Count);
+        foreach (var block in blocks)
+        {
+            h = block.forward(h, bias);
+            outs.Add(h);
+        }
+        return cat(outs, 2);
+    }
+}
+
+/// <summary>
+/// Score network: predicts the noise z that produced x_t (so score = -z_hat / std(t)). Separate from the
+/// diffusion process, which only calls <c>forward(x_t, t)</c>.
+/// </summary>
+public sealed class ScoreNetwork : Module<Tensor, Tensor, Tensor>
+{
+    private readonly GraphEncoder encoder;
+    private readonly Linear head1, head2;
+
+    /// <summary>Creates the network.</summary>
+    public ScoreNetwork(NetworkConfig config, int nodes, int features, bool[,] adjacency) : base("score")
+    {
+        encoder = new GraphEncoder("encoder", config, nodes, features, adjacency);
+        head1 = Linear(encoder.OutputDim, config.HeadHidden);
+        head2 = Linear(config.HeadHidden, features);
+        RegisterComponents();
+    }
+
+    /// <summary>x [B, N, F], t [B] -&gt; predicted noise [B, N, F].</summary>
+    public override Tensor forward(Tensor x, Tensor t) =>
+        head2.forward(nn.functional.silu(head1.forward(encoder.forward(x, t))));
+}
+
+/// <summary>
+/// Noise-aware property predictor f(x_t, t): trained on noised graphs with the noise-level embedding, so its
+/// gradient is meaningful along the whole reverse diffusion.
+/// </summary>
+public sealed class PropertyPredictor : Module<Tensor, Tensor, Tensor>
+{
+    private readonly GraphEncoder encoder;
+    private readonly Linear head1, head2;
+
+    /// <summary>Creates the predictor.</summary>
+    public PropertyPredictor(NetworkConfig config, int nodes, int features, bool[,] adjacency) : base("predictor")
+    {
+        encoder = new GraphEncoder("encoder", config, nodes, features, adjacency);
+        head1 = Linear(encoder.OutputDim, config.HeadHidden);
+        head2 = Linear(config.HeadHidden, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>x [B, N, F], t [B] -&gt; standardized property [B].</summary>
+    public override Tensor forward(Tensor x, Tensor t)
+    {
+        var pooled = encoder.forward(x, t).mean([1]);                               // [B, L * D]
+        return head2.forward(nn.functional.silu(head1.forward(pooled))).squeeze(-1); // [B]
+    }
+}
