@@ -158,6 +158,11 @@ public sealed class Nb201Space : ISearchSpace
     {
         reason = null;
         if (graph.NodeCount != MaxNodes) { reason = $"expected {MaxNodes} nodes, got {graph.NodeCount}"; return null; }
+        if (graph.Adjacency.GetLength(0) != MaxNodes || graph.Adjacency.GetLength(1) != MaxNodes)
+        {
+            reason = $"adjacency is {graph.Adjacency.GetLength(0)}x{graph.Adjacency.GetLength(1)}, expected {MaxNodes}x{MaxNodes}";
+            return null;
+        }
         if (graph.NodeTypes[0] != InputSymbol) { reason = "node 0 is not the input"; return null; }
         if (graph.NodeTypes[^1] != OutputSymbol) { reason = $"node {MaxNodes - 1} is not the output"; return null; }
         var ops = new int[EdgeCount];
