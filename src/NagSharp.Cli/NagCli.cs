@@ -14,6 +14,13 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, bool intera
     /// <summary>True when stdout is a terminal (progress bars and colours make sense).</summary>
     public bool Interactive { get; } = interactive;
 
+    /// <summary>The global <c>--data-dir</c> option (one instance per invocation).</summary>
+    public Option<string?> DataDir { get; } = new("--data-dir")
+    {
+        Description = "Benchmark data directory (default: $NAGSHARP_DATA, else ../shared/data beside the repository)",
+        Recursive = true,
+    };
+
     /// <summary>A Spectre console writing to <see cref="Out"/>.</summary>
     public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings
     {
@@ -48,13 +55,6 @@ public static class ExitCodes
 /// <summary>Entry point of the <c>nag</c> command, callable in-process.</summary>
 public static class NagCli
 {
-    /// <summary>Options shared by every command that reads benchmark data.</summary>
-    public static readonly Option<string?> DataDir = new("--data-dir")
-    {
-        Description = "Benchmark data directory (default: $NAGSHARP_DATA, else ../shared/data beside the repository)",
-        Recursive = true,
-    };
-
     /// <summary>Parses and runs a command line; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
@@ -63,7 +63,7 @@ public static class NagCli
         var ctx = new CliContext(stdout ?? Console.Out, stderr ?? Console.Error, interactive);
         var root = new RootCommand("NagSharp: generate neural architectures with graph diffusion and search with them")
         {
-            DataDir,
+            ctx.DataDir,
             SpacesCommand.Create(ctx),
             ArchCommand.Create(ctx),
             SpaceCommand.Create(ctx),

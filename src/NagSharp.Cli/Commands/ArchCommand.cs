@@ -26,7 +26,7 @@ public static class ArchCommand
             BenchmarkData? data = null;
             if (space.Tables is not null)
             {
-                try { data = CliHelpers.LoadData(space, p.GetValue(NagCli.DataDir)); }
+                try { data = CliHelpers.LoadData(space, p.GetValue(ctx.DataDir)); }
                 catch (NagDataException e) when (e.Message.StartsWith("no benchmark data directory", StringComparison.Ordinal))
                 {
                     ctx.Err.WriteLine($"nag: note: {e.Message}; showing computed values only");

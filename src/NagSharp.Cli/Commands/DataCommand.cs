@@ -17,7 +17,7 @@ public static class DataCommand
         var check = new Command("check", "Validate the benchmark tables of every space and print a summary");
         check.SetAction(p => ctx.Guard(() =>
         {
-            string dir = DataLocator.Resolve(p.GetValue(NagCli.DataDir));
+            string dir = DataLocator.Resolve(p.GetValue(ctx.DataDir));
             ctx.Console.MarkupLine($"data directory: [bold]{Markup.Escape(dir)}[/]");
             var tables = new Table().AddColumns("space", "table", "rows", "metric columns");
             var costs = new Table().AddColumns("column", "cost", "inferred classes", "rows", "max rel. error", "ok");

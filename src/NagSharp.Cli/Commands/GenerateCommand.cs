@@ -36,7 +36,7 @@ public static class GenerateCommand
         {
             var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr));
             samplerConfig.Validate();
-            string? dataDir = p.GetValue(NagCli.DataDir);
+            string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!);
             using var gen = ScoreGenerator.Load(genPath);
             var reports = p.GetValue(report) ?? [];
@@ -64,9 +64,11 @@ public static class GenerateCommand
                 var batchGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
                 ProgressRunner.Run(ctx, "generate", rep =>
                     result = ScoreSampling.Generate(gen, n, b, samplerConfig, p.GetValue(seed), batchGuide, (done, total) => { batchGuide?.NextRound(); rep(done, total, ""); }));
-                var oracle = new Oracle(data ?? CliHelpers.LoadDataOrNull(gen.Space, dataDir)!);
-                var summaries = reports.ToDictionary(c => c, c => GenerationMetrics.Summarise(result.Records, oracle, c, p.GetValue(top)));
-                if (p.GetValue(outPath) is string path) WriteSamples(path, result, reports, oracle.Data);
+                // Tables are optional for unguided generation without --report; they only add metrics to the printout.
+                data ??= CliHelpers.LoadDataOrNull(gen.Space, dataDir);
+                var oracle = data is null ? null : new Oracle(data);
+                var summaries = reports.ToDictionary(c => c, c => GenerationMetrics.Summarise(result.Records, oracle!, c, p.GetValue(top)));
+                if (p.GetValue(outPath) is string path) WriteSamples(path, result, reports, data);
                 var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
                 if (p.GetValue(json))
                 {
@@ -83,7 +85,7 @@ public static class GenerateCommand
                         w.WriteNumber("seconds", result.Seconds);
                         if (double.IsFinite(result.SecondsPerUniqueValid)) w.WriteNumber("seconds_per_unique_valid", result.SecondsPerUniqueValid);
                         else w.WriteNull("seconds_per_unique_valid");
-                        w.WriteNumber("oracle_queries", oracle.Queries);
+                        w.WriteNumber("oracle_queries", oracle?.Queries ?? 0);
                         w.WriteStartObject("report");
                         foreach (var (c, s) in summaries)
                         {
@@ -100,7 +102,7 @@ public static class GenerateCommand
                         w.WriteEndObject();
                     }));
                 }
-                else PrintSummary(ctx, result, summaries, oracle.Data, reports, p.GetValue(top), pred);
+                else PrintSummary(ctx, result, summaries, data, reports, p.GetValue(top), pred);
                 return ExitCodes.Ok;
             }
             finally { pred?.Dispose(); }

@@ -57,7 +57,7 @@ public static class PredictorCommand
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var s = SpaceRegistry.Get(p.GetValue(space)!);
-            var data = CliHelpers.LoadData(s, p.GetValue(NagCli.DataDir));
+            var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             var sde = new SdeConfig();
             if (p.GetValue(generator) is string g)
             {

@@ -21,7 +21,7 @@ public static class SpaceCommand
         {
             var space = SpaceRegistry.Get(p.GetValue(spaceArg)!);
             if (p.GetValue(classes) < 1 || p.GetValue(inputSize) < 1) throw new NagUserException("--classes and --input-size must be at least 1");
-            var data = CliHelpers.LoadData(space, p.GetValue(NagCli.DataDir));
+            var data = CliHelpers.LoadData(space, p.GetValue(ctx.DataDir));
             var options = new CostOptions(Classes: p.GetValue(classes), InputSize: p.GetValue(inputSize));
             bool csv = p.GetValue(format) == "csv";
             void Write(TextWriter w)

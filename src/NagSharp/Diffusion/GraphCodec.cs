@@ -40,7 +40,8 @@ public static class GraphCodec
     public static DecodedSample[] Decode(ISearchSpace space, Tensor samples, bool[,]? adjacency = null)
     {
         int n = space.MaxNodes, f = space.NodeVocabulary.Count;
-        var x = samples.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        float[] x;
+        using (NewDisposeScope()) x = samples.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
         int count = x.Length / (n * f);
         var adj = adjacency ?? space.FixedAdjacency ?? throw new InvalidOperationException($"{space.Name} has no fixed adjacency; pass one");
         var result = new DecodedSample[count];

@@ -176,6 +176,7 @@ public sealed class ScoreGenerator : IDisposable
         sampler.Validate();
         torch.manual_seed(seed);
         Ema.eval();
+        using var outer = NewDisposeScope();   // owns every intermediate; only the result leaves
         int nodes = Space.MaxNodes, f = Space.NodeVocabulary.Count;
         var x = randn(n, nodes, f) * Sde.PriorStd;                                   // [B, N, F]
         Tensor? xMean = null;
@@ -224,9 +225,8 @@ public sealed class ScoreGenerator : IDisposable
                 x = next;
             }
         }
-        if (xMean is null) return x;  // ODE: no noise to remove
-        x.Dispose();
-        return xMean;                 // noise removal: the last predictor step's mean
+        // PC ends with noise removal: the last predictor step's mean. The ODE has no noise to remove.
+        return (xMean ?? x).MoveToOuterDisposeScope();
     }
 
     /// <summary>Writes model, EMA, optimiser, step, RNG state, configs and training set to one file.</summary>

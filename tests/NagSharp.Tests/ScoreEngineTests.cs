@@ -1,0 +1,218 @@
+using NagSharp.Diffusion;
+using NagSharp.Diffusion.Score;
+using NagSharp.Models;
+using NagSharp.Spaces;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NagSharp.Tests;
+
+[Collection(TorchCollection.Name)]
+public sealed class ScoreEngineTests
+{
+    private static readonly Nb201Space Space = new();
+    private static readonly NetworkConfig Tiny = new(Layers: 1, Dim: 16, Heads: 2, Ffn: 32, HeadHidden: 32);
+
+    private static ScoreGenerator TinyGenerator(int steps = 10, int seed = 0) =>
+        new(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: steps, Batch: 32, Warmup: 2, Seed: seed),
+            Space.Enumerate().Take(500).Select(a => a.ToString()).ToList());
+
+    [Theory]
+    [InlineData("ve")]
+    [InlineData("vp")]
+    public void SdeMarginalsMatchTheClosedForm(string kind)
+    {
+        // Simulate the forward SDE with Euler-Maruyama from the t = 0 marginal and compare with mean(t) x0, std(t).
+        using var scope = NewDisposeScope();
+        torch.manual_seed(3);
+        var sde = new SdeConfig(Kind: kind).Create();
+        const double x0 = 0.7, tEnd = 0.6;
+        const int particles = 20000, steps = 600;
+        var x = full(particles, x0, dtype: ScalarType.Float64) * sde.MeanCoefficient(0) + randn(particles, dtype: ScalarType.Float64) * sde.Std(0);
+        double dt = tEnd / steps;
+        for (int i = 0; i < steps; i++)
+        {
+            double t = i * dt;
+            x = x + sde.Drift(x, t) * dt + randn(particles, dtype: ScalarType.Float64) * (sde.Diffusion(t) * Math.Sqrt(dt));
+        }
+        double mean = x.mean().item<double>(), std = x.std().item<double>();
+        Assert.InRange(mean, x0 * sde.MeanCoefficient(tEnd) - 0.03, x0 * sde.MeanCoefficient(tEnd) + 0.03);
+        Assert.InRange(std / sde.Std(tEnd), 0.97, 1.03);
+
+        // ApplyNoise samples the same closed form.
+        var (xt, _) = sde.ApplyNoise(full(particles, 1, x0, dtype: ScalarType.Float32), full(particles, tEnd, dtype: ScalarType.Float32));
+        Assert.InRange(xt.mean().item<float>(), x0 * sde.MeanCoefficient(tEnd) - 0.03, x0 * sde.MeanCoefficient(tEnd) + 0.03);
+        Assert.InRange(xt.std().item<float>() / sde.Std(tEnd), 0.97, 1.03);
+    }
+
+    [Fact]
+    public void VeAndVpScheduleValues()
+    {
+        var ve = new VeSde(0.1, 5, 1e-5);
+        Assert.Equal(0.1, ve.Std(0), 10);
+        Assert.Equal(5, ve.Std(1), 10);
+        Assert.Equal(0.1 * Math.Pow(50, 0.3), ve.Std(0.3), 10);
+        var vp = new VpSde(0.1, 20, 1e-5);
+        double lm = -0.25 * 0.5 * 0.5 * 19.9 - 0.5 * 0.5 * 0.1;
+        Assert.Equal(Math.Exp(lm), vp.MeanCoefficient(0.5), 10);
+        Assert.Equal(Math.Sqrt(1 - Math.Exp(2 * lm)), vp.Std(0.5), 10);
+    }
+
+    [Theory]
+    [InlineData("adjacency")]
+    [InlineData("closure")]
+    public void AttentionMaskIsRespected(string mask)
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(1);
+        var adjacency = Space.FixedAdjacency!;
+        using var net = new ScoreNetwork(Tiny with { Mask = mask }, 8, 7, adjacency);
+        net.eval();
+        var x = randn(1, 8, 7);
+        var t = full(1, 0.5f);
+        var y1 = net.forward(x, t);
+        // Graph nodes 1 (edge 0->1) and 2 (edge 0->2) are siblings: neither reaches the other, so in a one-layer
+        // network node 1 cannot see node 2. The input node (0) is connected to node 2 and must see the change.
+        var x2 = x.clone();
+        x2[0, 2] = randn(7);
+        var y2 = net.forward(x2, t);
+        Assert.True(y1[0, 1].allclose(y2[0, 1], rtol: 0, atol: 1e-6), "node 1 changed although it cannot attend to node 2");
+        Assert.False(y1[0, 0].allclose(y2[0, 0], rtol: 0, atol: 1e-6), "node 0 did not change although it attends to node 2");
+    }
+
+    [Fact]
+    public void ClosureMaskReachesAlongPaths()
+    {
+        var adjacency = Space.FixedAdjacency!;
+        var adj = Tiny.AttentionBias(adjacency);
+        var clo = (Tiny with { Mask = "closure" }).AttentionBias(adjacency);
+        // Input (0) reaches edge (1->2) (node 3) only through a path; output (7) reaches the input only through paths.
+        Assert.True(float.IsNegativeInfinity(adj[0 * 8 + 3]));
+        Assert.Equal(0f, clo[0 * 8 + 3]);
+        Assert.Equal(0f, clo[7 * 8 + 0]);
+        Assert.True(float.IsNegativeInfinity(clo[1 * 8 + 2]));
+    }
+
+    [Fact]
+    public void SameSeedGivesSameSamplesAndDifferentSeedsDiffer()
+    {
+        using var gen = TinyGenerator();
+        gen.TrainToEnd();
+        var sampler = new SamplerConfig(Steps: 5);
+        using var a = gen.Sample(8, sampler, seed: 7);
+        using var b = gen.Sample(8, sampler, seed: 7);
+        using var c = gen.Sample(8, sampler, seed: 8);
+        Assert.True(a.equal(b).all().item<bool>(), $"max diff {(a - b).abs().max().item<float>()}");
+        Assert.False(a.allclose(c));
+    }
+
+    [Fact]
+    public void CheckpointRoundTripGivesIdenticalSamplesAndResumesExactly()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "nagsharp-ckpt-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var sampler = new SamplerConfig(Steps: 4);
+            string path = Path.Combine(dir, "g.ckpt");
+            using (var gen = TinyGenerator(steps: 6))
+            {
+                gen.TrainToEnd();
+                gen.Save(path);
+                using var before = gen.Sample(6, sampler, seed: 3);
+                using var loaded = ScoreGenerator.Load(path);
+                using var after = loaded.Sample(6, sampler, seed: 3);
+                Assert.Equal(6, loaded.Step);
+                Assert.True(before.equal(after).all().item<bool>());
+            }
+
+            // 6 steps, save, reload, 6 more == 12 steps straight (optimiser, EMA and RNG state all restored).
+            using var straight = TinyGenerator(steps: 12);
+            straight.TrainToEnd();
+            using var resumed = ScoreGenerator.Load(path, new TrainConfig(Steps: 12, Batch: 32, Warmup: 2, Seed: 0));
+            resumed.TrainToEnd();
+            foreach (var (p, q) in straight.Ema.parameters().Zip(resumed.Ema.parameters()))
+                Assert.True(p.allclose(q, rtol: 1e-5, atol: 1e-6));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void UnreadableCheckpointIsADataErrorNamingTheFile()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "nagsharp-bad-" + Guid.NewGuid().ToString("N") + ".ckpt");
+        File.WriteAllText(path, "not a checkpoint");
+        try
+        {
+            var e = Assert.Throws<NagDataException>(() => ScoreGenerator.Load(path));
+            Assert.Contains(path, e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void LiveTensorCountStaysFlatAcrossSampling()
+    {
+        using var gen = TinyGenerator(steps: 2);
+        gen.TrainToEnd();
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        gen.Sample(4, new SamplerConfig(Steps: 2), 0).Dispose(); // warm-up: lazy allocations
+        long baseline = stats.ThreadTotalLiveCount;
+        gen.Sample(4, new SamplerConfig(Steps: 3), 0).Dispose();
+        long afterShort = stats.ThreadTotalLiveCount;
+        gen.Sample(4, new SamplerConfig(Steps: 30), 0).Dispose();
+        gen.Sample(4, new SamplerConfig(Kind: "ode", Steps: 30), 0).Dispose();
+        long afterLong = stats.ThreadTotalLiveCount;
+        Assert.Equal(baseline, afterShort);
+        Assert.Equal(baseline, afterLong);
+    }
+
+    [Fact]
+    public void GuidanceRaisesThePredictedProperty()
+    {
+        // Property: number of nor_conv_3x3 edges. A tiny predictor learns it; guided samples score higher.
+        var rng = new Random(0);
+        var archs = Enumerable.Range(0, 400).Select(_ => Space.Sample(rng)).ToArray();
+        int conv3 = Nb201Space.Operations.ToList().IndexOf("nor_conv_3x3");
+        var y = archs.Select(a => (double)((Nb201Arch)a).Ops.Count(o => o == conv3)).ToArray();
+        using var predictor = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 150, Batch: 64, Warmup: 10, LearningRate: 3e-3), "conv3");
+        predictor.Fit(archs, y);
+        using var gen = TinyGenerator(steps: 2);
+        gen.TrainToEnd();
+        var sampler = new SamplerConfig(Steps: 20);
+        double Score(Tensor x)
+        {
+            using var _ = no_grad();
+            return predictor.Forward(x, 1e-5).mean().item<float>();
+        }
+        using var plain = gen.Sample(32, sampler, 5);
+        using var guided = gen.Sample(32, sampler, 5, new PredictorGuidance(predictor, 50));
+        Assert.True(Score(guided) > Score(plain) + 0.5, $"guided {Score(guided)} vs plain {Score(plain)}");
+    }
+
+    [Fact]
+    public void DecodeFollowsTheThresholdRule()
+    {
+        var a = Space.Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");
+        using var x = GraphCodec.Encode(Space, [a, a, a]);
+        x[1, 3, 0] = tensor(0.5f);   // a second entry above 0.5 in row 3 -> invalid
+        x[2, 0, 0] = tensor(-1f);    // input row empty -> invalid
+        var d = GraphCodec.Decode(Space, x);
+        Assert.Equal(a, d[0].Arch);
+        Assert.False(d[1].Valid);
+        Assert.Contains("node 3", d[1].Reason);
+        Assert.False(d[2].Valid);
+    }
+
+    [Fact]
+    public void MetricsFlagUniqueAndNovel()
+    {
+        var a = Space.Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");
+        var b = Space.Parse("|none~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");
+        var records = GenerationMetrics.Flag([new(a, null), new(a, null), new(b, null), new(null, "bad")], new HashSet<string> { a.ToString() });
+        var (valid, unique, novel) = GenerationMetrics.Rates(records);
+        Assert.Equal(0.75, valid, 10);
+        Assert.Equal(2.0 / 3, unique, 10);
+        Assert.Equal(0.5, novel, 10);
+    }
+}
