@@ -70,6 +70,7 @@ public static class NagCli
             DataCommand.Create(ctx),
             TrainCommand.Create(ctx),
             GenerateCommand.Create(ctx),
+            BenchCommand.Create(ctx),
         };
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err });

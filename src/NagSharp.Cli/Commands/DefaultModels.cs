@@ -12,7 +12,7 @@ namespace NagSharp.Cli.Commands;
 public static class DefaultModels
 {
     /// <summary>Default guidance scale with a predictor.</summary>
-    public const double GuidanceScale = 1000;
+    public const double GuidanceScale = 100;
 
     /// <summary>Path of the default generator of a space, trained first when missing.</summary>
     public static string Generator(CliContext ctx, string spaceName, string dir)

@@ -15,7 +15,7 @@ public static class GenerateCommand
         var generator = new Option<string?>("--generator") { Description = "Generator checkpoint (default: train or reuse a small one under --models-dir)" };
         var predictor = new Option<string?>("--predictor") { Description = "Noise-aware predictor checkpoint that guides sampling" };
         var target = new Option<string?>("--target") { Description = "Guide towards the best values of this column (trains/reuses a default predictor under --models-dir)" };
-        var guidance = new Option<double?>("--guidance") { Description = "Guidance scale s (default 1000 with a predictor; 0 disables)" };
+        var guidance = new Option<double?>("--guidance") { Description = "Guidance scale s (default 100 with a predictor; 0 disables)" };
         var decay = new Option<double>("--guidance-decay") { Description = "Lower the scale by this much per batch (the reference's per-round decay)", DefaultValueFactory = _ => 0 };
         var targetValue = new Option<double?>("--target-value") { Description = "Steer towards this value of the property instead of maximising it" };
         var count = new Option<int>("-n") { Description = "Samples to draw", DefaultValueFactory = _ => 256 };

@@ -17,7 +17,7 @@ namespace NagSharp.Diffusion.Score;
 /// <param name="GradClip">Global gradient-norm clip, as in the reference.</param>
 /// <param name="EmaDecay">EMA of weights used for sampling; 0.999 suits short runs (the reference's 0.9999 suits 250k steps).</param>
 /// <param name="Seed">Seeds initialisation, training-set split and batches.</param>
-public sealed record TrainConfig(int Steps = 4000, int Batch = 256, double LearningRate = 1e-3, int Warmup = 200,
+public sealed record TrainConfig(int Steps = 3000, int Batch = 256, double LearningRate = 1e-3, int Warmup = 200,
     double GradClip = 1.0, double EmaDecay = 0.999, int Seed = 0)
 {
     /// <summary>Throws a user error for values that cannot train.</summary>
