@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text.Json;
+using NagSharp.Cli;
+
+namespace NagSharp.Tests;
+
+/// <summary>End to end through the CLI on tiny models: train, resume, generate, bad input.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class GenerateCliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "nagsharp-gen-" + Guid.NewGuid().ToString("N"));
+
+    public GenerateCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter(CultureInfo.InvariantCulture);
+        var stderr = new StringWriter(CultureInfo.InvariantCulture);
+        int code = NagCli.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string TrainTiny(int steps = 4)
+    {
+        string g = Path.Combine(_dir, "g.ckpt");
+        var (code, _, err) = Run("train", "generator", "--space", "nb201", "--engine", "score", "--preset", "tiny", "--steps", steps.ToString(CultureInfo.InvariantCulture),
+            "--batch", "32", "--train-fraction", "0.5", "--out", g, "--seed", "1");
+        Assert.True(code == 0, err);
+        return g;
+    }
+
+    [SkippableFact]
+    public void TrainPredictorGenerateAndReport()
+    {
+        string data = TestData.RequireDir();
+        string g = TrainTiny();
+        string pth = Path.Combine(_dir, "p.ckpt");
+        var (pc, pout, perr) = Run("train", "predictor", "--target", "cifar10_valid_acc200", "--train-archs", "50", "--steps", "5", "--preset", "tiny",
+            "--out", pth, "--seed", "0", "--generator", g, "--json", "--data-dir", data);
+        Assert.True(pc == 0, perr);
+        using (var q = JsonDocument.Parse(pout))
+        {
+            Assert.Equal(15625 - 50, q.RootElement.GetProperty("held_out").GetInt32());
+            Assert.InRange(q.RootElement.GetProperty("spearman").GetDouble(), -1, 1);
+        }
+        string samples = Path.Combine(_dir, "s.jsonl");
+        var (code, stdout, stderr) = Run("generate", "--generator", g, "--predictor", pth, "--guidance", "5", "-n", "12", "--batch", "8", "--seed", "3",
+            "--sample-steps", "3", "--out", samples, "--report", "cifar10_test_acc200", "--json", "--data-dir", data);
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.Equal(12, root.GetProperty("n").GetInt32());
+        foreach (var f in new[] { "valid", "unique", "novel", "seconds" }) Assert.InRange(root.GetProperty(f).GetDouble(), 0, 1e6);
+        Assert.True(root.TryGetProperty("seconds_per_unique_valid", out _));
+        Assert.True(root.GetProperty("report").TryGetProperty("cifar10_test_acc200", out _));
+        var lines = File.ReadAllLines(samples);
+        Assert.Equal(12, lines.Length);
+        foreach (var line in lines)
+        {
+            using var s = JsonDocument.Parse(line);
+            bool valid = s.RootElement.GetProperty("valid").GetBoolean();
+            Assert.Equal(valid, s.RootElement.GetProperty("arch").ValueKind == JsonValueKind.String);
+            Assert.True(s.RootElement.TryGetProperty("unique", out _));
+        }
+
+        // Same seed, same output file.
+        string again = Path.Combine(_dir, "s2.jsonl");
+        Run("generate", "--generator", g, "--predictor", pth, "--guidance", "5", "-n", "12", "--batch", "8", "--seed", "3", "--sample-steps", "3",
+            "--out", again, "--data-dir", data);
+        Assert.Equal(File.ReadAllText(samples).Split('\n').Select(l => l.Split("\"cifar")[0]), File.ReadAllText(again).Split('\n').Select(l => l.Split("\"cifar")[0]));
+    }
+
+    [Fact]
+    public void ResumeContinuesToTheRequestedStep()
+    {
+        string g = TrainTiny(steps: 3);
+        var (code, stdout, stderr) = Run("train", "generator", "--steps", "6", "--out", g, "--resume");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("resuming", stderr);
+        Assert.Contains("step 6", stdout);
+    }
+
+    [Fact]
+    public void BadInputGetsOneLineErrorsAndExitCodes()
+    {
+        string g = TrainTiny(steps: 2);
+        var missing = Run("generate", "--generator", Path.Combine(_dir, "nope.ckpt"), "-n", "2");
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("nope.ckpt", missing.Err);
+        Assert.Single(missing.Err.TrimEnd().Split('\n'));
+
+        string corrupt = Path.Combine(_dir, "corrupt.ckpt");
+        File.WriteAllBytes(corrupt, File.ReadAllBytes(g)[..100]);
+        var bad = Run("generate", "--generator", corrupt, "-n", "2");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("corrupt.ckpt", bad.Err);
+
+        Assert.Equal(1, Run("generate", "--generator", g, "--guidance", "10", "-n", "2").Code);       // guidance without a predictor
+        Assert.Equal(1, Run("generate", "--generator", g, "-n", "0").Code);
+        Assert.Equal(1, Run("generate", "--generator", g, "--sampler", "magic", "-n", "2").Code);
+        Assert.Equal(1, Run("train", "generator", "--out", Path.Combine(_dir, "x.ckpt"), "--train-fraction", "1.5").Code);
+        Assert.Equal(1, Run("train", "generator", "--out", Path.Combine(_dir, "x.ckpt"), "--engine", "warp").Code);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.ckpt")));
+    }
+}
