@@ -144,51 +144,46 @@ public sealed class GraphEncoder : Module<Tensor, Tensor, Tensor>
     }
 }
 
-/// <summary>
-/// Score network: predicts the noise z that produced x_t (so score = -z_hat / std(t)). Separate from the
-/// diffusion process, which only calls <c>forward(x_t, t)</c>.
-/// </summary>
-public sealed class ScoreNetwork : Module<Tensor, Tensor, Tensor>
+/// <summary>A <see cref="GraphEncoder"/> followed by a two-layer MLP head; score networks and predictors differ only in the head's use.</summary>
+public abstract class EncoderWithHead : Module<Tensor, Tensor, Tensor>
 {
     private readonly GraphEncoder encoder;
     private readonly Linear head1, head2;
 
-    /// <summary>Creates the network.</summary>
-    public ScoreNetwork(NetworkConfig config, int nodes, int features, bool[,] adjacency) : base("score")
+    /// <summary>Creates the encoder and a head with <paramref name="outputs"/> outputs.</summary>
+    protected EncoderWithHead(string name, NetworkConfig config, int nodes, int features, bool[,] adjacency, int outputs) : base(name)
     {
         encoder = new GraphEncoder("encoder", config, nodes, features, adjacency);
         head1 = Linear(encoder.OutputDim, config.HeadHidden);
-        head2 = Linear(config.HeadHidden, features);
+        head2 = Linear(config.HeadHidden, outputs);
         RegisterComponents();
     }
 
+    /// <summary>Encoder features [B, N, L * D].</summary>
+    protected Tensor Encode(Tensor x, Tensor t) => encoder.forward(x, t);
+
+    /// <summary>Applies the head to features [..., L * D] -&gt; [..., outputs].</summary>
+    protected Tensor Head(Tensor h) => head2.forward(nn.functional.silu(head1.forward(h)));
+}
+
+/// <summary>
+/// Score network: predicts the noise z that produced x_t (so score = -z_hat / std(t)). Separate from the
+/// diffusion process, which only calls <c>forward(x_t, t)</c>.
+/// </summary>
+public sealed class ScoreNetwork(NetworkConfig config, int nodes, int features, bool[,] adjacency)
+    : EncoderWithHead("score", config, nodes, features, adjacency, features)
+{
     /// <summary>x [B, N, F], t [B] -&gt; predicted noise [B, N, F].</summary>
-    public override Tensor forward(Tensor x, Tensor t) =>
-        head2.forward(nn.functional.silu(head1.forward(encoder.forward(x, t))));
+    public override Tensor forward(Tensor x, Tensor t) => Head(Encode(x, t));
 }
 
 /// <summary>
 /// Noise-aware property predictor f(x_t, t): trained on noised graphs with the noise-level embedding, so its
 /// gradient is meaningful along the whole reverse diffusion.
 /// </summary>
-public sealed class PropertyPredictor : Module<Tensor, Tensor, Tensor>
+public sealed class PropertyPredictor(NetworkConfig config, int nodes, int features, bool[,] adjacency)
+    : EncoderWithHead("predictor", config, nodes, features, adjacency, 1)
 {
-    private readonly GraphEncoder encoder;
-    private readonly Linear head1, head2;
-
-    /// <summary>Creates the predictor.</summary>
-    public PropertyPredictor(NetworkConfig config, int nodes, int features, bool[,] adjacency) : base("predictor")
-    {
-        encoder = new GraphEncoder("encoder", config, nodes, features, adjacency);
-        head1 = Linear(encoder.OutputDim, config.HeadHidden);
-        head2 = Linear(config.HeadHidden, 1);
-        RegisterComponents();
-    }
-
-    /// <summary>x [B, N, F], t [B] -&gt; standardized property [B].</summary>
-    public override Tensor forward(Tensor x, Tensor t)
-    {
-        var pooled = encoder.forward(x, t).mean([1]);                               // [B, L * D]
-        return head2.forward(nn.functional.silu(head1.forward(pooled))).squeeze(-1); // [B]
-    }
+    /// <summary>x [B, N, F], t [B] -&gt; standardized property [B] (mean-pooled over nodes).</summary>
+    public override Tensor forward(Tensor x, Tensor t) => Head(Encode(x, t).mean([1])).squeeze(-1);
 }
