@@ -4,11 +4,18 @@ namespace NagSharp.Graphs;
 /// An architecture as a directed acyclic graph with typed nodes: the representation both diffusion engines
 /// work on. Nodes are in topological order, so every edge goes from a lower to a higher index.
 /// </summary>
-/// <param name="NodeTypes">Symbol index per node into the space's <see cref="Spaces.ISearchSpace.NodeVocabulary"/>;
+/// <remarks>A class, not a record: record equality would compare the arrays by reference. Use <see cref="SameAs"/>.</remarks>
+/// <param name="nodeTypes">Symbol index per node into the space's <see cref="Spaces.ISearchSpace.NodeVocabulary"/>;
 /// -1 marks an absent node (a padded slot of a smaller graph or a skipped layer).</param>
-/// <param name="Adjacency">Adjacency[i, j] is true when data flows from node i to node j (i &lt; j).</param>
-public sealed record ArchGraph(int[] NodeTypes, bool[,] Adjacency)
+/// <param name="adjacency">adjacency[i, j] is true when data flows from node i to node j (i &lt; j).</param>
+public sealed class ArchGraph(int[] nodeTypes, bool[,] adjacency)
 {
+    /// <summary>Symbol index per node; -1 marks an absent node.</summary>
+    public int[] NodeTypes { get; } = nodeTypes;
+
+    /// <summary>Adjacency[i, j] is true when data flows from node i to node j.</summary>
+    public bool[,] Adjacency { get; } = adjacency;
+
     /// <summary>Number of node slots (including absent ones).</summary>
     public int NodeCount => NodeTypes.Length;
 
