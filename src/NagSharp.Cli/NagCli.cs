@@ -71,6 +71,7 @@ public static class NagCli
             TrainCommand.Create(ctx),
             GenerateCommand.Create(ctx),
             BenchCommand.Create(ctx),
+            PredictCommand.Create(ctx),
         };
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err });

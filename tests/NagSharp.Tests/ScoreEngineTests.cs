@@ -216,3 +216,36 @@ public sealed class ScoreEngineTests
         Assert.Equal(0.5, novel, 10);
     }
 }
+
+[Collection(TorchCollection.Name)]
+public sealed class PredictorTransformTests
+{
+    [Theory]
+    [InlineData("zscore")]
+    [InlineData("rank")]
+    public void TransformIsMonotoneAndInvertible(string transform)
+    {
+        var space = new Nb201Space();
+        var rng = new Random(2);
+        var archs = Enumerable.Range(0, 40).Select(_ => space.Sample(rng)).ToArray();
+        // A skewed target with ties and a long low tail, like benchmark accuracies.
+        var y = archs.Select((_, i) => i % 7 == 0 ? 10.0 : 80 + (i % 13) * 0.9).ToArray();
+        using var p = new NoiseAwarePredictor(space, new SdeConfig(), new NetworkConfig(Layers: 1, Dim: 8, Heads: 2, Ffn: 8, HeadHidden: 8),
+            new TrainConfig(Steps: 1, Batch: 8, Warmup: 0), "y", transform);
+        p.Fit(archs, y);
+        var distinct = y.Distinct().Order().ToArray();
+        for (int i = 1; i < distinct.Length; i++) Assert.True(p.ToModel(distinct[i]) > p.ToModel(distinct[i - 1]));
+        if (transform == "zscore")
+            foreach (var v in distinct) Assert.Equal(v, p.FromModel(p.ToModel(v)), 6);
+        else
+        {
+            // Ranks land on the z-score scale of U(0, 1) and map back inside the training range.
+            Assert.InRange(p.ToModel(distinct[0]), -1.8, -1.5);
+            Assert.InRange(p.ToModel(distinct[^1]), 1.5, 1.8);
+            Assert.Equal(distinct[^1], p.FromModel(10), 6);
+            Assert.Equal(distinct[0], p.FromModel(-10), 6);
+            double mid = p.FromModel(0);
+            Assert.InRange(mid, distinct[0], distinct[^1]);
+        }
+    }
+}

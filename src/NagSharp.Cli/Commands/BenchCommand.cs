@@ -26,7 +26,7 @@ public static class BenchCommand
         var stepsList = new Option<string>("--sample-steps") { Description = "Sampler step counts to sweep (comma-separated)", DefaultValueFactory = _ => "10,25,50,100" };
         var trainSteps = new Option<int>("--train-steps") { Description = "Generator training steps", DefaultValueFactory = _ => new TrainConfig().Steps };
         var n = new Option<int>("-n") { Description = "Samples per configuration", DefaultValueFactory = _ => 256 };
-        var guidance = new Option<double>("--guidance") { Description = "Guidance scale of the guided runs", DefaultValueFactory = _ => DefaultModels.GuidanceScale };
+        var guidance = new Option<string>("--guidance") { Description = "Guidance scales of the guided runs (comma-separated)", DefaultValueFactory = _ => "30,100" };
         var pairs = new Option<string>("--guided") { Description = "objective:report column pairs for guided runs (comma-separated)",
             DefaultValueFactory = _ => "cifar10_valid_acc200:cifar10_test_acc200,cifar100_valid_acc200:cifar100_test_acc200" };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
@@ -40,6 +40,9 @@ public static class BenchCommand
             Directory.CreateDirectory(dir);
             int seedValue = p.GetValue(seed), count = p.GetValue(n);
             var stepCounts = ParseInts(p.GetValue(stepsList)!, "--sample-steps");
+            var scales = p.GetValue(guidance)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x =>
+                double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v) ? v
+                    : throw new NagUserException($"--guidance: '{x}' is not a positive number")).ToArray();
             var guidedPairs = p.GetValue(pairs)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x =>
             {
                 var parts = x.Split(':');
@@ -73,9 +76,10 @@ public static class BenchCommand
                     {
                         string predPath = DefaultModels.Predictor(ctx, gen, data, objective, dir);
                         using var pred = NoiseAwarePredictor.Load(predPath);
-                        foreach (int steps in stepCounts)
-                            rows.Add(Measure(ctx, "guided", preset, gen, new SamplerConfig(Steps: steps), count, seedValue,
-                                new PredictorGuidance(pred, p.GetValue(guidance)), p.GetValue(guidance), objective, report, oracle));
+                        foreach (double scale in scales)
+                            foreach (int steps in stepCounts)
+                                rows.Add(Measure(ctx, "guided", preset, gen, new SamplerConfig(Steps: steps), count, seedValue,
+                                    new PredictorGuidance(pred, scale), scale, objective, report, oracle));
                     }
                 }
             }

@@ -16,6 +16,9 @@ public static class GenerateCommand
         var predictor = new Option<string?>("--predictor") { Description = "Noise-aware predictor checkpoint that guides sampling" };
         var target = new Option<string?>("--target") { Description = "Guide towards the best values of this column (trains/reuses a default predictor under --models-dir)" };
         var guidance = new Option<double?>("--guidance") { Description = "Guidance scale s (default 100 with a predictor; 0 disables)" };
+        var aboveTop = new Option<double?>("--guide-top") { Description = "Guide towards the top P percent of the predictor's training targets (e.g. 1) instead of the maximum" };
+        var start = new Option<double>("--guidance-start") { Description = "No guidance above this diffusion time (0..1)", DefaultValueFactory = _ => 1 };
+        var stop = new Option<double>("--guidance-stop") { Description = "No guidance below this diffusion time (0..1)", DefaultValueFactory = _ => 0 };
         var decay = new Option<double>("--guidance-decay") { Description = "Lower the scale by this much per batch (the reference's per-round decay)", DefaultValueFactory = _ => 0 };
         var targetValue = new Option<double?>("--target-value") { Description = "Steer towards this value of the property instead of maximising it" };
         var count = new Option<int>("-n") { Description = "Samples to draw", DefaultValueFactory = _ => 256 };
@@ -27,14 +30,15 @@ public static class GenerateCommand
         var sampler = new Option<string>("--sampler") { Description = "pc (predictor-corrector) or ode (probability flow)", DefaultValueFactory = _ => "pc" };
         var steps = new Option<int>("--sample-steps") { Description = "Sampler steps", DefaultValueFactory = _ => new SamplerConfig().Steps };
         var snr = new Option<double>("--snr") { Description = "Langevin corrector signal-to-noise ratio", DefaultValueFactory = _ => new SamplerConfig().Snr };
+        var corrector = new Option<int>("--corrector-steps") { Description = "Langevin corrector steps per predictor step (pc sampler; 0 = reverse diffusion only)", DefaultValueFactory = _ => new SamplerConfig().CorrectorSteps };
         var top = new Option<int>("--top") { Description = "Show this many best generated architectures", DefaultValueFactory = _ => 10 };
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, guidance, decay, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, top, space, modelsDir };
+            { generator, predictor, target, guidance, aboveTop, start, stop, decay, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, top, space, modelsDir };
         cmd.SetAction(p => ctx.Guard(() =>
         {
-            var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr));
+            var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr), CorrectorSteps: p.GetValue(corrector));
             samplerConfig.Validate();
             string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!);
@@ -58,7 +62,14 @@ public static class GenerateCommand
                 double scale = p.GetValue(guidance) ?? (pred is null ? 0 : DefaultModels.GuidanceScale);
                 if (scale != 0 && pred is null) throw new NagUserException("--guidance needs --predictor or --target");
                 var schedule = new GuidanceSchedule(scale, p.GetValue(decay));
-                PredictorGuidance? guide = pred is null || scale == 0 ? null : new PredictorGuidance(pred, scale, p.GetValue(targetValue));
+                PredictorGuidance? guide = pred is null || scale == 0 ? null : new PredictorGuidance(pred, scale, p.GetValue(targetValue))
+                {
+                    StopTime = p.GetValue(stop),
+                    StartTime = p.GetValue(start),
+                    AboveQuantile = p.GetValue(aboveTop) is double pct
+                        ? (pct is > 0 and < 100 ? 1 - pct / 100 : throw new NagUserException($"--guide-top must be a percentage in (0, 100), got {pct}"))
+                        : null,
+                };
                 int n = p.GetValue(count), b = p.GetValue(batch);
                 GenerationResult result = null!;
                 var batchGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
@@ -161,7 +172,7 @@ public static class GenerateCommand
     {
         private int _round;
         public void NextRound() { _round++; inner.Scale = schedule.At(_round); }
-        public TorchSharp.torch.Tensor Gradient(TorchSharp.torch.Tensor x, double t) => inner.Gradient(x, t);
+        public TorchSharp.torch.Tensor Gradient(TorchSharp.torch.Tensor x, double t, TorchSharp.torch.Tensor score) => inner.Gradient(x, t, score);
         public int Batch => batch;
     }
 }

@@ -26,11 +26,11 @@ public static class PredictorCommand
 
     /// <summary>Trains a predictor; returns it with its held-out quality.</summary>
     public static (NoiseAwarePredictor Predictor, PredictorQuality? Quality) Train(CliContext ctx, ISearchSpace space, Benchmarks.BenchmarkData data,
-        string target, int trainArchs, SdeConfig sde, Models.NetworkConfig network, TrainConfig train)
+        string target, int trainArchs, SdeConfig sde, Models.NetworkConfig network, TrainConfig train, string transform = "rank")
     {
         data.RequireColumn(target);
         var (xs, ys, hx, hy) = Split(data, target, trainArchs, train.Seed);
-        var predictor = new NoiseAwarePredictor(space, sde, network, train, target);
+        var predictor = new NoiseAwarePredictor(space, sde, network, train, target, transform);
         ctx.Err.WriteLine($"training predictor of {target} on {xs.Length} architectures ({train.Steps} steps)");
         ProgressRunner.Run(ctx, "predictor", report => predictor.Fit(xs, ys, pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
         if (hx.Length < 2) return (predictor, null);
@@ -50,9 +50,10 @@ public static class PredictorCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (subset and initialisation)", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the held-out quality as JSON" };
+        var transform = new Option<string>("--target-transform") { Description = "rank (empirical CDF) or zscore", DefaultValueFactory = _ => "rank" };
         var net = new TrainCommand.NetworkOptions();
         var cmd = new Command("predictor", "Train a noise-aware property predictor on a random subset of a table column")
-            { space, target, trainArchs, generator, steps, lr, seed, outPath, json };
+            { space, target, trainArchs, generator, steps, lr, seed, outPath, json, transform };
         net.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -65,7 +66,7 @@ public static class PredictorCommand
                 sde = gen.SdeConfig;
             }
             var train = new TrainConfig(Steps: p.GetValue(steps), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed), Warmup: 100);
-            var (predictor, quality) = Train(ctx, s, data, p.GetValue(target)!, p.GetValue(trainArchs), sde, net.Read(p), train);
+            var (predictor, quality) = Train(ctx, s, data, p.GetValue(target)!, p.GetValue(trainArchs), sde, net.Read(p), train, p.GetValue(transform)!);
             using (predictor)
             {
                 predictor.Save(p.GetValue(outPath)!);

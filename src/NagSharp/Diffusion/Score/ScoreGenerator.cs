@@ -37,7 +37,7 @@ public sealed record TrainConfig(int Steps = 3000, int Batch = 256, double Learn
 /// <param name="Steps">Discretisation steps of [epsilon, 1]; the reference uses 1,000.</param>
 /// <param name="Snr">Langevin corrector signal-to-noise ratio (reference 0.16).</param>
 /// <param name="CorrectorSteps">Langevin steps per predictor step (0 disables the corrector).</param>
-public sealed record SamplerConfig(string Kind = "pc", int Steps = 100, double Snr = 0.16, int CorrectorSteps = 1)
+public sealed record SamplerConfig(string Kind = "pc", int Steps = 50, double Snr = 0.16, int CorrectorSteps = 1)
 {
     /// <summary>Throws a user error for an unusable sampler.</summary>
     public void Validate()
@@ -51,8 +51,8 @@ public sealed record SamplerConfig(string Kind = "pc", int Steps = 100, double S
 /// <summary>Something that adds a gradient to the score while sampling (classifier guidance).</summary>
 public interface IGuidance
 {
-    /// <summary>Returns the guidance term to add to the score, [B, N, F], for x [B, N, F] at time t.</summary>
-    Tensor Gradient(Tensor x, double t);
+    /// <summary>Returns the guidance term to add to <paramref name="score"/>, [B, N, F], for x [B, N, F] at time t.</summary>
+    Tensor Gradient(Tensor x, double t, Tensor score);
 }
 
 /// <summary>Progress of a training run.</summary>
@@ -188,7 +188,7 @@ public sealed class ScoreGenerator : IDisposable
             Tensor Guided(Tensor xs)
             {
                 var s = Score(xs, t);
-                return guidance is null ? s : s + guidance.Gradient(xs, t);
+                return guidance is null ? s : s + guidance.Gradient(xs, t, s);
             }
             var cur = x;
             if (sampler.Kind == "pc")
