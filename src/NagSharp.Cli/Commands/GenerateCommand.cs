@@ -1,7 +1,10 @@
 using System.CommandLine;
 using NagSharp.Benchmarks;
 using NagSharp.Diffusion;
+using NagSharp.Diffusion.Discrete;
+using NagSharp.Diffusion.Guidance;
 using NagSharp.Diffusion.Score;
+using NagSharp.Spaces;
 using Spectre.Console;
 
 namespace NagSharp.Cli.Commands;
@@ -31,35 +34,67 @@ public static class GenerateCommand
         var steps = new Option<int>("--sample-steps") { Description = "Sampler steps", DefaultValueFactory = _ => new SamplerConfig().Steps };
         var snr = new Option<double>("--snr") { Description = "Langevin corrector signal-to-noise ratio", DefaultValueFactory = _ => new SamplerConfig().Snr };
         var corrector = new Option<int>("--corrector-steps") { Description = "Langevin corrector steps per predictor step (pc sampler; 0 = reverse diffusion only)", DefaultValueFactory = _ => new SamplerConfig().CorrectorSteps };
+        var conditions = new Option<string[]>("--condition") { Description = "Discrete engine: ask for a condition the generator was trained with (repeatable)" };
+        var weight = new Option<double>("--guidance-weight") { Description = "Discrete engine: classifier-free guidance weight W", DefaultValueFactory = _ => 2.0 };
         var top = new Option<int>("--top") { Description = "Show this many best generated architectures", DefaultValueFactory = _ => 10 };
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, guidance, aboveTop, start, stop, decay, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, top, space, modelsDir };
+            { generator, predictor, target, guidance, aboveTop, start, stop, decay, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, top, space, modelsDir };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr), CorrectorSteps: p.GetValue(corrector));
             samplerConfig.Validate();
             string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!);
-            using var gen = ScoreGenerator.Load(genPath);
             var reports = p.GetValue(report) ?? [];
+            var condTexts = p.GetValue(conditions) ?? [];
+            int n = p.GetValue(count), b = p.GetValue(batch);
+            if (n < 1) throw new NagUserException($"-n must be at least 1, got {n}");
+            if (b < 1) throw new NagUserException($"--batch must be at least 1, got {b}");
+            string kind = Store.Checkpoint.Load(genPath).Kind;
+            GenerationResult result = null!;
+            ISearchSpace genSpace;
             BenchmarkData? data = null;
             string? predPath = p.GetValue(predictor);
-            if (p.GetValue(target) is string col)
+            double scale = 0;
+            NoiseAwarePredictor? pred = null;
+            if (kind == DiscreteGenerator.Kind)
             {
-                if (predPath is not null) throw new NagUserException("give either --predictor or --target, not both");
-                data = CliHelpers.LoadData(gen.Space, dataDir);
-                predPath = DefaultModels.Predictor(ctx, gen, data, col, p.GetValue(modelsDir)!);
+                if (predPath is not null || p.GetValue(target) is not null || p.GetValue(guidance) is not null)
+                    throw new NagUserException("--predictor/--target/--guidance steer the score engine; the discrete engine takes --condition and --guidance-weight");
+                using var dgen = DiscreteGenerator.Load(genPath);
+                genSpace = dgen.Space;
+                var states = dgen.StatesFor(condTexts);
+                double w = p.GetValue(weight);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var decoded = new List<DecodedSample>(n);
+                ProgressRunner.Run(ctx, "generate", rep =>
+                {
+                    for (int start = 0, k = 0; start < n; start += b, k++)
+                    {
+                        decoded.AddRange(dgen.Sample(Math.Min(b, n - start), p.GetValue(steps), p.GetValue(seed) + k, states, w));
+                        rep(Math.Min(n, start + b), n, "");
+                    }
+                });
+                var train = new HashSet<string>(dgen.TrainingSet.Select(t => t.Arch), StringComparer.Ordinal);
+                result = new GenerationResult(GenerationMetrics.Flag(decoded, train), clock.Elapsed.TotalSeconds);
             }
-            if (reports.Length > 0 || predPath is not null) data ??= CliHelpers.LoadData(gen.Space, dataDir);
-            foreach (var c in reports) data!.RequireColumn(c);
-            NoiseAwarePredictor? pred = predPath is null ? null : NoiseAwarePredictor.Load(predPath);
-            try
+            else
             {
+                if (condTexts.Length > 0) throw new NagUserException("--condition needs a discrete-engine generator");
+                using var gen = ScoreGenerator.Load(genPath);
+                genSpace = gen.Space;
+                if (p.GetValue(target) is string col)
+                {
+                    if (predPath is not null) throw new NagUserException("give either --predictor or --target, not both");
+                    data = CliHelpers.LoadData(gen.Space, dataDir);
+                    predPath = DefaultModels.Predictor(ctx, gen, data, col, p.GetValue(modelsDir)!);
+                }
+                pred = predPath is null ? null : NoiseAwarePredictor.Load(predPath);
                 if (pred is not null && (pred.Space.Name != gen.Space.Name || pred.SdeConfig != gen.SdeConfig))
                     throw new NagUserException($"predictor {predPath} was trained for another space or noise process than generator {genPath}");
-                double scale = p.GetValue(guidance) ?? (pred is null ? 0 : DefaultModels.GuidanceScale);
+                scale = p.GetValue(guidance) ?? (pred is null ? 0 : DefaultModels.GuidanceScale);
                 if (scale != 0 && pred is null) throw new NagUserException("--guidance needs --predictor or --target");
                 var schedule = new GuidanceSchedule(scale, p.GetValue(decay));
                 PredictorGuidance? guide = pred is null || scale == 0 ? null : new PredictorGuidance(pred, scale, p.GetValue(targetValue))
@@ -70,14 +105,18 @@ public static class GenerateCommand
                         ? (pct is > 0 and < 100 ? 1 - pct / 100 : throw new NagUserException($"--guide-top must be a percentage in (0, 100), got {pct}"))
                         : null,
                 };
-                int n = p.GetValue(count), b = p.GetValue(batch);
-                GenerationResult result = null!;
                 var batchGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
                 ProgressRunner.Run(ctx, "generate", rep =>
                     result = ScoreSampling.Generate(gen, n, b, samplerConfig, p.GetValue(seed), batchGuide, (done, total) => { batchGuide?.NextRound(); rep(done, total, ""); }));
+            }
+            try
+            {
                 // Tables are optional for unguided generation without --report; they only add metrics to the printout.
-                data ??= CliHelpers.LoadDataOrNull(gen.Space, dataDir);
+                if (reports.Length > 0 || condTexts.Length > 0) data ??= CliHelpers.LoadData(genSpace, dataDir);
+                data ??= CliHelpers.LoadDataOrNull(genSpace, dataDir);
+                foreach (var c in reports) data!.RequireColumn(c);
                 var oracle = data is null ? null : new Oracle(data);
+                var satisfaction = ConditionSatisfaction(result, condTexts, data);
                 var summaries = reports.ToDictionary(c => c, c => GenerationMetrics.Summarise(result.Records, oracle!, c, p.GetValue(top)));
                 if (p.GetValue(outPath) is string path) WriteSamples(path, result, reports, data);
                 var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
@@ -97,6 +136,13 @@ public static class GenerateCommand
                         if (double.IsFinite(result.SecondsPerUniqueValid)) w.WriteNumber("seconds_per_unique_valid", result.SecondsPerUniqueValid);
                         else w.WriteNull("seconds_per_unique_valid");
                         w.WriteNumber("oracle_queries", oracle?.Queries ?? 0);
+                        if (condTexts.Length > 0)
+                        {
+                            w.WriteNumber("guidance_weight", p.GetValue(weight));
+                            w.WriteStartObject("conditions");
+                            foreach (var (c, f) in satisfaction) { if (f is double v) w.WriteNumber(c, v); else w.WriteNull(c); }
+                            w.WriteEndObject();
+                        }
                         w.WriteStartObject("report");
                         foreach (var (c, s) in summaries)
                         {
@@ -113,12 +159,41 @@ public static class GenerateCommand
                         w.WriteEndObject();
                     }));
                 }
-                else PrintSummary(ctx, result, summaries, data, reports, p.GetValue(top), pred);
+                else
+                {
+                    PrintSummary(ctx, result, summaries, data, reports, p.GetValue(top), pred);
+                    foreach (var (c, f) in satisfaction)
+                        ctx.Console.MarkupLine($"{Spectre.Console.Markup.Escape(c)}: {(f is double v ? v.ToString("P1", System.Globalization.CultureInfo.InvariantCulture) : "unknown")} of unique valid architectures satisfy it");
+                }
                 return ExitCodes.Ok;
             }
             finally { pred?.Dispose(); }
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// Fraction of the unique valid architectures that satisfy each condition according to the tables (over those the
+    /// tables know), and of all conditions jointly (key <c>all</c>); null when no generated architecture is in the tables.
+    /// </summary>
+    public static List<(string Condition, double? Fraction)> ConditionSatisfaction(GenerationResult result, IReadOnlyList<string> conditions, BenchmarkData? data)
+    {
+        var list = new List<(string, double?)>();
+        if (conditions.Count == 0 || data is null) return list;
+        var maps = conditions.Select(c => Condition.Parse(c).Evaluate(data)).ToArray();
+        var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!.ToString()).ToArray();
+        double? Fraction(Func<string, bool?> test)
+        {
+            var known = uniques.Select(test).Where(v => v is not null).ToArray();
+            return known.Length == 0 ? null : known.Count(v => v == true) / (double)known.Length;
+        }
+        for (int i = 0; i < conditions.Count; i++)
+        {
+            var m = maps[i];
+            list.Add((conditions[i], Fraction(a => m.TryGetValue(a, out bool v) ? v : null)));
+        }
+        list.Add(("all", Fraction(a => maps.All(m => m.ContainsKey(a)) ? maps.All(m => m[a]) : null)));
+        return list;
     }
 
     private static void WriteSamples(string path, GenerationResult result, string[] reports, BenchmarkData? data)

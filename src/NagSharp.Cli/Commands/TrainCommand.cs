@@ -45,7 +45,9 @@ public static class TrainCommand
     private static Command GeneratorCommand(CliContext ctx)
     {
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
-        var engine = new Option<string>("--engine") { Description = "score (DiffusionNAG)", DefaultValueFactory = _ => "score" };
+        var engine = new Option<string>("--engine") { Description = "score (DiffusionNAG) or discrete (DiNAS)", DefaultValueFactory = _ => "score" };
+        var conditions = new Option<string[]>("--condition") { Description = "Discrete engine: a condition to learn, e.g. \"cifar10_valid_acc200>=top5%@fpga_ms<2\" (repeatable)" };
+        var unlabelled = new Option<int>("--unlabelled") { Description = "Discrete engine on a non-enumerable space: uniform samples added to the labelled table rows", DefaultValueFactory = _ => 20000 };
         var fraction = new Option<double>("--train-fraction") { Description = "Fraction of the space to train on (random subset by --seed)", DefaultValueFactory = _ => 1.0 };
         var net = new NetworkOptions();
         var sde = new Option<string>("--sde") { Description = "ve or vp", DefaultValueFactory = _ => "ve" };
@@ -56,12 +58,14 @@ public static class TrainCommand
         var outPath = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue training the checkpoint at --out up to --steps" };
         var every = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N steps (0: only at the end)", DefaultValueFactory = _ => 500 };
-        var cmd = new Command("generator", "Train a generator on architectures of a space") { space, engine, fraction, sde, steps, batch, lr, seed, outPath, resume, every };
+        var cmd = new Command("generator", "Train a generator on architectures of a space") { space, engine, conditions, unlabelled, fraction, sde, steps, batch, lr, seed, outPath, resume, every };
         net.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string e = p.GetValue(engine)!;
-            if (e != "score") throw new NagUserException($"unknown engine '{e}' (available: score)");
+            if (e == "discrete") return DiscreteTraining.Run(ctx, p, space, conditions, unlabelled, fraction, steps, batch, lr, seed, outPath, resume, every, net.Preset);
+            if (e != "score") throw new NagUserException($"unknown engine '{e}' (available: score, discrete)");
+            if ((p.GetValue(conditions) ?? []).Length > 0) throw new NagUserException("--condition needs --engine discrete (the score engine is steered by a predictor)");
             string path = p.GetValue(outPath)!;
             ScoreGenerator gen;
             if (p.GetValue(resume) && File.Exists(path))

@@ -163,7 +163,7 @@ public sealed class NoiseAwarePredictor : IDisposable
         ck.Set("network", Network);
         ck.Set("train", Train);
         ck.Set("training_set", TrainingSet);
-        ck.Sections["model"] = ScoreGenerator.ModuleBytes(Model);
+        ck.Sections["model"] = TorchState.ModuleBytes(Model);
         ck.Save(path);
     }
 
@@ -180,7 +180,7 @@ public sealed class NoiseAwarePredictor : IDisposable
             Std = ck.Get<double>("std", path),
             TrainingSet = ck.Get<List<string>>("training_set", path),
         };
-        try { ScoreGenerator.LoadModule(p.Model, ck.Section("model", path)); }
+        try { TorchState.LoadModule(p.Model, ck.Section("model", path)); }
         catch (Exception e) when (e is not NagDataException) { p.Dispose(); throw new NagDataException($"{path}: cannot restore weights ({e.Message})"); }
         p.Model.eval();
         return p;

@@ -104,19 +104,13 @@ public sealed class ScoreGenerator : IDisposable
         torch.manual_seed(train.Seed);
         Model = new ScoreNetwork(network, space.MaxNodes, space.NodeVocabulary.Count, _adjacency);
         Ema = new ScoreNetwork(network, space.MaxNodes, space.NodeVocabulary.Count, _adjacency);
-        CopyWeights(Model, Ema);
+        TorchState.CopyWeights(Model, Ema);
         Ema.eval();
         _optimizer = optim.Adam(Model.parameters(), lr: train.LearningRate);
     }
 
     /// <summary>Number of trainable parameters.</summary>
     public long ParameterCount => Model.parameters().Sum(p => p.numel());
-
-    private static void CopyWeights(nn.Module from, nn.Module to)
-    {
-        using var _ = no_grad();
-        foreach (var (p, q) in from.parameters().Zip(to.parameters())) q.copy_(p);
-    }
 
     /// <summary>
     /// Trains until <see cref="TrainConfig.Steps"/> (resuming from <see cref="Step"/>). Each step draws a batch from
@@ -145,9 +139,7 @@ public sealed class ScoreGenerator : IDisposable
                 loss.backward();
                 nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
                 _optimizer.step();
-                using (no_grad())
-                    for (int i = 0; i < emaParams.Length; i++)
-                        emaParams[i].mul_(Train.EmaDecay).add_(modelParams[i], alpha: 1 - Train.EmaDecay);
+                TorchState.EmaUpdate(emaParams, modelParams, Train.EmaDecay, Step);
                 double l = loss.item<float>();
                 if (!double.IsFinite(l)) throw new NagUserException($"training diverged at step {Step} (loss {l}); lower --lr");
                 running = double.IsNaN(running) ? l : 0.98 * running + 0.02 * l;
@@ -239,14 +231,10 @@ public sealed class ScoreGenerator : IDisposable
         ck.Set("network", Network);
         ck.Set("train", Train);
         ck.Set("training_set", TrainingSet);
-        ck.Sections["model"] = ModuleBytes(Model);
-        ck.Sections["ema"] = ModuleBytes(Ema);
-        using (var ms = new MemoryStream())
-        {
-            using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) _optimizer.save_state_dict(w);
-            ck.Sections["optimizer"] = ms.ToArray();
-        }
-        using (var rng = torch.get_rng_state()) ck.Sections["rng"] = rng.data<byte>().ToArray();
+        ck.Sections["model"] = TorchState.ModuleBytes(Model);
+        ck.Sections["ema"] = TorchState.ModuleBytes(Ema);
+        ck.Sections["optimizer"] = TorchState.OptimizerBytes(_optimizer);
+        ck.Sections["rng"] = TorchState.RngBytes();
         ck.Save(path);
     }
 
@@ -259,12 +247,10 @@ public sealed class ScoreGenerator : IDisposable
             overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("training_set", path));
         try
         {
-            LoadModule(gen.Model, ck.Section("model", path));
-            LoadModule(gen.Ema, ck.Section("ema", path));
-            using (var ms = new MemoryStream(ck.Section("optimizer", path)))
-            using (var r = new BinaryReader(ms)) gen._optimizer.load_state_dict(r);
-            using var rng = tensor(ck.Section("rng", path), dtype: ScalarType.Byte);
-            torch.set_rng_state(rng);
+            TorchState.LoadModule(gen.Model, ck.Section("model", path));
+            TorchState.LoadModule(gen.Ema, ck.Section("ema", path));
+            TorchState.LoadOptimizer(gen._optimizer, ck.Section("optimizer", path));
+            TorchState.RestoreRng(ck.Section("rng", path));
         }
         catch (Exception e) when (e is not NagDataException)
         {
@@ -275,19 +261,6 @@ public sealed class ScoreGenerator : IDisposable
         gen.Ema.eval();
         gen.Model.eval();
         return gen;
-    }
-
-    internal static byte[] ModuleBytes(nn.Module module)
-    {
-        using var ms = new MemoryStream();
-        module.save(ms);
-        return ms.ToArray();
-    }
-
-    internal static void LoadModule(nn.Module module, byte[] bytes)
-    {
-        using var ms = new MemoryStream(bytes);
-        module.load(ms);
     }
 
     /// <inheritdoc />

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Diagnostics;
+using NagSharp.Benchmarks;
+using NagSharp.Diffusion.Discrete;
+using NagSharp.Diffusion.Guidance;
+using NagSharp.Diffusion.Score;
+using NagSharp.Models;
+using NagSharp.Spaces;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary><c>nag train generator --engine discrete</c>: the DiNAS generator with its conditions.</summary>
+public static class DiscreteTraining
+{
+    /// <summary>
+    /// Builds the labelled training set: every architecture of an enumerable space (or a fraction of it), else the
+    /// table rows plus uniform samples; each with the state of every condition according to the tables.
+    /// </summary>
+    public static List<LabelledArch> BuildTrainingSet(ISearchSpace space, BenchmarkData? data, IReadOnlyList<Condition> conditions,
+        double fraction, int unlabelled, int seed)
+    {
+        var maps = conditions.Select(c => c.Evaluate(data!)).ToArray();
+        List<string> archs;
+        if (space.Size is not null) archs = TrainingSets.Select(space, fraction, seed);
+        else
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            archs = [];
+            if (data is not null)
+                foreach (int key in data.Keys)
+                    if (seen.Add(data.ArchOf(key).ToString())) archs.Add(data.ArchOf(key).ToString());
+            var rng = new Random(seed);
+            for (int i = 0; i < unlabelled; i++)
+            {
+                string a = space.Sample(rng).ToString();
+                if (seen.Add(a)) archs.Add(a);
+            }
+        }
+        return archs.Select(a => new LabelledArch(a, maps.Select(m => m.TryGetValue(a, out bool v) ? (byte)(v ? 2 : 1) : (byte)0).ToArray())).ToList();
+    }
+
+    /// <summary>Runs the command body.</summary>
+    public static int Run(CliContext ctx, ParseResult p, Option<string> space, Option<string[]> conditions, Option<int> unlabelled,
+        Option<double> fraction, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<string> outPath,
+        Option<bool> resume, Option<int> every, Option<string> preset)
+    {
+        string path = p.GetValue(outPath)!;
+        DiscreteGenerator gen;
+        if (p.GetValue(resume) && File.Exists(path))
+        {
+            var ck = Store.Checkpoint.Load(path, DiscreteGenerator.Kind);
+            var train = ck.Get<TrainConfig>("train", path) with { Steps = p.GetValue(steps) };
+            gen = DiscreteGenerator.Load(path, train);
+            ctx.Err.WriteLine($"resuming {path} at step {gen.Step} of {train.Steps}");
+        }
+        else
+        {
+            var s = SpaceRegistry.Get(p.GetValue(space)!);
+            double f = p.GetValue(fraction);
+            if (f is <= 0 or > 1) throw new NagUserException($"--train-fraction must be in (0, 1], got {f}");
+            if (p.GetValue(unlabelled) < 0) throw new NagUserException("--unlabelled must be non-negative");
+            var conds = (p.GetValue(conditions) ?? []).Select(Condition.Parse).ToArray();
+            var data = conds.Length > 0 || s.Size is null ? CliHelpers.LoadDataOrNull(s, p.GetValue(ctx.DataDir)) : null;
+            if (conds.Length > 0 && data is null) throw new NagDataException($"conditions need the benchmark tables of {s.Name}");
+            var set = BuildTrainingSet(s, data, conds, f, p.GetValue(unlabelled), p.GetValue(seed));
+            for (int c = 0; c < conds.Length; c++)
+                ctx.Err.WriteLine($"condition {conds[c]}: {set.Count(t => t.States[c] == 2)} satisfy, {set.Count(t => t.States[c] == 1)} do not, {set.Count(t => t.States[c] == 0)} unknown");
+            var train = new TrainConfig(Steps: p.GetValue(steps), Batch: p.GetValue(batch), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed));
+            gen = new DiscreteGenerator(s, new DiscreteConfig(), DenoiserConfig.Preset(p.GetValue(preset)!), train, conds.Select(c => c.Text).ToList(), set);
+        }
+        using (gen)
+        {
+            ctx.Err.WriteLine($"training {gen.Space.Name} discrete generator: {gen.ParameterCount:N0} parameters, {gen.TrainingSet.Count:N0} training architectures, {gen.Train.Steps} steps");
+            var clock = Stopwatch.StartNew();
+            ProgressRunner.Run(ctx, "train", report =>
+                gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}"), _ => gen.Save(path), p.GetValue(every)));
+            gen.Save(path);
+            ctx.Out.WriteLine($"saved {path} (step {gen.Step}, {clock.Elapsed.TotalSeconds:F1} s)");
+        }
+        return ExitCodes.Ok;
+    }
+}

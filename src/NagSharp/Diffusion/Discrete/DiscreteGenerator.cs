@@ -1,0 +1,354 @@
+using NagSharp.Diffusion.Score;
+using NagSharp.Graphs;
+using NagSharp.Models;
+using NagSharp.Spaces;
+using NagSharp.Store;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NagSharp.Diffusion.Discrete;
+
+/// <summary>Discrete-diffusion settings (DiNAS defaults).</summary>
+/// <param name="DiffusionSteps">T of the forward process (500 in DiNAS); sampling may take fewer, evenly spaced steps.</param>
+/// <param name="EdgeWeight">lambda in CE(nodes) + lambda CE(edges); 5 as in DiNAS, since edges carry most of the structure.</param>
+/// <param name="ConditionDropout">Probability of dropping each condition indicator in training (classifier-free guidance).</param>
+public sealed record DiscreteConfig(int DiffusionSteps = 500, double EdgeWeight = 5, double ConditionDropout = 0.1)
+{
+    /// <summary>Throws a user error for unusable values.</summary>
+    public void Validate()
+    {
+        if (DiffusionSteps < 2) throw new NagUserException($"diffusion steps must be at least 2, got {DiffusionSteps}");
+        if (EdgeWeight < 0) throw new NagUserException($"edge weight must be non-negative, got {EdgeWeight}");
+        if (ConditionDropout is < 0 or > 1) throw new NagUserException($"condition dropout {ConditionDropout} is outside [0, 1]");
+    }
+}
+
+/// <summary>One training example: an architecture and the state of each condition (0 unknown, 1 false, 2 true).</summary>
+/// <param name="Arch">String form.</param>
+/// <param name="States">One state per condition.</param>
+public sealed record LabelledArch(string Arch, byte[] States);
+
+/// <summary>
+/// DiNAS's generator: discrete diffusion over node types and directed edges (i &lt; j only, nodes in topological
+/// order) with marginal transitions, an x0-predicting <see cref="GraphDenoiser"/> that sees the timestep, and
+/// classifier-free guidance over any number of binary conditions. Fixed-topology spaces clamp the edges; spaces
+/// whose topology varies draw the node count from the training distribution and mask the absent slots.
+/// </summary>
+public sealed class DiscreteGenerator : IDisposable
+{
+    /// <summary>Checkpoint kind.</summary>
+    public const string Kind = "discrete-generator";
+
+    /// <summary>The space generated.</summary>
+    public ISearchSpace Space { get; }
+    /// <summary>Diffusion settings.</summary>
+    public DiscreteConfig Config { get; }
+    /// <summary>Denoiser size.</summary>
+    public DenoiserConfig Network { get; }
+    /// <summary>Optimisation settings.</summary>
+    public TrainConfig Train { get; }
+    /// <summary>Condition texts, in embedding order.</summary>
+    public IReadOnlyList<string> Conditions { get; }
+    /// <summary>Training examples.</summary>
+    public IReadOnlyList<LabelledArch> TrainingSet { get; }
+    /// <summary>Steps trained.</summary>
+    public int Step { get; private set; }
+    /// <summary>Trained weights.</summary>
+    public GraphDenoiser Model { get; }
+    /// <summary>EMA weights, used for sampling.</summary>
+    public GraphDenoiser Ema { get; }
+    /// <summary>Node-type transition (marginals of the training set).</summary>
+    public MarginalTransition NodeTransition { get; }
+    /// <summary>Edge transition (edge / no-edge marginals over possible pairs).</summary>
+    public MarginalTransition EdgeTransition { get; }
+    /// <summary>Relative frequency of each node count (index = count) in the training set.</summary>
+    public IReadOnlyList<double> NodeCounts { get; }
+
+    private readonly CosineSchedule _schedule;
+    private readonly Adam _optimizer;
+    private readonly bool[,]? _fixed;
+    private readonly int _n, _k;
+
+    /// <summary>Creates an untrained generator; marginals and node counts come from the training set.</summary>
+    public DiscreteGenerator(ISearchSpace space, DiscreteConfig config, DenoiserConfig network, TrainConfig train,
+        IReadOnlyList<string> conditions, IReadOnlyList<LabelledArch> trainingSet)
+    {
+        config.Validate(); network.Validate(); train.Validate();
+        if (trainingSet.Count == 0) throw new NagUserException("empty training set");
+        Space = space; Config = config; Network = network; Train = train; Conditions = conditions; TrainingSet = trainingSet;
+        _fixed = space.FixedAdjacency;
+        _n = space.MaxNodes; _k = space.NodeVocabulary.Count;
+        _schedule = new CosineSchedule(config.DiffusionSteps);
+        var graphs = trainingSet.Select(t => space.Encode(space.Parse(t.Arch))).ToArray();
+        var nodeFreq = new double[_k];
+        double edges = 0, pairs = 0;
+        var counts = new double[_n + 1];
+        foreach (var g in graphs)
+        {
+            int present = g.NodeTypes.Count(v => v >= 0);
+            counts[present]++;
+            foreach (var v in g.NodeTypes) if (v >= 0) nodeFreq[v]++;
+            for (int i = 0; i < _n; i++)
+                for (int j = i + 1; j < _n; j++)
+                    if (g.NodeTypes[i] >= 0 && g.NodeTypes[j] >= 0) { pairs++; if (g.Adjacency[i, j]) edges++; }
+        }
+        for (int v = 0; v < _k; v++) nodeFreq[v] += 1e-3;   // every symbol stays reachable by noise
+        NodeTransition = new MarginalTransition(nodeFreq);
+        EdgeTransition = new MarginalTransition([pairs - edges + 1e-3, edges + 1e-3]);
+        NodeCounts = counts.Select(c => c / graphs.Length).ToArray();
+        torch.manual_seed(train.Seed);
+        Model = new GraphDenoiser(network, _n, _k, conditions.Count);
+        Ema = new GraphDenoiser(network, _n, _k, conditions.Count);
+        TorchState.CopyWeights(Model, Ema);
+        Ema.eval();
+        _optimizer = optim.Adam(Model.parameters(), lr: train.LearningRate);
+    }
+
+    /// <summary>Trainable parameters.</summary>
+    public long ParameterCount => Model.parameters().Sum(p => p.numel());
+
+    private (Tensor X, Tensor E, Tensor Mask, Tensor Cond) Encode(IReadOnlyList<LabelledArch> items)
+    {
+        int m = items.Count;
+        var x = new float[m * _n * _k];
+        var e = new float[m * _n * _n * 2];
+        var mask = new float[m * _n];
+        var cond = new long[m * Math.Max(Conditions.Count, 1)];
+        for (int b = 0; b < m; b++)
+        {
+            var g = Space.Encode(Space.Parse(items[b].Arch));
+            for (int i = 0; i < _n; i++)
+            {
+                if (g.NodeTypes[i] < 0) continue;
+                mask[b * _n + i] = 1;
+                x[(b * _n + i) * _k + g.NodeTypes[i]] = 1;
+                for (int j = i + 1; j < _n; j++)
+                    if (g.NodeTypes[j] >= 0) e[((b * _n + i) * _n + j) * 2 + (g.Adjacency[i, j] ? 1 : 0)] = 1;
+            }
+            for (int c = 0; c < Conditions.Count; c++) cond[b * Conditions.Count + c] = items[b].States[c];
+        }
+        return (tensor(x).view(m, _n, _k), tensor(e).view(m, _n, _n, 2), tensor(mask).view(m, _n),
+            tensor(cond, dtype: ScalarType.Int64).view(m, Math.Max(Conditions.Count, 1))[.., ..Conditions.Count]);
+    }
+
+    /// <summary>Pairs (i &lt; j) whose endpoints are both present: [B, N, N, 1].</summary>
+    private Tensor PairMask(Tensor mask)
+    {
+        var upper = ones(_n, _n).triu(1);                                                   // [N, N]
+        return (mask.unsqueeze(2) * mask.unsqueeze(1) * upper).unsqueeze(-1);
+    }
+
+    private Tensor FixedEdges(long batch)
+    {
+        var e = new float[_n * _n * 2];
+        for (int i = 0; i < _n; i++)
+            for (int j = i + 1; j < _n; j++) e[(i * _n + j) * 2 + (_fixed![i, j] ? 1 : 0)] = 1;
+        return tensor(e).view(1, _n, _n, 2).expand(batch, _n, _n, 2);
+    }
+
+    private Tensor AlphaBars(Tensor t) =>
+        tensor(Enumerable.Range(0, _schedule.Steps + 1).Select(s => (float)_schedule.AlphaBar(s)).ToArray()).index_select(0, t);
+
+    /// <summary>
+    /// Trains to <see cref="TrainConfig.Steps"/>: noise a batch at t ~ U{1..T} with the marginal transitions, predict the
+    /// clean graph, minimise CE(nodes) + lambda CE(edges) over present nodes and pairs; condition indicators are
+    /// dropped to null with probability p so the same network also learns the unconditional model.
+    /// </summary>
+    public void TrainToEnd(Action<TrainProgress>? progress = null, Action<int>? checkpoint = null, int checkpointEvery = 0)
+    {
+        var (x0All, e0All, maskAll, condAll) = Encode(TrainingSet);
+        using var _x = x0All; using var _e = e0All; using var _m = maskAll; using var _c = condAll;
+        long m = x0All.shape[0];
+        var emaParams = Ema.parameters().ToArray();
+        var modelParams = Model.parameters().ToArray();
+        Model.train();
+        double running = double.NaN;
+        while (Step < Train.Steps)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                foreach (var g in _optimizer.ParamGroups) g.LearningRate = Train.RateAt(Step);
+                int b = Train.Batch;
+                var idx = randint(m, [b]);
+                var x0 = x0All.index_select(0, idx); var e0 = e0All.index_select(0, idx);       // [B, N, K], [B, N, N, 2]
+                var mask = maskAll.index_select(0, idx);                                         // [B, N]
+                var cond = condAll.index_select(0, idx);                                         // [B, C]
+                var t = randint(1, _schedule.Steps + 1, [b]);                                    // [B]
+                var ab = AlphaBars(t);                                                           // [B]
+                var zx = MarginalTransition.SampleOneHot(NodeTransition.ForwardProbs(x0, ab.view(b, 1, 1))) * mask.unsqueeze(-1);
+                var pairs = PairMask(mask);
+                var ze = _fixed is null
+                    ? MarginalTransition.SampleOneHot(EdgeTransition.ForwardProbs(e0, ab.view(b, 1, 1, 1))) * pairs
+                    : FixedEdges(b);
+                if (Conditions.Count > 0) cond = DropConditions(cond, Config.ConditionDropout);
+                var (lx, le) = Model.forward(zx, ze, mask, t.to_type(ScalarType.Float32) / _schedule.Steps, cond);
+                var nodeLoss = -(lx.log_softmax(-1) * x0).sum(-1).mul(mask).sum() / mask.sum().clamp_min(1);
+                var loss = nodeLoss;
+                if (_fixed is null)
+                {
+                    var edgeLoss = -(le.log_softmax(-1) * e0).sum(-1, keepdim: true).mul(pairs).sum() / pairs.sum().clamp_min(1);
+                    loss = nodeLoss + edgeLoss * Config.EdgeWeight;
+                }
+                _optimizer.zero_grad();
+                loss.backward();
+                nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
+                _optimizer.step();
+                TorchState.EmaUpdate(emaParams, modelParams, Train.EmaDecay, Step);
+                double l = loss.item<float>();
+                if (!double.IsFinite(l)) throw new NagUserException($"training diverged at step {Step} (loss {l}); lower --lr");
+                running = double.IsNaN(running) ? l : 0.98 * running + 0.02 * l;
+            }
+            Step++;
+            progress?.Invoke(new TrainProgress(Step, Train.Steps, running));
+            if (checkpointEvery > 0 && Step % checkpointEvery == 0 && Step < Train.Steps) checkpoint?.Invoke(Step);
+        }
+        Model.eval();
+    }
+
+    /// <summary>Sets each condition state independently to null (0) with probability <paramref name="p"/>. cond [B, C] int64.</summary>
+    public static Tensor DropConditions(Tensor cond, double p) => cond * (rand(cond.shape) >= p).to_type(ScalarType.Int64);
+
+    /// <summary>
+    /// Samples <paramref name="n"/> graphs with <paramref name="steps"/> evenly spaced reverse steps. Conditions whose
+    /// state is 2 are asked for; 0 leaves them unspecified. With weight W the x0 logits are
+    /// (1 + W) f(z_t, y) - W f(z_t, null); W = 0 is the plain conditional model.
+    /// </summary>
+    public DecodedSample[] Sample(int n, int steps, int seed, IReadOnlyList<byte>? states = null, double weight = 0)
+    {
+        if (n < 1) throw new NagUserException($"-n must be at least 1, got {n}");
+        if (steps < 1 || steps > _schedule.Steps) throw new NagUserException($"--sample-steps must be in 1..{_schedule.Steps}, got {steps}");
+        var st = states ?? new byte[Conditions.Count];
+        if (st.Count != Conditions.Count) throw new ArgumentException("one state per condition", nameof(states));
+        torch.manual_seed(seed);
+        Ema.eval();
+        using var outer = NewDisposeScope();
+        using var _ = no_grad();
+        // Node counts from the training distribution; present nodes are the first `count` slots.
+        var counts = multinomial(tensor(NodeCounts.Select(c => (float)c).ToArray()), n, replacement: true);  // [B]
+        var mask = (arange(_n).unsqueeze(0) < counts.unsqueeze(1)).to_type(ScalarType.Float32);             // [B, N]
+        var pairs = PairMask(mask);                                                                           // [B, N, N, 1]
+        var zx = MarginalTransition.SampleOneHot(tensor(NodeTransition.Marginals).expand(n, _n, _k).contiguous()) * mask.unsqueeze(-1);
+        var ze = _fixed is null
+            ? MarginalTransition.SampleOneHot(tensor(EdgeTransition.Marginals).expand(n, _n, _n, 2).contiguous()) * pairs
+            : FixedEdges(n);
+        var cond = st.Count == 0 ? zeros(n, 0, dtype: ScalarType.Int64)
+            : tensor(st.Select(v => (long)v).ToArray(), dtype: ScalarType.Int64).view(1, -1).expand(n, st.Count).contiguous();   // [B, C]
+        bool guided = weight != 0 && st.Any(v => v != 0);
+        for (int k = steps; k >= 1; k--)
+        {
+            using var scope = NewDisposeScope();
+            int t = (int)Math.Round((double)_schedule.Steps * k / steps), s = (int)Math.Round((double)_schedule.Steps * (k - 1) / steps);
+            var tt = full(n, (float)t / _schedule.Steps);
+            var (lx, le) = Ema.forward(zx, ze, mask, tt, cond);
+            if (guided)
+            {
+                var (ux, ue) = Ema.forward(zx, ze, mask, tt, zeros_like(cond));
+                lx = lx * (1 + weight) - ux * weight;
+                le = le * (1 + weight) - ue * weight;
+            }
+            double abT = _schedule.AlphaBar(t), abS = _schedule.AlphaBar(s);
+            var nx = MarginalTransition.SampleOneHot(NodeTransition.Posterior(zx, lx.softmax(-1), abT, abS)) * mask.unsqueeze(-1);
+            zx.Dispose();
+            zx = nx.MoveToOuterDisposeScope();
+            if (_fixed is null)
+            {
+                var ne = MarginalTransition.SampleOneHot(EdgeTransition.Posterior(ze, le.softmax(-1), abT, abS)) * pairs;
+                ze.Dispose();
+                ze = ne.MoveToOuterDisposeScope();
+            }
+        }
+        return Decode(zx, ze, mask);
+    }
+
+    private DecodedSample[] Decode(Tensor zx, Tensor ze, Tensor mask)
+    {
+        long b = zx.shape[0];
+        var types = zx.argmax(-1).data<long>().ToArray();            // [B * N]
+        var present = mask.data<float>().ToArray();                  // [B * N]
+        var edge = ze[.., .., .., 1].contiguous().data<float>().ToArray();  // [B * N * N]
+        var result = new DecodedSample[b];
+        for (int i = 0; i < b; i++)
+        {
+            var nt = new int[_n];
+            var adj = new bool[_n, _n];
+            for (int u = 0; u < _n; u++)
+            {
+                nt[u] = present[i * _n + u] > 0.5f ? (int)types[i * _n + u] : -1;
+                for (int v = u + 1; v < _n; v++) adj[u, v] = edge[(i * _n + u) * _n + v] > 0.5f;
+            }
+            var arch = Space.TryDecode(new ArchGraph(nt, adj), out var reason);
+            result[i] = new DecodedSample(arch, reason);
+        }
+        return result;
+    }
+
+    /// <summary>Condition states for sampling: 2 for each requested condition (matched by text), 0 for the rest.</summary>
+    public byte[] StatesFor(IEnumerable<string> requested)
+    {
+        var states = new byte[Conditions.Count];
+        foreach (var r in requested)
+        {
+            string norm = Normalise(r);
+            int i = Conditions.Select(Normalise).ToList().IndexOf(norm);
+            if (i < 0) throw new NagUserException($"the generator was not trained with condition '{r}' (trained: {(Conditions.Count == 0 ? "none" : string.Join(", ", Conditions))})");
+            states[i] = 2;
+        }
+        return states;
+        static string Normalise(string c) => new(c.Where(ch => !char.IsWhiteSpace(ch)).ToArray());
+    }
+
+    /// <summary>Writes everything needed to sample or resume.</summary>
+    public void Save(string path)
+    {
+        var ck = new Checkpoint(Kind);
+        ck.Header["space"] = Space.Name;
+        ck.Header["step"] = Step;
+        ck.Set("config", Config);
+        ck.Set("network", Network);
+        ck.Set("train", Train);
+        ck.Set("conditions", Conditions);
+        ck.Set("training_set", TrainingSet.Select(t => t.Arch).ToList());
+        ck.Set("condition_states", TrainingSet.Select(t => string.Concat(t.States.Select(s => (char)('0' + s)))).ToList());
+        ck.Sections["model"] = TorchState.ModuleBytes(Model);
+        ck.Sections["ema"] = TorchState.ModuleBytes(Ema);
+        ck.Sections["optimizer"] = TorchState.OptimizerBytes(_optimizer);
+        ck.Sections["rng"] = TorchState.RngBytes();
+        ck.Save(path);
+    }
+
+    /// <summary>Loads a checkpoint (optionally with new training settings, to resume to more steps).</summary>
+    public static DiscreteGenerator Load(string path, TrainConfig? overrideTrain = null)
+    {
+        var ck = Checkpoint.Load(path, Kind);
+        var archs = ck.Get<List<string>>("training_set", path);
+        var states = ck.Get<List<string>>("condition_states", path);
+        if (states.Count != archs.Count) throw new NagDataException($"{path}: training set and condition states differ in length");
+        var set = archs.Zip(states, (a, s) => new LabelledArch(a, s.Select(ch => (byte)(ch - '0')).ToArray())).ToList();
+        var gen = new DiscreteGenerator(SpaceRegistry.Get(ck.Get<string>("space", path)), ck.Get<DiscreteConfig>("config", path),
+            ck.Get<DenoiserConfig>("network", path), overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("conditions", path), set);
+        try
+        {
+            TorchState.LoadModule(gen.Model, ck.Section("model", path));
+            TorchState.LoadModule(gen.Ema, ck.Section("ema", path));
+            TorchState.LoadOptimizer(gen._optimizer, ck.Section("optimizer", path));
+            TorchState.RestoreRng(ck.Section("rng", path));
+        }
+        catch (Exception e) when (e is not NagDataException)
+        {
+            gen.Dispose();
+            throw new NagDataException($"{path}: cannot restore weights ({e.Message})");
+        }
+        gen.Step = ck.Get<int>("step", path);
+        gen.Model.eval();
+        return gen;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Model.Dispose();
+        Ema.Dispose();
+        _optimizer.Dispose();
+    }
+}
