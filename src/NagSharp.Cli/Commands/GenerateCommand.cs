@@ -176,9 +176,15 @@ public static class GenerateCommand
     /// Fraction of the unique valid architectures that satisfy each condition according to the tables (over those the
     /// tables know), and of all conditions jointly (key <c>all</c>); null when no generated architecture is in the tables.
     /// </summary>
-    public static List<(string Condition, double? Fraction)> ConditionSatisfaction(GenerationResult result, IReadOnlyList<string> conditions, BenchmarkData? data)
+    public static List<(string Condition, double? Fraction)> ConditionSatisfaction(GenerationResult result, IReadOnlyList<string> conditions, BenchmarkData? data) =>
+        ConditionSatisfaction(result, conditions, data, out _);
+
+    /// <summary>As above; also counts the unique valid architectures that satisfy every condition.</summary>
+    public static List<(string Condition, double? Fraction)> ConditionSatisfaction(GenerationResult result, IReadOnlyList<string> conditions, BenchmarkData? data,
+        out int satisfyingAll)
     {
         var list = new List<(string, double?)>();
+        satisfyingAll = 0;
         if (conditions.Count == 0 || data is null) return list;
         var maps = conditions.Select(c => Condition.Parse(c).Evaluate(data)).ToArray();
         var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!.ToString()).ToArray();
@@ -193,6 +199,7 @@ public static class GenerateCommand
             list.Add((conditions[i], Fraction(a => m.TryGetValue(a, out bool v) ? v : null)));
         }
         list.Add(("all", Fraction(a => maps.All(m => m.ContainsKey(a)) ? maps.All(m => m[a]) : null)));
+        satisfyingAll = uniques.Count(a => maps.All(m => m.TryGetValue(a, out bool v) && v));
         return list;
     }
 
