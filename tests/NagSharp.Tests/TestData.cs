@@ -11,6 +11,7 @@ public static class TestData
 {
     private static readonly Lazy<string?> Dir = new(() => DataLocator.TryResolve());
     private static readonly Lazy<BenchmarkData> Nb201Data = new(() => BenchmarkData.Load(new Nb201Space(), RequireDir()));
+    private static readonly Lazy<BenchmarkData> Nb101Data = new(() => BenchmarkData.Load(new Nb101Space(), RequireDir()));
 
     /// <summary>The data directory; skips (or fails under CI) when there is none.</summary>
     public static string RequireDir()
@@ -25,6 +26,9 @@ public static class TestData
 
     /// <summary>The NB201 tables, loaded once per test run.</summary>
     public static BenchmarkData Nb201 { get { RequireDir(); return Nb201Data.Value; } }
+
+    /// <summary>The NB101 tables (a 500-row subset), loaded once per test run.</summary>
+    public static BenchmarkData Nb101 { get { RequireDir(); return Nb101Data.Value; } }
 }
 
 /// <summary>Every test that touches TorchSharp runs in this collection, one at a time.</summary>

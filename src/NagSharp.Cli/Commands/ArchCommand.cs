@@ -13,7 +13,7 @@ public static class ArchCommand
     public static Command Create(CliContext ctx)
     {
         var spaceArg = new Argument<string>("space") { Description = "Search space (see `nag spaces`)" };
-        var archArg = new Argument<string>("arch") { Description = "Architecture string, or its index in the benchmark tables" };
+        var archArg = new Argument<string>("arch") { Description = "Architecture string, or its key in the benchmark tables (NB201 index, NB101 row number)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var classes = new Option<int>("--classes") { Description = "Classes assumed by the computed costs", DefaultValueFactory = _ => 10 };
         var inputSize = new Option<int>("--input-size") { Description = "Input side in pixels assumed by the computed costs", DefaultValueFactory = _ => 32 };
@@ -32,10 +32,14 @@ public static class ArchCommand
                     ctx.Err.WriteLine($"nag: note: {e.Message}; showing computed values only");
                 }
             }
-            var arch = CliHelpers.ResolveArch(space, p.GetValue(archArg)!, data);
+            var arch = CliHelpers.ResolveArch(space, p.GetValue(archArg)!, data, out int? givenKey);
             var costs = space.ComputeCosts(arch, new CostOptions(Classes: p.GetValue(classes), InputSize: p.GetValue(inputSize)));
-            int? key = data?.KeyOf(arch);
-            var metrics = data?.MetricsOf(arch) ?? new Dictionary<string, double>();
+            // A key shows its own row; a string shows the architecture's first row. Keyless tables may list an
+            // architecture on several rows (repeated measurements): those keys are listed too.
+            int? key = givenKey ?? data?.KeyOf(arch);
+            var metrics = data is null ? new Dictionary<string, double>() : key is int shown ? data.MetricsOfKey(shown) : data.MetricsOf(arch);
+            var sameArchKeys = data?.KeysOf(arch) ?? [];
+            string keyName = space.Tables?.KeyName ?? "index";
             string canonical = CliHelpers.CanonicalId(space, arch);
             if (p.GetValue(json))
             {
@@ -43,9 +47,16 @@ public static class ArchCommand
                 {
                     w.WriteStartObject();
                     w.WriteString("space", space.Name);
-                    if (key is int k) w.WriteNumber(space.Tables!.KeyColumn, k); else w.WriteNull(space.Tables?.KeyColumn ?? "index");
+                    if (key is int k) w.WriteNumber(keyName, k); else w.WriteNull(keyName);
+                    if (sameArchKeys.Count > 1)
+                    {
+                        w.WriteStartArray("same_arch_keys");
+                        foreach (int k2 in sameArchKeys) w.WriteNumberValue(k2);
+                        w.WriteEndArray();
+                    }
                     w.WriteString("arch", arch.ToString());
                     w.WriteString("canonical_id", canonical);
+                    w.WriteString("canonical_form", space.CanonicalForm(arch));
                     w.WriteStartObject("metrics");
                     foreach (var (c, v) in metrics) w.WriteNumber(c, v);
                     w.WriteEndObject();
@@ -58,9 +69,12 @@ public static class ArchCommand
             }
             var table = new Table().AddColumns("field", "value");
             table.AddRow("space", space.Name);
-            table.AddRow(space.Tables?.KeyColumn ?? "index", key?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+            table.AddRow(keyName, key?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+            if (sameArchKeys.Count > 1)
+                table.AddRow($"every {keyName} of this arch", string.Join(" ", sameArchKeys.Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture))));
             table.AddRow("arch", Markup.Escape(arch.ToString()));
             table.AddRow("canonical_id", canonical);
+            table.AddRow("canonical_form", Markup.Escape(space.CanonicalForm(arch)));
             foreach (var (c, v) in metrics) table.AddRow(Markup.Escape(c), CliHelpers.Num(v));
             foreach (var (c, v) in costs) table.AddRow($"computed {Markup.Escape(c)}", CliHelpers.Num(Math.Round(v, 6)));
             ctx.Console.Write(table);

@@ -18,16 +18,25 @@ public static class CliHelpers
 
     /// <summary>
     /// Resolves an architecture given as the space's string form or as a table key (e.g. the NB201 index).
-    /// A key needs the tables; a string does not.
+    /// A key needs the tables; a string does not. Digits with a leading zero ("0100") are not a key: they are how an
+    /// NB101 adjacency starts, and a pasted adjacency without its ops must fail to parse, not pick row 100.
     /// </summary>
-    public static Arch ResolveArch(ISearchSpace space, string text, BenchmarkData? data)
+    public static Arch ResolveArch(ISearchSpace space, string text, BenchmarkData? data) => ResolveArch(space, text, data, out _);
+
+    /// <summary>As <see cref="ResolveArch(ISearchSpace, string, BenchmarkData?)"/>, also returning the key when the
+    /// text was one: in keyless tables an architecture may have several rows, and the one asked for is what to show.</summary>
+    public static Arch ResolveArch(ISearchSpace space, string text, BenchmarkData? data, out int? key)
     {
+        key = null;
         string t = text.Trim();
-        if (t.Length > 0 && t.All(char.IsAsciiDigit))
+        string keyName = space.Tables?.KeyName ?? "key";
+        if (t.Length > 0 && t.All(char.IsAsciiDigit) && (t.Length == 1 || t[0] != '0'))
         {
-            if (data is null) throw new NagUserException($"'{t}' is a {space.Tables?.KeyColumn ?? "key"}, which needs the benchmark tables");
-            if (!int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int key)) throw new NagUserException($"'{t}' is not a valid {space.Tables?.KeyColumn ?? "key"}");
-            return data.ArchOf(key);
+            if (data is null) throw new NagUserException($"'{t}' is a {keyName}, which needs the benchmark tables");
+            if (!int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int k)) throw new NagUserException($"'{t}' is not a valid {keyName}");
+            var arch = data.ArchOf(k);
+            key = k;
+            return arch;
         }
         return space.Parse(t);
     }

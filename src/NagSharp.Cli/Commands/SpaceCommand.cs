@@ -4,7 +4,12 @@ using NagSharp.Spaces;
 
 namespace NagSharp.Cli.Commands;
 
-/// <summary><c>nag space dump SPACE</c>: every architecture with its key, canonical id, costs and metrics, streamed.</summary>
+/// <summary>
+/// <c>nag space dump SPACE</c>: every table row (every architecture of a complete space) with its key, canonical id,
+/// costs and metrics, streamed. Each row shows its own metrics, so repeated architectures of a keyless table keep their
+/// separate measurements. A computed cost whose name a table column also has is written as <c>computed_&lt;name&gt;</c>
+/// in CSV (NB101's tables have <c>params_M</c> themselves); JSON keeps them apart in "computed" and "metrics".
+/// </summary>
 public static class SpaceCommand
 {
     /// <summary>Builds the command group.</summary>
@@ -26,15 +31,16 @@ public static class SpaceCommand
             bool csv = p.GetValue(format) == "csv";
             void Write(TextWriter w)
             {
-                string keyName = space.Tables!.KeyColumn;
+                string keyName = space.Tables!.KeyName;
                 var costNames = space.ComputeCosts(data.ArchOf(data.Keys.First()), options).Keys.ToArray();
+                var costHeaders = costNames.Select(c => data.HasColumn(c) ? "computed_" + c : c);
                 if (csv)
-                    w.WriteLine(string.Join(",", new[] { keyName, "arch", "canonical_id" }.Concat(costNames).Concat(data.Columns).Select(CliHelpers.CsvField)));
+                    w.WriteLine(string.Join(",", new[] { keyName, "arch", "canonical_id" }.Concat(costHeaders).Concat(data.Columns).Select(CliHelpers.CsvField)));
                 foreach (int key in data.Keys)
                 {
                     var arch = data.ArchOf(key);
                     var costs = space.ComputeCosts(arch, options);
-                    var metrics = data.MetricsOf(arch);
+                    var metrics = data.MetricsOfKey(key);
                     string canonical = CliHelpers.CanonicalId(space, arch);
                     if (csv)
                     {

@@ -4,8 +4,8 @@ using NagSharp.Spaces;
 namespace NagSharp.Benchmarks;
 
 /// <summary>
-/// One CSV benchmark table: an integer key column, the architecture column and any number of numeric
-/// metric columns, discovered from the header (no dataset or device name is known in advance).
+/// One CSV benchmark table: an integer key column (or none: the row number is the key), the architecture column(s)
+/// and any number of numeric metric columns, discovered from the header (no dataset or device name is known in advance).
 /// </summary>
 public sealed class MetricTable
 {
@@ -13,7 +13,7 @@ public sealed class MetricTable
     public string Path { get; }
     /// <summary>Metric column names, in file order.</summary>
     public IReadOnlyList<string> Columns { get; }
-    /// <summary>Row keys in file order.</summary>
+    /// <summary>Row keys in file order (0, 1, 2, ... for a table without a key column).</summary>
     public IReadOnlyList<int> Keys => _keys;
     /// <summary>Architecture of each row, in file order.</summary>
     public IReadOnlyList<Arch> Archs => _archs;
@@ -43,6 +43,8 @@ public sealed class MetricTable
     /// Loads and validates a table. Every problem (bad number, empty cell, NaN, unknown or mismatched
     /// architecture, duplicate key, short/long row, missing key column, wrong row count) throws a
     /// <see cref="NagDataException"/> naming file, line and column; nothing is returned half-loaded.
+    /// Without a key column (<see cref="TableLayout.KeyColumn"/> null) the key is the 0-based data row number and an
+    /// architecture may repeat (each row is one measurement); with one, a repeated architecture is an error.
     /// </summary>
     public static MetricTable Load(string path, ISearchSpace space, TableLayout layout)
     {
@@ -56,10 +58,15 @@ public sealed class MetricTable
             if (string.IsNullOrWhiteSpace(header[i])) throw new NagDataException($"{path}:1: column {i + 1} has an empty name");
             if (!seen.Add(header[i])) throw new NagDataException($"{path}:1: column '{header[i]}' appears twice");
         }
-        int keyCol = Array.IndexOf(header, layout.KeyColumn), archCol = Array.IndexOf(header, layout.ArchColumn);
-        if (keyCol < 0) throw new NagDataException($"{path}:1: missing key column '{layout.KeyColumn}'");
-        if (archCol < 0) throw new NagDataException($"{path}:1: missing architecture column '{layout.ArchColumn}'");
-        var metricCols = Enumerable.Range(0, header.Length).Where(i => i != keyCol && i != archCol).ToArray();
+        int keyCol = layout.KeyColumn is null ? -1 : Array.IndexOf(header, layout.KeyColumn);
+        if (layout.KeyColumn is not null && keyCol < 0) throw new NagDataException($"{path}:1: missing key column '{layout.KeyColumn}'");
+        var archCols = new int[layout.ArchColumns.Count];
+        for (int a = 0; a < archCols.Length; a++)
+        {
+            archCols[a] = Array.IndexOf(header, layout.ArchColumns[a]);
+            if (archCols[a] < 0) throw new NagDataException($"{path}:1: missing architecture column '{layout.ArchColumns[a]}'");
+        }
+        var metricCols = Enumerable.Range(0, header.Length).Where(i => i != keyCol && Array.IndexOf(archCols, i) < 0).ToArray();
         if (metricCols.Length == 0) throw new NagDataException($"{path}:1: no metric columns");
 
         var keys = new List<int>();
@@ -74,17 +81,25 @@ public sealed class MetricTable
             lastLine = line;
             if (f.Length != header.Length)
                 throw new NagDataException($"{path}:{line}: {f.Length} fields, expected {header.Length} ({(f.Length < header.Length ? "truncated row" : "extra fields")}; first missing column '{(f.Length < header.Length ? header[f.Length] : "-")}')");
-            if (!int.TryParse(f[keyCol], NumberStyles.Integer, CultureInfo.InvariantCulture, out int key) || key < 0 || (space.Size is long n && key >= n))
-                throw new NagDataException($"{path}:{line}: column '{layout.KeyColumn}': '{f[keyCol]}' is not a valid key{(space.Size is long m ? $" (0..{m - 1})" : "")}");
-            if (keyLine.TryGetValue(key, out int firstKey))
-                throw new NagDataException($"{path}:{line}: column '{layout.KeyColumn}': duplicate key {key} (first on line {firstKey})");
-            keyLine[key] = line;
+            int key = keys.Count;
+            if (keyCol >= 0)
+            {
+                if (!int.TryParse(f[keyCol], NumberStyles.Integer, CultureInfo.InvariantCulture, out key) || key < 0 || (space.Size is long n && key >= n))
+                    throw new NagDataException($"{path}:{line}: column '{layout.KeyColumn}': '{f[keyCol]}' is not a valid key{(space.Size is long m ? $" (0..{m - 1})" : "")}");
+                if (keyLine.TryGetValue(key, out int firstKey))
+                    throw new NagDataException($"{path}:{line}: column '{layout.KeyColumn}': duplicate key {key} (first on line {firstKey})");
+                keyLine[key] = line;
+            }
+            string archText = archCols.Length == 1 ? f[archCols[0]] : string.Join(layout.ArchSeparator, archCols.Select(c => f[c]));
             Arch arch;
-            try { arch = space.Parse(f[archCol]); }
+            try { arch = space.Parse(archText); }
             catch (ArchFormatException e) { throw new NagDataException($"{path}:{line}: column '{layout.ArchColumn}': {e.Message}"); }
-            if (archLine.TryGetValue(arch.ToString(), out int firstArch))
-                throw new NagDataException($"{path}:{line}: column '{layout.ArchColumn}': duplicate architecture (first on line {firstArch})");
-            archLine[arch.ToString()] = line;
+            if (keyCol >= 0)
+            {
+                if (archLine.TryGetValue(arch.ToString(), out int firstArch))
+                    throw new NagDataException($"{path}:{line}: column '{layout.ArchColumn}': duplicate architecture (first on line {firstArch})");
+                archLine[arch.ToString()] = line;
+            }
             for (int m = 0; m < metricCols.Length; m++)
             {
                 string cell = f[metricCols[m]];
@@ -106,7 +121,9 @@ public sealed class MetricTable
 
 /// <summary>
 /// Every benchmark table of a space, merged by key: each <c>*.csv</c> in the space's data folder. Column names
-/// must be unique across tables and each key must name the same architecture in every table.
+/// must be unique across tables and each key must name the same architecture in every table (for keyless tables:
+/// row k of every table describes the same architecture). Keyless tables may list an architecture on several rows;
+/// per-architecture queries then answer from its first row and <see cref="KeysOf"/> lists them all.
 /// </summary>
 public sealed class BenchmarkData
 {
@@ -118,7 +135,7 @@ public sealed class BenchmarkData
     public IReadOnlyList<string> Columns { get; }
 
     private readonly Dictionary<string, (MetricTable Table, int Column)> _columns;
-    private readonly Dictionary<string, int> _keyOfArch;
+    private readonly Dictionary<string, List<int>> _keysOfArch;
     private readonly Dictionary<int, Arch> _archOfKey;
 
     private BenchmarkData(ISearchSpace space, IReadOnlyList<MetricTable> tables)
@@ -126,10 +143,12 @@ public sealed class BenchmarkData
         Space = space; Tables = tables;
         _columns = new Dictionary<string, (MetricTable, int)>(StringComparer.Ordinal);
         var cols = new List<string>();
-        _keyOfArch = new Dictionary<string, int>(StringComparer.Ordinal);
+        _keysOfArch = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         _archOfKey = new Dictionary<int, Arch>();
         foreach (var t in tables)
         {
+            // Only earlier tables constrain an architecture's keys: within one keyless table it may repeat.
+            var added = new Dictionary<string, List<int>>(StringComparer.Ordinal);
             for (int c = 0; c < t.Columns.Count; c++)
             {
                 if (_columns.TryGetValue(t.Columns[c], out var prior))
@@ -143,10 +162,17 @@ public sealed class BenchmarkData
                 string a = t.Archs[r].ToString();
                 if (_archOfKey.TryGetValue(key, out var known) && known.ToString() != a)
                     throw new NagDataException($"{t.Path}:{r + 2}: key {key} names {a}, but an earlier table names {known} (the row's line assumes one record per line)");
-                if (_keyOfArch.TryGetValue(a, out int k) && k != key)
-                    throw new NagDataException($"{t.Path}:{r + 2}: architecture {a} has key {key}, but an earlier table gives key {k}");
+                if (_keysOfArch.TryGetValue(a, out var earlier) && !earlier.Contains(key))
+                    throw new NagDataException($"{t.Path}:{r + 2}: architecture {a} has key {key}, but an earlier table gives key {earlier[0]}");
                 _archOfKey[key] = t.Archs[r];
-                _keyOfArch[a] = key;
+                if (!added.TryGetValue(a, out var list)) added[a] = list = [];
+                list.Add(key);
+            }
+            foreach (var (a, list) in added)
+            {
+                if (!_keysOfArch.TryGetValue(a, out var all)) _keysOfArch[a] = all = [];
+                foreach (int key in list) if (!all.Contains(key)) all.Add(key);
+                all.Sort();
             }
         }
         Columns = cols;
@@ -164,7 +190,7 @@ public sealed class BenchmarkData
     }
 
     /// <summary>Number of architectures with at least one table row.</summary>
-    public int Count => _archOfKey.Count;
+    public int Count => _keysOfArch.Count;
 
     /// <summary>Every key in ascending order.</summary>
     public IEnumerable<int> Keys => _archOfKey.Keys.Order();
@@ -179,28 +205,46 @@ public sealed class BenchmarkData
             throw new NagUserException($"unknown metric column '{column}' for {Space.Name} (available: {string.Join(", ", Columns)})");
     }
 
-    /// <summary>Key (e.g. official index) of an architecture, or null when no table lists it.</summary>
-    public int? KeyOf(Arch arch) => _keyOfArch.TryGetValue(arch.ToString(), out int k) ? k : null;
+    /// <summary>Key (e.g. official index) of an architecture, or null when no table lists it; the smallest key when
+    /// several rows list it.</summary>
+    public int? KeyOf(Arch arch) => _keysOfArch.TryGetValue(arch.ToString(), out var k) ? k[0] : null;
+
+    /// <summary>Every key whose row lists the architecture, ascending (empty when none; more than one only in keyless
+    /// tables, where rows are repeated measurements).</summary>
+    public IReadOnlyList<int> KeysOf(Arch arch) => _keysOfArch.TryGetValue(arch.ToString(), out var k) ? k : [];
 
     /// <summary>Architecture with a given key; throws a user error when unknown.</summary>
     public Arch ArchOf(int key) =>
-        _archOfKey.TryGetValue(key, out var a) ? a : throw new NagUserException($"no {Space.Name} architecture has {Space.Tables!.KeyColumn} {key}");
+        _archOfKey.TryGetValue(key, out var a) ? a : throw new NagUserException($"no {Space.Name} architecture has {Space.Tables!.KeyName} {key}");
 
-    /// <summary>Value of a column for an architecture, or null when its table has no row for it.</summary>
+    /// <summary>Value of a column for an architecture (from the first of its rows that the column's table has), or
+    /// null when its table has no row for it.</summary>
     public double? Get(Arch arch, string column)
     {
         RequireColumn(column);
-        if (KeyOf(arch) is not int key) return null;
         var (t, c) = _columns[column];
-        int row = t.RowOf(key);
-        return row < 0 ? null : t.Value(c, row);
+        foreach (int key in KeysOf(arch))
+        {
+            int row = t.RowOf(key);
+            if (row >= 0) return t.Value(c, row);
+        }
+        return null;
     }
 
-    /// <summary>Every known metric of an architecture, in column order.</summary>
+    /// <summary>Every known metric of an architecture, in column order (from its first row, as <see cref="Get"/>).</summary>
     public IReadOnlyDictionary<string, double> MetricsOf(Arch arch)
     {
         var d = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (KeyOf(arch) is not int key) return d;
+        foreach (var col in Columns)
+            if (Get(arch, col) is double v) d[col] = v;
+        return d;
+    }
+
+    /// <summary>Every metric of the row(s) with one key, in column order: what a row says, even when the
+    /// architecture has other rows with other measurements.</summary>
+    public IReadOnlyDictionary<string, double> MetricsOfKey(int key)
+    {
+        var d = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var col in Columns)
         {
             var (t, c) = _columns[col];

@@ -3,7 +3,7 @@ using NagSharp.Spaces;
 namespace NagSharp.Benchmarks;
 
 /// <summary>Result of comparing a table's cost column with the space's analytic cost model.</summary>
-/// <param name="Column">Table column, e.g. <c>cifar100_params_M</c>.</param>
+/// <param name="Column">Table column, e.g. <c>cifar100_params_M</c> or <c>params_M</c>.</param>
 /// <param name="Cost">Analytic cost it was matched with (<c>params_M</c> or <c>flops_M</c>).</param>
 /// <param name="Classes">Class count inferred from the data (the only setting that differs between datasets).</param>
 /// <param name="Rows">Rows compared.</param>
@@ -12,9 +12,10 @@ namespace NagSharp.Benchmarks;
 public sealed record CostCheckResult(string Column, string Cost, int Classes, int Rows, double MaxRelativeError, string WorstArch);
 
 /// <summary>
-/// Checks every table column named <c>&lt;anything&gt;_&lt;cost&gt;</c> (for each analytic cost the space computes)
-/// against the cost model. The class count behind a column is not known from its name, so it is inferred
-/// from the first row (costs are affine in the class count) and then verified on every row.
+/// Checks every table column named <c>&lt;anything&gt;_&lt;cost&gt;</c> or exactly <c>&lt;cost&gt;</c> (for each analytic
+/// cost the space computes; a cost the space does not compute is never checked) against the cost model. The class
+/// count behind a column is not known from its name, so it is inferred from the first row (costs are affine in the
+/// class count) and then verified on every row.
 /// </summary>
 public static class CostCheck
 {
@@ -25,8 +26,8 @@ public static class CostCheck
         var costNames = space.ComputeCosts(data.ArchOf(data.Keys.First()), baseOptions).Keys.ToArray();
         var matches = (from column in data.Columns
                        from cost in costNames
-                       where column.EndsWith("_" + cost, StringComparison.Ordinal)
-                       select (Column: column, Cost: cost, Prefix: column[..^(cost.Length + 1)])).ToArray();
+                       where column == cost || column.EndsWith("_" + cost, StringComparison.Ordinal)
+                       select (Column: column, Cost: cost, Prefix: column == cost ? "" : column[..^(cost.Length + 1)])).ToArray();
         var results = new List<CostCheckResult>();
         // Columns sharing a prefix (cifar100_params_M, cifar100_flops_M) describe one network, so they share a
         // class count. Infer it from the column where one class moves the value most relative to its size:

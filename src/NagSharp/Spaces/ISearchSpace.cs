@@ -24,16 +24,36 @@ public abstract class Arch : IEquatable<Arch>
 /// <summary>Settings that analytic cost models (params, FLOPs) assume about the network built around a cell.</summary>
 /// <param name="Classes">Classifier outputs; changes the last layer only.</param>
 /// <param name="InputSize">Input image side in pixels.</param>
-/// <param name="Width">Channels of the first stage (NB201: C).</param>
-/// <param name="CellsPerStage">Cells per stage (NB201: N).</param>
-public sealed record CostOptions(int Classes = 10, int InputSize = 32, int Width = 16, int CellsPerStage = 5);
+/// <param name="Width">Channels of the first stage (NB201: C = 16; NB101: stem channels, 128), or null for the
+/// space's standard network. Nullable because the spaces' standard widths differ by an order of magnitude: one shared
+/// number would silently describe a non-standard network for every space but one.</param>
+/// <param name="CellsPerStage">Cells per stage (NB201: N = 5; NB101: modules per stack, 3), or null for the space's
+/// standard network.</param>
+public sealed record CostOptions(int Classes = 10, int InputSize = 32, int? Width = null, int? CellsPerStage = null);
 
 /// <summary>How a space's benchmark tables are laid out in the data directory.</summary>
 /// <param name="Folder">Sub-folder of the data directory holding the space's CSV tables.</param>
-/// <param name="KeyColumn">Integer row key (e.g. the official index).</param>
-/// <param name="ArchColumn">The architecture's string form, checked against the key.</param>
+/// <param name="KeyColumn">Integer row key (e.g. the official index), or null when the tables have none: the 0-based
+/// data row number is the key then. A keyless row is one measurement rather than the entry of an architecture, so the
+/// same architecture may appear on several rows (NB101 subsets list specs that prune to one cell, each with its own
+/// training run); keyed tables refuse repeats.</param>
+/// <param name="ArchColumns">Columns whose values, joined by <paramref name="ArchSeparator"/> in this order, give the
+/// architecture's string form (one column for NB201's <c>arch_str</c>; adjacency and ops for NB101).</param>
+/// <param name="ArchSeparator">Joins the <paramref name="ArchColumns"/> values.</param>
 /// <param name="CompleteTables">True when every table must hold every architecture of the space exactly once.</param>
-public sealed record TableLayout(string Folder, string KeyColumn, string ArchColumn, bool CompleteTables);
+public sealed record TableLayout(string Folder, string? KeyColumn, IReadOnlyList<string> ArchColumns, string ArchSeparator, bool CompleteTables)
+{
+    /// <summary>A layout whose architecture string is one column.</summary>
+    public TableLayout(string Folder, string? KeyColumn, string ArchColumn, bool CompleteTables)
+        : this(Folder, KeyColumn, [ArchColumn], "", CompleteTables) { }
+
+    /// <summary>The architecture column as error messages name it: the columns joined by the separator
+    /// (e.g. <c>adjacency_7x7_rowmajor:ops</c>), which is also how the string is built from them.</summary>
+    public string ArchColumn => string.Join(ArchSeparator, ArchColumns);
+
+    /// <summary>What the key is called in output: the key column, or <c>row</c> for keyless tables.</summary>
+    public string KeyName => KeyColumn ?? "row";
+}
 
 /// <summary>
 /// A search space: architecture syntax, the typed-DAG encoding the generators learn, validity, sampling,
@@ -74,7 +94,8 @@ public interface ISearchSpace
     /// <summary>A key shared by exactly the architectures that compute the same function.</summary>
     string CanonicalForm(Arch arch);
 
-    /// <summary>Draws an architecture uniformly at random.</summary>
+    /// <summary>Draws an architecture at random: uniformly over the space's own parametrisation (NB201: the six
+    /// operations; NB101: valid 7-node specs, which is not uniform over cells). Each space documents which.</summary>
     Arch Sample(Random rng);
 
     /// <summary>Every architecture that differs from <paramref name="arch"/> by one elementary change.</summary>
@@ -90,7 +111,7 @@ public interface ISearchSpace
 /// <summary>The spaces NagSharp knows, by name.</summary>
 public static class SpaceRegistry
 {
-    private static readonly ISearchSpace[] All = [new Nb201Space()];
+    private static readonly ISearchSpace[] All = [new Nb201Space(), new Nb101Space()];
 
     /// <summary>Every registered space.</summary>
     public static IReadOnlyList<ISearchSpace> Spaces => All;

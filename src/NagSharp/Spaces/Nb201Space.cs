@@ -246,6 +246,12 @@ public sealed class Nb201Space : ISearchSpace
         }
     }
 
+    /// <summary>Channels of the first stage (C) of the benchmark's network, used when <see cref="CostOptions.Width"/> is null.</summary>
+    public const int StandardWidth = 16;
+
+    /// <summary>Cells per stage (N) of the benchmark's network, used when <see cref="CostOptions.CellsPerStage"/> is null.</summary>
+    public const int StandardCellsPerStage = 5;
+
     /// <summary>
     /// Params (all weights incl. BN affine and classifier bias) and FLOPs (multiply-adds of Conv2d and Linear
     /// weights) of the NB201 macro network: 3x3 stem conv + BN; three stages of N cells at C, 2C, 4C channels
@@ -257,7 +263,8 @@ public sealed class Nb201Space : ISearchSpace
         var a = Cast(arch);
         if (options.Width < 1 || options.CellsPerStage < 0 || options.InputSize < 1 || options.Classes < 1)
             throw new NagUserException($"invalid cost options {options}");
-        long c0 = options.Width, h = options.InputSize;
+        long c0 = options.Width ?? StandardWidth, h = options.InputSize;
+        int cellsPerStage = options.CellsPerStage ?? StandardCellsPerStage;
         double p = 9 * 3 * c0 + 2 * c0, f = 9.0 * 3 * c0 * h * h;
         long prev = c0;
         for (int stage = 0; stage < 3; stage++)
@@ -270,7 +277,7 @@ public sealed class Nb201Space : ISearchSpace
                 f += 9.0 * prev * c * hOut * hOut + 9.0 * c * c * hOut * hOut + (double)prev * c * (h / 2) * (h / 2);
                 h = hOut;
             }
-            for (int cell = 0; cell < options.CellsPerStage; cell++)
+            for (int cell = 0; cell < cellsPerStage; cell++)
                 foreach (int o in a.Ops)
                 {
                     string op = Operations[o];
