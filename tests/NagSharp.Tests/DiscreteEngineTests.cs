@@ -162,3 +162,44 @@ public sealed class ConditionTests
         Assert.Throws<NagUserException>(() => Condition.Parse("no_such_column>=1").Evaluate(data));
     }
 }
+
+[Collection(TorchCollection.Name)]
+public sealed class DiscreteFreeTopologyTests
+{
+    [Fact]
+    public void SampledNb101GraphsAreDagsInTopologicalOrderWithMaskedSlots()
+    {
+        var space = new Nb101Space();
+        var rng = new Random(4);
+        var set = Enumerable.Range(0, 200).Select(_ => new LabelledArch(space.Sample(rng).ToString(), [])).ToList();
+        using var gen = new DiscreteGenerator(space, new DiscreteConfig(DiffusionSteps: 20), DenoiserConfig.Preset("tiny"),
+            new TrainConfig(Steps: 3, Batch: 16, Warmup: 1), [], set);
+        gen.TrainToEnd();
+        var samples = gen.Sample(32, 5, 1);
+        var counts = set.Select(t => space.Encode(space.Parse(t.Arch)).NodeTypes.Count(v => v >= 0)).ToHashSet();
+        foreach (var s in samples)
+        {
+            var g = s.Graph!;
+            int present = g.NodeTypes.Count(v => v >= 0);
+            Assert.Contains(present, counts);                                     // node count drawn from the training distribution
+            Assert.All(g.NodeTypes.Skip(present), v => Assert.Equal(-1, v));     // present nodes fill the first slots
+            for (int i = 0; i < g.NodeCount; i++)
+                for (int j = 0; j <= i; j++) Assert.False(g.Adjacency[i, j], $"edge {i}->{j} is not in topological order");
+            for (int i = 0; i < g.NodeCount; i++)
+                for (int j = i + 1; j < g.NodeCount; j++)
+                    if (g.NodeTypes[i] < 0 || g.NodeTypes[j] < 0) Assert.False(g.Adjacency[i, j], "edge touches an absent slot");
+        }
+    }
+
+    [Fact]
+    public void BalancedSamplingGivesEachConditionPatternEqualWeight()
+    {
+        var space = new Nb201Space();
+        var set = space.Enumerate().Take(100).Select((a, i) => new LabelledArch(a.ToString(), [(byte)(i < 10 ? 2 : 1)])).ToList();
+        using var gen = new DiscreteGenerator(space, new DiscreteConfig(), DenoiserConfig.Preset("tiny"), new TrainConfig(Steps: 1), ["c>=1"], set);
+        var w = gen.SamplingWeights();
+        Assert.Equal(w.Take(10).Sum(), w.Skip(10).Sum(), 4);
+        using var plain = new DiscreteGenerator(space, new DiscreteConfig(BalanceConditions: false), DenoiserConfig.Preset("tiny"), new TrainConfig(Steps: 1), ["c>=1"], set);
+        Assert.All(plain.SamplingWeights(), v => Assert.Equal(1f, v));
+    }
+}

@@ -7,7 +7,8 @@ namespace NagSharp.Diffusion;
 /// <summary>One decoded sample: the architecture when valid, else the reason it is not.</summary>
 /// <param name="Arch">The decoded architecture, or null.</param>
 /// <param name="Reason">Why the sample is invalid, or null.</param>
-public sealed record DecodedSample(Arch? Arch, string? Reason)
+/// <param name="Graph">The raw sampled graph before decoding, when the engine produces one.</param>
+public sealed record DecodedSample(Arch? Arch, string? Reason, ArchGraph? Graph = null)
 {
     /// <summary>True when the sample decodes to a member of the space.</summary>
     public bool Valid => Arch is not null;
