@@ -55,6 +55,33 @@ public static class TorchState
         optimizer.load_state_dict(r);
     }
 
+    /// <summary>Stores model, EMA, optimiser and RNG state in a checkpoint: everything a resumed run needs.</summary>
+    public static void SaveTraining(Store.Checkpoint ck, nn.Module model, nn.Module ema, OptimizerHelper optimizer)
+    {
+        ck.Sections["model"] = ModuleBytes(model);
+        ck.Sections["ema"] = ModuleBytes(ema);
+        ck.Sections["optimizer"] = OptimizerBytes(optimizer);
+        ck.Sections["rng"] = RngBytes();
+    }
+
+    /// <summary>Restores what <see cref="SaveTraining"/> stored; a mismatch is a data error naming the file.</summary>
+    public static void RestoreTraining(Store.Checkpoint ck, string path, nn.Module model, nn.Module ema, OptimizerHelper optimizer)
+    {
+        try
+        {
+            LoadModule(model, ck.Section("model", path));
+            LoadModule(ema, ck.Section("ema", path));
+            LoadOptimizer(optimizer, ck.Section("optimizer", path));
+            RestoreRng(ck.Section("rng", path));
+        }
+        catch (Exception e) when (e is not NagDataException)
+        {
+            throw new NagDataException($"{path}: cannot restore weights ({e.Message})");
+        }
+        model.eval();
+        ema.eval();
+    }
+
     /// <summary>The global torch RNG state, so a resumed run draws the same numbers as an uninterrupted one.</summary>
     public static byte[] RngBytes()
     {

@@ -326,10 +326,7 @@ public sealed class DiscreteGenerator : IDisposable
         ck.Set("conditions", Conditions);
         ck.Set("training_set", TrainingSet.Select(t => t.Arch).ToList());
         ck.Set("condition_states", TrainingSet.Select(t => string.Concat(t.States.Select(s => (char)('0' + s)))).ToList());
-        ck.Sections["model"] = TorchState.ModuleBytes(Model);
-        ck.Sections["ema"] = TorchState.ModuleBytes(Ema);
-        ck.Sections["optimizer"] = TorchState.OptimizerBytes(_optimizer);
-        ck.Sections["rng"] = TorchState.RngBytes();
+        TorchState.SaveTraining(ck, Model, Ema, _optimizer);
         ck.Save(path);
     }
 
@@ -343,20 +340,9 @@ public sealed class DiscreteGenerator : IDisposable
         var set = archs.Zip(states, (a, s) => new LabelledArch(a, s.Select(ch => (byte)(ch - '0')).ToArray())).ToList();
         var gen = new DiscreteGenerator(SpaceRegistry.Get(ck.Get<string>("space", path)), ck.Get<DiscreteConfig>("config", path),
             ck.Get<DenoiserConfig>("network", path), overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("conditions", path), set);
-        try
-        {
-            TorchState.LoadModule(gen.Model, ck.Section("model", path));
-            TorchState.LoadModule(gen.Ema, ck.Section("ema", path));
-            TorchState.LoadOptimizer(gen._optimizer, ck.Section("optimizer", path));
-            TorchState.RestoreRng(ck.Section("rng", path));
-        }
-        catch (Exception e) when (e is not NagDataException)
-        {
-            gen.Dispose();
-            throw new NagDataException($"{path}: cannot restore weights ({e.Message})");
-        }
+        try { TorchState.RestoreTraining(ck, path, gen.Model, gen.Ema, gen._optimizer); }
+        catch { gen.Dispose(); throw; }
         gen.Step = ck.Get<int>("step", path);
-        gen.Model.eval();
         return gen;
     }
 

@@ -231,10 +231,7 @@ public sealed class ScoreGenerator : IDisposable
         ck.Set("network", Network);
         ck.Set("train", Train);
         ck.Set("training_set", TrainingSet);
-        ck.Sections["model"] = TorchState.ModuleBytes(Model);
-        ck.Sections["ema"] = TorchState.ModuleBytes(Ema);
-        ck.Sections["optimizer"] = TorchState.OptimizerBytes(_optimizer);
-        ck.Sections["rng"] = TorchState.RngBytes();
+        TorchState.SaveTraining(ck, Model, Ema, _optimizer);
         ck.Save(path);
     }
 
@@ -245,21 +242,9 @@ public sealed class ScoreGenerator : IDisposable
         var space = SpaceRegistry.Get(ck.Get<string>("space", path));
         var gen = new ScoreGenerator(space, ck.Get<SdeConfig>("sde", path), ck.Get<NetworkConfig>("network", path),
             overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("training_set", path));
-        try
-        {
-            TorchState.LoadModule(gen.Model, ck.Section("model", path));
-            TorchState.LoadModule(gen.Ema, ck.Section("ema", path));
-            TorchState.LoadOptimizer(gen._optimizer, ck.Section("optimizer", path));
-            TorchState.RestoreRng(ck.Section("rng", path));
-        }
-        catch (Exception e) when (e is not NagDataException)
-        {
-            gen.Dispose();
-            throw new NagDataException($"{path}: cannot restore weights ({e.Message})");
-        }
+        try { TorchState.RestoreTraining(ck, path, gen.Model, gen.Ema, gen._optimizer); }
+        catch { gen.Dispose(); throw; }
         gen.Step = ck.Get<int>("step", path);
-        gen.Ema.eval();
-        gen.Model.eval();
         return gen;
     }
 

@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text.Json;
+using NagSharp.Cli;
+
+namespace NagSharp.Tests;
+
+/// <summary>The discrete engine end to end through the CLI, on tiny models.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class DiscreteCliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "nagsharp-dcli-" + Guid.NewGuid().ToString("N"));
+
+    public DiscreteCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter(CultureInfo.InvariantCulture);
+        var stderr = new StringWriter(CultureInfo.InvariantCulture);
+        int code = NagCli.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [SkippableFact]
+    public void TrainWithConditionsAndGenerateReportsSatisfaction()
+    {
+        string data = TestData.RequireDir();
+        string g = Path.Combine(_dir, "d.ckpt");
+        const string hw = "cifar10_valid_acc200>=top5%@fpga_ms<2";
+        var (code, _, err) = Run("train", "generator", "--engine", "discrete", "--space", "nb201", "--condition", hw, "--condition", "fpga_ms<2",
+            "--preset", "tiny", "--steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
+        Assert.True(code == 0, err);
+        Assert.Contains("36 satisfy", err);
+
+        var (gc, gout, gerr) = Run("generate", "--generator", g, "--condition", hw, "--condition", "fpga_ms<2", "--guidance-weight", "2",
+            "-n", "8", "--sample-steps", "3", "--seed", "1", "--json", "--data-dir", data);
+        Assert.True(gc == 0, gerr);
+        using var doc = JsonDocument.Parse(gout);
+        var conds = doc.RootElement.GetProperty("conditions");
+        Assert.True(conds.TryGetProperty(hw, out _));
+        Assert.True(conds.TryGetProperty("fpga_ms<2", out _));
+        Assert.True(conds.TryGetProperty("all", out _));
+        Assert.Equal(8, doc.RootElement.GetProperty("n").GetInt32());
+
+        Assert.Equal(1, Run("generate", "--generator", g, "--condition", "cifar100_valid_acc200>=top1%", "-n", "2", "--data-dir", data).Code);
+        Assert.Equal(1, Run("generate", "--generator", g, "--predictor", g, "-n", "2", "--data-dir", data).Code);
+        Assert.Equal(1, Run("train", "generator", "--engine", "discrete", "--condition", "acc>>3", "--out", Path.Combine(_dir, "x.ckpt")).Code);
+        Assert.Equal(1, Run("train", "generator", "--engine", "score", "--condition", "fpga_ms<2", "--out", Path.Combine(_dir, "x.ckpt")).Code);
+    }
+
+    [SkippableFact]
+    public void FreeTopologyNb101TrainsAndGenerates()
+    {
+        string data = TestData.RequireDir();
+        string g = Path.Combine(_dir, "n.ckpt");
+        var (code, _, err) = Run("train", "generator", "--engine", "discrete", "--space", "nb101", "--condition", "val_accuracy>=top1%", "--unlabelled", "100",
+            "--preset", "tiny", "--steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
+        Assert.True(code == 0, err);
+        var (gc, gout, gerr) = Run("generate", "--generator", g, "-n", "6", "--sample-steps", "3", "--seed", "1", "--json", "--data-dir", data);
+        Assert.True(gc == 0, gerr);
+        using var doc = JsonDocument.Parse(gout);
+        Assert.InRange(doc.RootElement.GetProperty("valid").GetDouble(), 0, 1);
+        var resumed = Run("train", "generator", "--engine", "discrete", "--steps", "5", "--out", g, "--resume");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("step 5", resumed.Out);
+    }
+}
