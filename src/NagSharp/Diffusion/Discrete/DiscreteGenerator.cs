@@ -255,13 +255,17 @@ public sealed class DiscreteGenerator : IDisposable
             using var scope = NewDisposeScope();
             int t = (int)Math.Round((double)_schedule.Steps * k / steps), s = (int)Math.Round((double)_schedule.Steps * (k - 1) / steps);
             var tt = full(n, (float)t / _schedule.Steps);
-            var (lx, le) = Ema.forward(zx, ze, mask, tt, cond);
+            Tensor lx, le;
             if (guided)
             {
-                var (ux, ue) = Ema.forward(zx, ze, mask, tt, zeros_like(cond));
-                lx = lx * (1 + weight) - ux * weight;
-                le = le * (1 + weight) - ue * weight;
+                // One forward over [conditional; unconditional] halves the per-call overhead that dominates on a CPU.
+                var (bx, be) = Ema.forward(cat([zx, zx]), cat([ze, ze]), cat([mask, mask]), cat([tt, tt]), cat([cond, zeros_like(cond)]));
+                var (cx, ux) = (bx[..n], bx[n..]);
+                var (ce, ue) = (be[..n], be[n..]);
+                lx = cx * (1 + weight) - ux * weight;
+                le = ce * (1 + weight) - ue * weight;
             }
+            else (lx, le) = Ema.forward(zx, ze, mask, tt, cond);
             double abT = _schedule.AlphaBar(t), abS = _schedule.AlphaBar(s);
             var nx = MarginalTransition.SampleOneHot(NodeTransition.Posterior(zx, lx.softmax(-1), abT, abS)) * mask.unsqueeze(-1);
             zx.Dispose();
