@@ -56,7 +56,8 @@ public sealed class DiscreteGenerator : IDisposable
     /// <summary>Training examples.</summary>
     public IReadOnlyList<LabelledArch> TrainingSet { get; }
     /// <summary>Steps trained.</summary>
-    public int Step { get; private set; }
+    public int Step { get => _step; private set => _step = value; }
+    private int _step;
     /// <summary>Trained weights.</summary>
     public GraphDenoiser Model { get; }
     /// <summary>EMA weights, used for sampling.</summary>
@@ -162,52 +163,28 @@ public sealed class DiscreteGenerator : IDisposable
     {
         var (x0All, e0All, maskAll, condAll) = Encode(TrainingSet);
         using var _x = x0All; using var _e = e0All; using var _m = maskAll; using var _c = condAll;
-        long m = x0All.shape[0];
         using var weights = tensor(SamplingWeights());                                          // [M]
-        var emaParams = Ema.parameters().ToArray();
-        var modelParams = Model.parameters().ToArray();
-        Model.train();
-        double running = double.NaN;
-        while (Step < Train.Steps)
+        TrainLoop.Run(ref _step, Model, Ema, _optimizer, Train, () =>
         {
-            using (var scope = NewDisposeScope())
-            {
-                foreach (var g in _optimizer.ParamGroups) g.LearningRate = Train.RateAt(Step);
-                int b = Train.Batch;
-                var idx = multinomial(weights, b, replacement: true);                            // [B]
-                var x0 = x0All.index_select(0, idx); var e0 = e0All.index_select(0, idx);       // [B, N, K], [B, N, N, 2]
-                var mask = maskAll.index_select(0, idx);                                         // [B, N]
-                var cond = condAll.index_select(0, idx);                                         // [B, C]
-                var t = randint(1, _schedule.Steps + 1, [b]);                                    // [B]
-                var ab = AlphaBars(t);                                                           // [B]
-                var zx = MarginalTransition.SampleOneHot(NodeTransition.ForwardProbs(x0, ab.view(b, 1, 1))) * mask.unsqueeze(-1);
-                var pairs = PairMask(mask);
-                var ze = _fixed is null
-                    ? MarginalTransition.SampleOneHot(EdgeTransition.ForwardProbs(e0, ab.view(b, 1, 1, 1))) * pairs
-                    : FixedEdges(b);
-                if (Conditions.Count > 0) cond = DropConditions(cond, Config.ConditionDropout);
-                var (lx, le) = Model.forward(zx, ze, mask, t.to_type(ScalarType.Float32) / _schedule.Steps, cond);
-                var nodeLoss = -(lx.log_softmax(-1) * x0).sum(-1).mul(mask).sum() / mask.sum().clamp_min(1);
-                var loss = nodeLoss;
-                if (_fixed is null)
-                {
-                    var edgeLoss = -(le.log_softmax(-1) * e0).sum(-1, keepdim: true).mul(pairs).sum() / pairs.sum().clamp_min(1);
-                    loss = nodeLoss + edgeLoss * Config.EdgeWeight;
-                }
-                _optimizer.zero_grad();
-                loss.backward();
-                nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
-                _optimizer.step();
-                TorchState.EmaUpdate(emaParams, modelParams, Train.EmaDecay, Step);
-                double l = loss.item<float>();
-                if (!double.IsFinite(l)) throw new NagUserException($"training diverged at step {Step} (loss {l}); lower --lr");
-                running = double.IsNaN(running) ? l : 0.98 * running + 0.02 * l;
-            }
-            Step++;
-            progress?.Invoke(new TrainProgress(Step, Train.Steps, running));
-            if (checkpointEvery > 0 && Step % checkpointEvery == 0 && Step < Train.Steps) checkpoint?.Invoke(Step);
-        }
-        Model.eval();
+            int b = Train.Batch;
+            var idx = multinomial(weights, b, replacement: true);                                // [B]
+            var x0 = x0All.index_select(0, idx); var e0 = e0All.index_select(0, idx);           // [B, N, K], [B, N, N, 2]
+            var mask = maskAll.index_select(0, idx);                                             // [B, N]
+            var cond = condAll.index_select(0, idx);                                             // [B, C]
+            var t = randint(1, _schedule.Steps + 1, [b]);                                        // [B]
+            var ab = AlphaBars(t);                                                               // [B]
+            var zx = MarginalTransition.SampleOneHot(NodeTransition.ForwardProbs(x0, ab.view(b, 1, 1))) * mask.unsqueeze(-1);
+            var pairs = PairMask(mask);
+            var ze = _fixed is null
+                ? MarginalTransition.SampleOneHot(EdgeTransition.ForwardProbs(e0, ab.view(b, 1, 1, 1))) * pairs
+                : FixedEdges(b);
+            if (Conditions.Count > 0) cond = DropConditions(cond, Config.ConditionDropout);
+            var (lx, le) = Model.forward(zx, ze, mask, t.to_type(ScalarType.Float32) / _schedule.Steps, cond);
+            var loss = -(lx.log_softmax(-1) * x0).sum(-1).mul(mask).sum() / mask.sum().clamp_min(1);
+            if (_fixed is null)
+                loss = loss + (-(le.log_softmax(-1) * e0).sum(-1, keepdim: true).mul(pairs).sum() / pairs.sum().clamp_min(1)) * Config.EdgeWeight;
+            return loss;
+        }, progress, checkpoint, checkpointEvery);
     }
 
     /// <summary>Per-example sampling weights: uniform, or equal total weight per condition-state combination.</summary>

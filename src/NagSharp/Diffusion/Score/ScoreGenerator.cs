@@ -82,7 +82,8 @@ public sealed class ScoreGenerator : IDisposable
     /// <summary>Architectures the generator was trained on (string forms).</summary>
     public IReadOnlyList<string> TrainingSet { get; }
     /// <summary>Steps trained so far.</summary>
-    public int Step { get; private set; }
+    public int Step { get => _step; private set => _step = value; }
+    private int _step;
     /// <summary>The SDE.</summary>
     public Sde Sde { get; }
     /// <summary>Trained weights.</summary>
@@ -121,34 +122,14 @@ public sealed class ScoreGenerator : IDisposable
         var archs = TrainingSet.Select(Space.Parse).ToArray();
         using var data = GraphCodec.Encode(Space, archs);   // [M, N, F]
         long m = data.shape[0];
-        Model.train();
-        double running = double.NaN;
-        var emaParams = Ema.parameters().ToArray();
-        var modelParams = Model.parameters().ToArray();
-        while (Step < Train.Steps && !cancel.IsCancellationRequested)
+        TrainLoop.Run(ref _step, Model, Ema, _optimizer, Train, () =>
         {
-            using (var scope = NewDisposeScope())
-            {
-                foreach (var g in _optimizer.ParamGroups) g.LearningRate = Train.RateAt(Step);
-                var idx = randint(m, [Train.Batch]);                                                   // [B]
-                var x0 = data.index_select(0, idx);                                                     // [B, N, F]
-                var t = rand(Train.Batch) * (1 - Sde.Epsilon) + Sde.Epsilon;                            // [B]
-                var (xt, z) = Sde.ApplyNoise(x0, t);
-                var loss = (Model.forward(xt, t) - z).square().mean();
-                _optimizer.zero_grad();
-                loss.backward();
-                nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
-                _optimizer.step();
-                TorchState.EmaUpdate(emaParams, modelParams, Train.EmaDecay, Step);
-                double l = loss.item<float>();
-                if (!double.IsFinite(l)) throw new NagUserException($"training diverged at step {Step} (loss {l}); lower --lr");
-                running = double.IsNaN(running) ? l : 0.98 * running + 0.02 * l;
-            }
-            Step++;
-            progress?.Invoke(new TrainProgress(Step, Train.Steps, running));
-            if (checkpointEvery > 0 && Step % checkpointEvery == 0 && Step < Train.Steps) checkpoint?.Invoke(Step);
-        }
-        Model.eval();
+            var idx = randint(m, [Train.Batch]);                                                   // [B]
+            var x0 = data.index_select(0, idx);                                                     // [B, N, F]
+            var t = rand(Train.Batch) * (1 - Sde.Epsilon) + Sde.Epsilon;                            // [B]
+            var (xt, z) = Sde.ApplyNoise(x0, t);
+            return (Model.forward(xt, t) - z).square().mean();
+        }, progress, checkpoint, checkpointEvery, cancel);
     }
 
     /// <summary>Score of the EMA network: -z_hat(x, t) / std(t). x [B, N, F] -&gt; [B, N, F].</summary>
