@@ -72,6 +72,7 @@ public static class NagCli
             GenerateCommand.Create(ctx),
             BenchCommand.Create(ctx),
             PredictCommand.Create(ctx),
+            SearchCommand.Create(ctx),
         };
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err });

@@ -1,0 +1,80 @@
+using NagSharp.Benchmarks;
+using NagSharp.Spaces;
+
+namespace NagSharp.Search;
+
+/// <summary>One objective query of a search run.</summary>
+/// <param name="Strategy">Strategy name.</param>
+/// <param name="Seed">Seed of the run.</param>
+/// <param name="Query">1-based query number.</param>
+/// <param name="Arch">Architecture queried.</param>
+/// <param name="Objective">Objective value (what the strategy saw).</param>
+/// <param name="Report">Report-column value (never shown to the strategy).</param>
+public sealed record Trial(string Strategy, int Seed, int Query, string Arch, double Objective, double Report);
+
+/// <summary>Aggregate figures of one strategy over seeds.</summary>
+/// <param name="Strategy">Strategy name.</param>
+/// <param name="Seeds">Runs aggregated.</param>
+/// <param name="BestReport">Budget -&gt; (mean, std) of the report value of the best-objective architecture found so far.</param>
+/// <param name="QueriesToOptimum">Mean queries until an architecture with the table's best objective value was queried
+/// (censored runs count as the budget).</param>
+/// <param name="FoundOptimum">Runs that found it within the budget.</param>
+public sealed record StrategySummary(string Strategy, int Seeds, IReadOnlyDictionary<int, (double Mean, double Std)> BestReport,
+    double QueriesToOptimum, int FoundOptimum);
+
+/// <summary>
+/// Runs ask/tell strategies against a benchmark table. The objective column is the only thing a strategy sees, and
+/// every distinct architecture costs one counted query; the report column is read only for the final numbers.
+/// </summary>
+public static class SearchHarness
+{
+    /// <summary>Budgets at which best-so-far values are reported.</summary>
+    public static readonly IReadOnlyList<int> ReportBudgets = [10, 25, 50, 100, 200];
+
+    /// <summary>Runs one strategy for <paramref name="budget"/> queries.</summary>
+    public static List<Trial> Run(ISearchStrategy strategy, BenchmarkData data, string objective, string report, int budget, int seed)
+    {
+        data.RequireColumn(objective);
+        data.RequireColumn(report);
+        if (budget < 1) throw new NagUserException($"--budget must be at least 1, got {budget}");
+        var oracle = new Oracle(data);
+        var cache = new Dictionary<string, double>(StringComparer.Ordinal);
+        var trials = new List<Trial>(budget);
+        int wasted = 0;
+        while (trials.Count < budget)
+        {
+            var arch = strategy.Ask();
+            string key = arch.ToString();
+            if (cache.TryGetValue(key, out double known) || data.Get(arch, objective) is null)
+            {
+                // A repeat costs nothing (the harness remembers it); an architecture the tables cannot score is
+                // skipped. Either way the strategy learns nothing new, so stop if it keeps doing it.
+                if (++wasted > 100 * budget) throw new NagUserException($"strategy {strategy.Name} keeps proposing repeated or unscored architectures");
+                if (cache.ContainsKey(key)) strategy.Tell(arch, known);
+                continue;
+            }
+            double v = oracle.Query(arch, objective);
+            cache[key] = v;
+            trials.Add(new Trial(strategy.Name, seed, trials.Count + 1, key, v, data.Get(arch, report)!.Value));
+            strategy.Tell(arch, v);
+        }
+        return trials;
+    }
+
+    /// <summary>Aggregates the trials of one strategy over its seeds.</summary>
+    public static StrategySummary Summarise(string strategy, IReadOnlyList<Trial> trials, BenchmarkData data, string objective, int budget)
+    {
+        double top = data.ColumnEntries(objective).Max(e => e.Value);
+        var optimum = data.ColumnEntries(objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
+        var runs = trials.Where(t => t.Strategy == strategy).GroupBy(t => t.Seed).Select(g => g.OrderBy(t => t.Query).ToList()).ToList();
+        var best = new Dictionary<int, (double, double)>();
+        foreach (int b in ReportBudgets.Where(b => b <= budget).Append(budget).Distinct())
+        {
+            var values = runs.Select(r => r.Take(b).MaxBy(t => t.Objective)!.Report).ToArray();
+            double mean = values.Average();
+            best[b] = (mean, Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, values.Length - 1)));
+        }
+        var hits = runs.Select(r => r.FirstOrDefault(t => optimum.Contains(t.Arch))?.Query).ToArray();
+        return new StrategySummary(strategy, runs.Count, best, hits.Average(h => h ?? budget), hits.Count(h => h is not null));
+    }
+}

@@ -1,0 +1,80 @@
+using NagSharp.Search;
+using NagSharp.Spaces;
+
+namespace NagSharp.Tests;
+
+public sealed class SearchTests
+{
+    [SkippableTheory]
+    [InlineData("random")]
+    [InlineData("evolution")]
+    [InlineData("local")]
+    public void StrategiesSpendExactlyTheBudgetOnDistinctArchitecturesAndAreReproducible(string name)
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var a = SearchHarness.Run(StrategyRegistry.Create(name, space, 3), data, "cifar10_valid_acc200", "cifar10_test_acc200", 60, 3);
+        var b = SearchHarness.Run(StrategyRegistry.Create(name, space, 3), data, "cifar10_valid_acc200", "cifar10_test_acc200", 60, 3);
+        Assert.Equal(60, a.Count);
+        Assert.Equal(Enumerable.Range(1, 60), a.Select(t => t.Query));
+        Assert.Equal(60, a.Select(t => t.Arch).Distinct().Count());
+        Assert.Equal(a, b);
+        foreach (var t in a.Take(5))
+        {
+            var arch = space.Parse(t.Arch);
+            Assert.Equal(data.Get(arch, "cifar10_valid_acc200"), t.Objective);
+            Assert.Equal(data.Get(arch, "cifar10_test_acc200"), t.Report);
+        }
+    }
+
+    [SkippableFact]
+    public void LocalSearchMovesToBetterNeighbours()
+    {
+        var data = TestData.Nb201;
+        var trials = SearchHarness.Run(new LocalSearch(new Nb201Space(), 1), data, "cifar10_valid_acc200", "cifar10_test_acc200", 100, 1);
+        // After the start and its 24 neighbours, the best so far can only have improved.
+        Assert.True(trials.Take(25).Max(t => t.Objective) >= trials[0].Objective);
+        Assert.True(trials.Max(t => t.Objective) > trials[0].Objective);
+    }
+
+    [SkippableFact]
+    public void SummaryUsesBestObjectiveSoFarAndCensorsQueriesToOptimum()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var best = data.ColumnEntries("cifar10_valid_acc200").MaxBy(e => e.Value).Arch.ToString();
+        var other = data.ColumnEntries("cifar10_valid_acc200").MinBy(e => e.Value).Arch.ToString();
+        var trials = new List<Trial>
+        {
+            new("x", 0, 1, other, 10, 11), new("x", 0, 2, best, 91.6, 94.3),
+            new("x", 1, 1, other, 10, 13), new("x", 1, 2, other, 9, 99),
+        };
+        var s = SearchHarness.Summarise("x", trials, data, "cifar10_valid_acc200", 2);
+        Assert.Equal(2, s.Seeds);
+        Assert.Equal((94.3 + 13) / 2, s.BestReport[2].Mean, 6);   // seed 1's best objective is query 1 (report 13), not the larger report 99
+        Assert.Equal(1, s.FoundOptimum);
+        Assert.Equal((2 + 2) / 2.0, s.QueriesToOptimum, 6);       // found at 2; the censored run counts as the budget (2)
+    }
+
+    [SkippableFact]
+    public void SearchCommandWritesTrialsAndSummariesAndRejectsBadInput()
+    {
+        string data = TestData.RequireDir();
+        string dir = Path.Combine(Path.GetTempPath(), "nagsharp-search-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (code, _, err) = CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--budget", "12",
+                "--seeds", "2", "--out", dir, "--data-dir", data);
+            Assert.True(code == 0, err);
+            var lines = File.ReadAllLines(Path.Combine(dir, "trials.csv"));
+            Assert.Equal("strategy,seed,query,arch,objective,report", lines[0]);
+            Assert.Equal(1 + 3 * 2 * 12, lines.Length);
+            Assert.True(File.Exists(Path.Combine(dir, "summary.json")));
+            Assert.StartsWith("strategy,seeds,mean_at_10", File.ReadAllLines(Path.Combine(dir, "summary.csv"))[0]);
+            Assert.Equal(1, CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--strategy", "magic", "--out", dir, "--data-dir", data).Code);
+            Assert.Equal(1, CliRunner.Run("search", "--objective", "nope", "--report", "cifar10_test_acc200", "--out", dir, "--data-dir", data).Code);
+            Assert.Equal(1, CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--budget", "0", "--out", dir, "--data-dir", data).Code);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+}
