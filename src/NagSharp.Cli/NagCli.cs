@@ -73,6 +73,7 @@ public static class NagCli
             BenchCommand.Create(ctx),
             PredictCommand.Create(ctx),
             SearchCommand.Create(ctx),
+            PlotCommand.Create(ctx),
         };
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err });
