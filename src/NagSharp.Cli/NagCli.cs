@@ -73,6 +73,7 @@ public static class NagCli
             BenchCommand.Create(ctx),
             PredictCommand.Create(ctx),
             SearchCommand.Create(ctx),
+            SearchCommand.Runs(ctx),
             PlotCommand.Create(ctx),
         };
         var parse = root.Parse(args);

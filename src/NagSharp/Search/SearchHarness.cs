@@ -22,6 +22,16 @@ public sealed record Trial(string Strategy, int Seed, int Query, string Arch, do
 public sealed record StrategySummary(string Strategy, int Seeds, IReadOnlyDictionary<int, (double Mean, double Std)> BestReport,
     double QueriesToOptimum, int FoundOptimum);
 
+/// <summary>Receives each new query as it starts and finishes (e.g. the SQLite experiment store).</summary>
+public interface ITrialRecorder
+{
+    /// <summary>Called before the oracle is asked.</summary>
+    void Start(string strategy, int seed, int query, string arch);
+
+    /// <summary>Called once the answer is known.</summary>
+    void Finish(Trial trial);
+}
+
 /// <summary>
 /// Runs ask/tell strategies against a benchmark table. The objective column is the only thing a strategy sees, and
 /// every distinct architecture costs one counted query; the report column is read only for the final numbers.
@@ -31,8 +41,13 @@ public static class SearchHarness
     /// <summary>Budgets at which best-so-far values are reported.</summary>
     public static readonly IReadOnlyList<int> ReportBudgets = [10, 25, 50, 100, 200];
 
-    /// <summary>Runs one strategy for <paramref name="budget"/> queries.</summary>
-    public static List<Trial> Run(ISearchStrategy strategy, BenchmarkData data, string objective, string report, int budget, int seed)
+    /// <summary>
+    /// Runs one strategy for <paramref name="budget"/> queries. <paramref name="recorded"/> trials of an interrupted run
+    /// are replayed first: the strategy must ask for the same architectures in the same order (strategies are
+    /// deterministic given seed and history) and is told the recorded values without querying the oracle again.
+    /// </summary>
+    public static List<Trial> Run(ISearchStrategy strategy, BenchmarkData data, string objective, string report, int budget, int seed,
+        IReadOnlyList<Trial>? recorded = null, ITrialRecorder? recorder = null)
     {
         data.RequireColumn(objective);
         data.RequireColumn(report);
@@ -53,10 +68,24 @@ public static class SearchHarness
                 if (cache.ContainsKey(key)) strategy.Tell(arch, known);
                 continue;
             }
-            double v = oracle.Query(arch, objective);
-            cache[key] = v;
-            trials.Add(new Trial(strategy.Name, seed, trials.Count + 1, key, v, data.Get(arch, report)!.Value));
-            strategy.Tell(arch, v);
+            int query = trials.Count + 1;
+            Trial trial;
+            if (recorded is not null && query <= recorded.Count)
+            {
+                trial = recorded[query - 1];
+                if (trial.Arch != key)
+                    throw new NagDataException($"replay of {strategy.Name} seed {seed} diverged at query {query}: recorded {trial.Arch}, asked {key}");
+            }
+            else
+            {
+                recorder?.Start(strategy.Name, seed, query, key);
+                double v = oracle.Query(arch, objective);
+                trial = new Trial(strategy.Name, seed, query, key, v, data.Get(arch, report)!.Value);
+                recorder?.Finish(trial);
+            }
+            cache[key] = trial.Objective;
+            trials.Add(trial);
+            strategy.Tell(arch, trial.Objective);
         }
         return trials;
     }

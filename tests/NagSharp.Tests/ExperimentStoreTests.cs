@@ -1,0 +1,80 @@
+using NagSharp.Search;
+using NagSharp.Spaces;
+using NagSharp.Store;
+
+namespace NagSharp.Tests;
+
+public sealed class ExperimentStoreTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "nagsharp-store-" + Guid.NewGuid().ToString("N"));
+
+    public ExperimentStoreTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, true);
+    }
+
+    /// <summary>Records into the store; "crashes" (throws) after the oracle was asked for query <c>crashAt</c> but before it is recorded.</summary>
+    private sealed class Recorder(ExperimentStore store, long id, int crashAt = int.MaxValue) : ITrialRecorder
+    {
+        public int NewQueries { get; private set; }
+        public void Start(string strategy, int seed, int query, string arch)
+        {
+            NewQueries++;
+            store.Start(id, strategy, seed, query, arch);
+            if (NewQueries == crashAt) throw new InvalidOperationException("simulated crash");
+        }
+        public void Finish(Trial trial) => store.Finish(id, trial, DateTime.UtcNow.ToString("O"));
+    }
+
+    [SkippableTheory]
+    [InlineData("evolution")]
+    [InlineData("local")]
+    [InlineData("random")]
+    public void ResumeAfterACrashLosesNoTrialAndQueriesNoneTwice(string strategy)
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        const string obj = "cifar10_valid_acc200", rep = "cifar10_test_acc200";
+        var uninterrupted = SearchHarness.Run(StrategyRegistry.Create(strategy, space, 5), data, obj, rep, 40, 5);
+
+        using var store = new ExperimentStore(Path.Combine(_dir, "runs.db"));
+        var e = store.Create("nb201", obj, rep, [strategy], 40, 1, 5);
+        var crashing = new Recorder(store, e.Id, crashAt: 17);
+        Assert.Throws<InvalidOperationException>(() => SearchHarness.Run(StrategyRegistry.Create(strategy, space, 5), data, obj, rep, 40, 5, [], crashing));
+        Assert.Equal(16, store.Trials(e.Id).Count);
+        Assert.Equal(1, store.InFlight(e.Id));
+
+        var resumed = new Recorder(store, e.Id);
+        var trials = SearchHarness.Run(StrategyRegistry.Create(strategy, space, 5), data, obj, rep, 40, 5, store.Trials(e.Id), resumed);
+        Assert.Equal(uninterrupted, trials);                   // same trials, same order
+        Assert.Equal(40 - 16, resumed.NewQueries);              // the in-flight query is asked again once; recorded ones never
+        Assert.Equal(40, store.Trials(e.Id).Count);
+        Assert.Equal(0, store.InFlight(e.Id));
+    }
+
+    [SkippableFact]
+    public void CliRecordsResumesListsAndShows()
+    {
+        string data = TestData.RequireDir();
+        string db = Path.Combine(_dir, "cli.db");
+        var first = CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--strategy", "evolution",
+            "--budget", "15", "--seeds", "2", "--out", Path.Combine(_dir, "a"), "--db", db, "--data-dir", data);
+        Assert.True(first.Code == 0, first.Err);
+        Assert.Contains("experiment 1", first.Err);
+        var resumed = CliRunner.Run("search", "--resume", "1", "--db", db, "--out", Path.Combine(_dir, "b"), "--data-dir", data);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Equal(File.ReadAllText(Path.Combine(_dir, "a", "trials.csv")), File.ReadAllText(Path.Combine(_dir, "b", "trials.csv")));
+        var list = CliRunner.Run("runs", "list", "--db", db);
+        Assert.Equal(0, list.Code);
+        Assert.Contains("done", list.Out);
+        var show = CliRunner.Run("runs", "show", "1", "--db", db);
+        Assert.Equal(0, show.Code);
+        Assert.Contains("\"trials\":30", show.Out);
+        Assert.Equal(1, CliRunner.Run("runs", "show", "9", "--db", db).Code);
+        Assert.Equal(2, CliRunner.Run("runs", "list", "--db", Path.Combine(_dir, "none.db")).Code);
+        Assert.Equal(1, CliRunner.Run("search", "--resume", "1", "--out", Path.Combine(_dir, "c"), "--data-dir", data).Code);
+    }
+}
