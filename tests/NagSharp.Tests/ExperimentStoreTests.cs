@@ -4,6 +4,7 @@ using NagSharp.Store;
 
 namespace NagSharp.Tests;
 
+[Collection(TorchCollection.Name)]   // the BANANAS case trains torch ensembles
 public sealed class ExperimentStoreTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "nagsharp-store-" + Guid.NewGuid().ToString("N"));
@@ -33,6 +34,7 @@ public sealed class ExperimentStoreTests : IDisposable
     [InlineData("evolution")]
     [InlineData("local")]
     [InlineData("random")]
+    [InlineData("bananas")]
     public void ResumeAfterACrashLosesNoTrialAndQueriesNoneTwice(string strategy)
     {
         var data = TestData.Nb201;
@@ -76,5 +78,43 @@ public sealed class ExperimentStoreTests : IDisposable
         Assert.Equal(1, CliRunner.Run("runs", "show", "9", "--db", db).Code);
         Assert.Equal(2, CliRunner.Run("runs", "list", "--db", Path.Combine(_dir, "none.db")).Code);
         Assert.Equal(1, CliRunner.Run("search", "--resume", "1", "--out", Path.Combine(_dir, "c"), "--data-dir", data).Code);
+    }
+
+    [Fact]
+    public void ForeignOrCorruptDatabasesAreRefusedWithoutBeingTouched()
+    {
+        string foreign = Path.Combine(_dir, "foreign.db");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={foreign};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE customers (id INTEGER);";
+            cmd.ExecuteNonQuery();
+        }
+        var before = File.ReadAllBytes(foreign);
+        var e = Assert.Throws<NagDataException>(() => new ExperimentStore(foreign));
+        Assert.Contains("foreign.db", e.Message);
+        Assert.Contains("not a NagSharp experiment store", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(foreign));
+
+        string corrupt = Path.Combine(_dir, "corrupt.db");
+        File.WriteAllBytes(corrupt, Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray());
+        var e2 = Assert.Throws<NagDataException>(() => new ExperimentStore(corrupt));
+        Assert.Contains("corrupt.db", e2.Message);
+
+        string other = Path.Combine(_dir, "other-app.db");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA application_id=1234;";
+            cmd.ExecuteNonQuery();
+        }
+        Assert.Contains("application id", Assert.Throws<NagDataException>(() => new ExperimentStore(other)).Message);
+
+        string ours = Path.Combine(_dir, "ours.db");
+        using (var s = new ExperimentStore(ours)) s.Create("nb201", "a", "b", ["random"], 5, 1, 0, "{\"acquisition\":\"ei\"}");
+        using (var s = new ExperimentStore(ours)) Assert.Equal("{\"acquisition\":\"ei\"}", s.Get(1).Settings);
+        Assert.Equal(2, CliRunner.Run("runs", "list", "--db", foreign).Code);
     }
 }

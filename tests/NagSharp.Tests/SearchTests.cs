@@ -64,7 +64,7 @@ public sealed class SearchTests
         try
         {
             var (code, _, err) = CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--budget", "12",
-                "--seeds", "2", "--out", dir, "--data-dir", data);
+                "--seeds", "2", "--strategy", "random", "--strategy", "evolution", "--strategy", "local", "--out", dir, "--data-dir", data);
             Assert.True(code == 0, err);
             var lines = File.ReadAllLines(Path.Combine(dir, "trials.csv"));
             Assert.Equal("strategy,seed,query,arch,objective,report", lines[0]);

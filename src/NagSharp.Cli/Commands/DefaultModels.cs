@@ -14,14 +14,19 @@ public static class DefaultModels
     /// <summary>Default guidance scale with a predictor.</summary>
     public const double GuidanceScale = 100;
 
-    /// <summary>Path of the default generator of a space, trained first when missing.</summary>
-    public static string Generator(CliContext ctx, string spaceName, string dir)
+    /// <summary>
+    /// Path of the default generator of a space, trained first when missing: the small preset for <c>nag generate</c>;
+    /// the search strategies ask for the tiny one (2,000 steps), because BO re-scores every decoded candidate on clean
+    /// inputs, so sampling speed matters more there than the last point of sample quality.
+    /// </summary>
+    public static string Generator(CliContext ctx, string spaceName, string dir, string preset = "small", int? steps = null)
     {
         var space = SpaceRegistry.Get(spaceName);
-        string path = Path.Combine(dir, $"{space.Name}-score-small.ckpt");
+        string path = Path.Combine(dir, $"{space.Name}-score-{preset}.ckpt");
         if (File.Exists(path)) return path;
         ctx.Err.WriteLine($"no generator given: training the default {space.Name} generator into {path} (once)");
-        using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset("small"), new TrainConfig(), TrainingSets.Select(space, 1.0, 0));
+        var train = steps is int n ? new TrainConfig(Steps: n) : new TrainConfig();
+        using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset(preset), train, TrainingSets.Select(space, 1.0, 0));
         ProgressRunner.Run(ctx, "train generator", report => gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
         gen.Save(path);
         return path;

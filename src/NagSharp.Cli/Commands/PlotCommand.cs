@@ -19,7 +19,17 @@ public static class PlotCommand
         var cmd = new Command("plot", "Plot the results of `nag search`") { dirArg };
         cmd.SetAction(p => ctx.Guard(() =>
         {
-            string dir = p.GetValue(dirArg)!;
+            var (curvePath, histPath) = Render(p.GetValue(dirArg)!, p.GetValue(ctx.DataDir));
+            ctx.Out.WriteLine($"wrote {curvePath} and {histPath}");
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Writes <c>best_so_far.png</c> and <c>queries_to_optimum.png</c> into a search output directory.</summary>
+    public static (string Curve, string Histogram) Render(string dir, string? dataDir)
+    {
+        {
             string summaryPath = Path.Combine(dir, "summary.json"), trialsPath = Path.Combine(dir, "trials.csv");
             if (!File.Exists(summaryPath) || !File.Exists(trialsPath)) throw new NagDataException($"{dir}: not a `nag search` output (needs summary.json and trials.csv)");
             string spaceName, objective, report;
@@ -36,7 +46,7 @@ public static class PlotCommand
                 throw new NagDataException($"{summaryPath}: malformed summary ({e.Message})");
             }
             var trials = ReadTrials(trialsPath);
-            var data = CliHelpers.LoadData(SpaceRegistry.Get(spaceName), p.GetValue(ctx.DataDir));
+            var data = CliHelpers.LoadData(SpaceRegistry.Get(spaceName), dataDir);
             double top = data.ColumnEntries(objective).Max(e => e.Value);
             var optimum = data.ColumnEntries(objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
 
@@ -80,10 +90,8 @@ public static class PlotCommand
             string curvePath = Path.Combine(dir, "best_so_far.png"), histPath = Path.Combine(dir, "queries_to_optimum.png");
             AtomicFile.WriteStream(curvePath, s => s.Write(curve.GetImageBytes(900, 550, ScottPlot.ImageFormat.Png)));
             AtomicFile.WriteStream(histPath, s => s.Write(hist.GetImageBytes(900, 450, ScottPlot.ImageFormat.Png)));
-            ctx.Out.WriteLine($"wrote {curvePath} and {histPath}");
-            return ExitCodes.Ok;
-        }));
-        return cmd;
+            return (curvePath, histPath);
+        }
     }
 
     private static List<Search.Trial> ReadTrials(string path)

@@ -72,13 +72,20 @@ public static class SearchCommand
         var report = new Option<string?>("--report") { Description = "Column used only for the final numbers" };
         var db = new Option<string?>("--db") { Description = "SQLite experiment store: record trials as they happen (resumable)" };
         var resume = new Option<long?>("--resume") { Description = "Continue experiment ID of --db after a crash (no trial is queried twice)" };
-        var strategies = new Option<string[]>("--strategy") { Description = $"Strategy (repeatable; default all: {string.Join(", ", StrategyRegistry.Names)})" };
+        var strategies = new Option<string[]>("--strategy") { Description = $"Strategy (repeatable: {string.Join(", ", StrategyRegistry.Names)}; default: all, transfer only with --transfer-from)" };
         var budget = new Option<int>("--budget") { Description = "Queries per run", DefaultValueFactory = _ => 100 };
         var seeds = new Option<int>("--seeds") { Description = "Runs per strategy (seeds 0..N-1 plus --seed)", DefaultValueFactory = _ => 20 };
         var seed = new Option<int>("--seed") { Description = "First seed", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Output directory (trials.csv, summary.json, summary.csv)", Required = true };
+        var transferFrom = new Option<string?>("--transfer-from") { Description = "Source columns (comma-separated) the transfer strategy is pre-trained on" };
+        var acquisition = new Option<string>("--acquisition") { Description = "BO acquisition: its, ucb or ei", DefaultValueFactory = _ => "its" };
+        var generator = new Option<string?>("--generator") { Description = "Score generator checkpoint for generator-bo/transfer (default: train or reuse a small one under --models-dir)" };
+        var guidance = new Option<double>("--guidance") { Description = "Guidance scale of the acquisition in generator-bo/transfer", DefaultValueFactory = _ => new SearchSettings().Guidance };
+        var samples = new Option<int>("--samples") { Description = "Architectures generated per BO round", DefaultValueFactory = _ => new SearchSettings().Samples };
+        var sampleSteps = new Option<int>("--sample-steps") { Description = "Sampler steps per generation", DefaultValueFactory = _ => new SearchSettings().SampleSteps };
+        var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("search", "Run NAS strategies on a benchmark table and aggregate over seeds")
-            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume };
+            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string? dbPath = p.GetValue(db);
@@ -88,12 +95,14 @@ public static class SearchCommand
             string obj, rep;
             int b, runs, first;
             ISearchSpace s;
+            SearchSettings settings;
             if (p.GetValue(resume) is long id)
             {
                 if (store is null) throw new NagUserException("--resume needs --db");
                 experiment = store.Get(id);
                 s = SpaceRegistry.Get(experiment.Space);
                 (obj, rep, names, b, runs, first) = (experiment.Objective, experiment.Report, experiment.Strategies.ToArray(), experiment.Budget, experiment.Seeds, experiment.FirstSeed);
+                settings = SearchSettings.FromJson(experiment.Settings, $"{store.Path}: experiment {id}");
                 ctx.Err.WriteLine($"resuming experiment {id}: {store.Trials(id).Count} trials recorded, {store.InFlight(id)} in flight (asked again)");
             }
             else
@@ -101,79 +110,39 @@ public static class SearchCommand
                 s = SpaceRegistry.Get(p.GetValue(space)!);
                 obj = p.GetValue(objective) ?? throw new NagUserException("--objective is required");
                 rep = p.GetValue(report) ?? throw new NagUserException("--report is required");
-                names = p.GetValue(strategies) is { Length: > 0 } given ? given : StrategyRegistry.Names.ToArray();
+                var sources = p.GetValue(transferFrom)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+                names = p.GetValue(strategies) is { Length: > 0 } given ? given
+                    : StrategyRegistry.Names.Where(n => n != "transfer" || sources.Length > 0).ToArray();
                 (b, runs, first) = (p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed));
+                string? genPath = p.GetValue(generator);
+                settings = new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
+                    genPath is null ? null : Path.GetFullPath(genPath), sources);
             }
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             data.RequireColumn(obj); data.RequireColumn(rep);
-            foreach (var n in names) StrategyRegistry.Create(n, s, 0);   // validate names before any work
+            foreach (var n in names) StrategyRegistry.Validate(n);   // before any work
             if (b < 1 || runs < 1) throw new NagUserException("--budget and --seeds must be at least 1");
-            if (store is not null && experiment is null)
+            var (options, dispose) = SearchRunner.Options(ctx, s, data, obj, rep, settings, p.GetValue(modelsDir)!);
+            try
             {
-                experiment = store.Create(s.Name, obj, rep, names, b, runs, first);
-                ctx.Err.WriteLine($"recording as experiment {experiment.Id} in {store.Path}");
-            }
-            var recordedAll = experiment is null ? [] : store!.Trials(experiment.Id);
-            var recorder = experiment is null ? null : new StoreRecorder(store!, experiment.Id);
-            var trials = new List<Trial>();
-            ProgressRunner.Run(ctx, "search", rep2 =>
-            {
-                int done = 0;
-                foreach (var n in names)
-                    for (int k = 0; k < runs; k++)
-                    {
-                        var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == first + k).OrderBy(t => t.Query).ToList();
-                        trials.AddRange(SearchHarness.Run(StrategyRegistry.Create(n, s, first + k), data, obj, rep, b, first + k, recorded, recorder));
-                        rep2(++done, names.Length * runs, n);
-                    }
-            });
-            if (experiment is not null) store!.Complete(experiment.Id);
-            var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b)).ToArray();
-            string dir = p.GetValue(outDir)!;
-            Directory.CreateDirectory(dir);
-            AtomicFile.WriteText(Path.Combine(dir, "trials.csv"), w =>
-            {
-                w.WriteLine("strategy,seed,query,arch,objective,report");
-                foreach (var t in trials)
-                    w.WriteLine(string.Join(",", t.Strategy, t.Seed.ToString(CultureInfo.InvariantCulture), t.Query.ToString(CultureInfo.InvariantCulture),
-                        CliHelpers.CsvField(t.Arch), CliHelpers.Num(t.Objective), CliHelpers.Num(t.Report)));
-            });
-            var budgets = summaries[0].BestReport.Keys.Order().ToArray();
-            AtomicFile.WriteText(Path.Combine(dir, "summary.csv"), w =>
-            {
-                w.WriteLine("strategy,seeds," + string.Join(",", budgets.Select(x => $"mean_at_{x},std_at_{x}")) + ",queries_to_optimum,found_optimum");
-                foreach (var sm in summaries)
-                    w.WriteLine(string.Join(",", new[] { sm.Strategy, sm.Seeds.ToString(CultureInfo.InvariantCulture) }
-                        .Concat(budgets.SelectMany(x => new[] { CliHelpers.Num(sm.BestReport[x].Mean), CliHelpers.Num(sm.BestReport[x].Std) }))
-                        .Append(CliHelpers.Num(sm.QueriesToOptimum)).Append(sm.FoundOptimum.ToString(CultureInfo.InvariantCulture))));
-            });
-            AtomicFile.WriteText(Path.Combine(dir, "summary.json"), w => w.WriteLine(Json.Write(j =>
-            {
-                j.WriteStartObject();
-                j.WriteString("space", s.Name); j.WriteString("objective", obj); j.WriteString("report", rep);
-                j.WriteNumber("budget", b); j.WriteNumber("seeds", runs);
-                j.WriteStartArray("strategies");
-                foreach (var sm in summaries)
+                if (names.Contains("transfer")) options.Transfer!();
+                if (names.Any(StrategyRegistry.NeedsGenerator)) options.Generator!();
+                if (store is not null && experiment is null)
                 {
-                    j.WriteStartObject();
-                    j.WriteString("strategy", sm.Strategy);
-                    j.WriteStartObject("best_report");
-                    foreach (var x in budgets) { j.WriteStartObject(x.ToString(CultureInfo.InvariantCulture)); j.WriteNumber("mean", sm.BestReport[x].Mean); j.WriteNumber("std", sm.BestReport[x].Std); j.WriteEndObject(); }
-                    j.WriteEndObject();
-                    j.WriteNumber("queries_to_optimum", sm.QueriesToOptimum);
-                    j.WriteNumber("found_optimum", sm.FoundOptimum);
-                    j.WriteEndObject();
+                    experiment = store.Create(s.Name, obj, rep, names, b, runs, first, settings.ToJson());
+                    ctx.Err.WriteLine($"recording as experiment {experiment.Id} in {store.Path}");
                 }
-                j.WriteEndArray();
-                j.WriteEndObject();
-            })));
-            var table = new Table().AddColumn("strategy");
-            foreach (var x in budgets) table.AddColumn($"{Markup.Escape(rep)} @{x}");
-            table.AddColumn("queries to optimum").AddColumn("found");
-            foreach (var sm in summaries)
-                table.AddRow(new[] { sm.Strategy }.Concat(budgets.Select(x => string.Create(CultureInfo.InvariantCulture, $"{sm.BestReport[x].Mean:F3} ± {sm.BestReport[x].Std:F3}")))
-                    .Append(sm.QueriesToOptimum.ToString("F1", CultureInfo.InvariantCulture)).Append($"{sm.FoundOptimum}/{sm.Seeds}").ToArray());
-            ctx.Console.Write(table);
+                var recordedAll = experiment is null ? [] : store!.Trials(experiment.Id);
+                var recorder = experiment is null ? null : new StoreRecorder(store!, experiment.Id);
+                var trials = new List<Trial>();
+                ProgressRunner.Run(ctx, "search", report2 =>
+                    trials = SearchRunner.Run(names, s, data, obj, rep, b, runs, first, options, recordedAll, recorder, report2));
+                if (experiment is not null) store!.Complete(experiment.Id);
+                var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b)).ToArray();
+                SearchRunner.Write(p.GetValue(outDir)!, s.Name, obj, rep, b, runs, trials, summaries);
+                ctx.Console.Write(SearchRunner.Table(rep, summaries));
+            }
+            finally { dispose(); }
             return ExitCodes.Ok;
         }));
         return cmd;

@@ -45,14 +45,15 @@ public static class SearchHarness
     /// Runs one strategy for <paramref name="budget"/> queries. <paramref name="recorded"/> trials of an interrupted run
     /// are replayed first: the strategy must ask for the same architectures in the same order (strategies are
     /// deterministic given seed and history) and is told the recorded values without querying the oracle again.
+    /// <paramref name="oracle"/> (optional) is the counter the objective queries go through, for callers that audit it.
     /// </summary>
     public static List<Trial> Run(ISearchStrategy strategy, BenchmarkData data, string objective, string report, int budget, int seed,
-        IReadOnlyList<Trial>? recorded = null, ITrialRecorder? recorder = null)
+        IReadOnlyList<Trial>? recorded = null, ITrialRecorder? recorder = null, Oracle? oracle = null)
     {
         data.RequireColumn(objective);
         data.RequireColumn(report);
         if (budget < 1) throw new NagUserException($"--budget must be at least 1, got {budget}");
-        var oracle = new Oracle(data);
+        oracle ??= new Oracle(data);
         var cache = new Dictionary<string, double>(StringComparer.Ordinal);
         var trials = new List<Trial>(budget);
         int wasted = 0;

@@ -1,3 +1,4 @@
+using NagSharp.Diffusion.Score;
 using NagSharp.Spaces;
 
 namespace NagSharp.Search;
@@ -18,20 +19,59 @@ public interface ISearchStrategy
     void Tell(Arch arch, double objective);
 }
 
+/// <summary>
+/// What model-based strategies need beyond the space and seed. Generators and priors are made lazily (only when a
+/// strategy that uses them runs) and shared by all seeds: they are only read.
+/// </summary>
+public sealed record StrategyOptions
+{
+    /// <summary>Surrogate and acquisition settings of the BO strategies.</summary>
+    public BoConfig Bo { get; init; } = new();
+    /// <summary>Generation settings of generator BO and transfer.</summary>
+    public GeneratorBoConfig GeneratorBo { get; init; } = new();
+    /// <summary>Supplies the score generator (generator-bo, transfer).</summary>
+    public Func<ScoreGenerator>? Generator { get; init; }
+    /// <summary>Supplies the prior pre-trained on other columns (transfer).</summary>
+    public Func<TransferPrior>? Transfer { get; init; }
+}
+
 /// <summary>Creates strategies by name.</summary>
 public static class StrategyRegistry
 {
     /// <summary>Names of the available strategies.</summary>
-    public static readonly IReadOnlyList<string> Names = ["random", "evolution", "local"];
+    public static readonly IReadOnlyList<string> Names = ["random", "evolution", "local", "bananas", "generator-bo", "transfer"];
+
+    /// <summary>Strategies that run without a generator or transfer sources.</summary>
+    public static readonly IReadOnlyList<string> Baselines = ["random", "evolution", "local", "bananas"];
+
+    /// <summary>True when the strategy samples from a score generator.</summary>
+    public static bool NeedsGenerator(string name) => name is "generator-bo" or "transfer";
+
+    /// <summary>Throws a user error for an unknown name.</summary>
+    public static void Validate(string name)
+    {
+        if (!Names.Contains(name)) throw new NagUserException($"unknown strategy '{name}' (available: {string.Join(", ", Names)})");
+    }
 
     /// <summary>Builds a fresh strategy for one seed.</summary>
-    public static ISearchStrategy Create(string name, ISearchSpace space, int seed) => name switch
+    public static ISearchStrategy Create(string name, ISearchSpace space, int seed, StrategyOptions? options = null)
     {
-        "random" => new RandomSearch(space, seed),
-        "evolution" => new RegularizedEvolution(space, seed),
-        "local" => new LocalSearch(space, seed),
-        _ => throw new NagUserException($"unknown strategy '{name}' (available: {string.Join(", ", Names)})"),
-    };
+        Validate(name);
+        options ??= new StrategyOptions();
+        return name switch
+        {
+            "random" => new RandomSearch(space, seed),
+            "evolution" => new RegularizedEvolution(space, seed),
+            "local" => new LocalSearch(space, seed),
+            "bananas" => new BananasSearch(space, seed, options.Bo),
+            "generator-bo" => new GeneratorBoSearch(space, seed, Need(options.Generator, name, "a generator (--generator)")(), options.Bo, options.GeneratorBo),
+            _ => new GeneratorBoSearch(space, seed, Need(options.Generator, name, "a generator (--generator)")(), options.Bo, options.GeneratorBo,
+                Need(options.Transfer, name, "source columns (--transfer-from)")()),
+        };
+    }
+
+    private static T Need<T>(T? value, string strategy, string what) where T : class =>
+        value ?? throw new NagUserException($"strategy {strategy} needs {what}");
 }
 
 /// <summary>Uniform random sampling without repeats (the baseline every NAS method must beat).</summary>

@@ -19,6 +19,18 @@ public static class Stats
         return r;
     }
 
+    /// <summary>
+    /// Ranks mapped to the scale of z-scores: u = rank / (n - 1) in [0, 1], then (u - 1/2) / std(U(0, 1)). Surrogates fit
+    /// these instead of raw accuracies so that the long tail of broken architectures does not squeeze the top of the
+    /// range, where the search needs resolution. A single value maps to 0.
+    /// </summary>
+    public static double[] RankScores(IReadOnlyList<double> v)
+    {
+        var r = Ranks(v);
+        const double uniformStd = 0.28867513459481287;
+        return r.Select(x => v.Count <= 1 ? 0 : (x / (v.Count - 1) - 0.5) / uniformStd).ToArray();
+    }
+
     /// <summary>Pearson correlation.</summary>
     public static double Pearson(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {

@@ -1,0 +1,433 @@
+using NagSharp.Diffusion;
+using NagSharp.Diffusion.Score;
+using NagSharp.Spaces;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NagSharp.Search;
+
+/// <summary>Acquisition functions over an ensemble's predictions [K, B] (model units, higher is better).</summary>
+public static class Acquisition
+{
+    /// <summary>Known acquisition functions.</summary>
+    public static readonly IReadOnlyList<string> Names = ["its", "ucb", "ei"];
+
+    /// <summary>Throws a user error for an unknown name.</summary>
+    public static string Validate(string name) => Names.Contains(name)
+        ? name
+        : throw new NagUserException($"unknown acquisition '{name}' (expected {string.Join(", ", Names)})");
+
+    /// <summary>
+    /// Scores candidates for ranking, [K, B] -&gt; [B]. ITS (independent Thompson sampling, the BANANAS default) draws one
+    /// value per candidate from N(mean, std) with the torch RNG; UCB is mean + kappa std; EI is the expected improvement
+    /// over <paramref name="best"/> under N(mean, std).
+    /// </summary>
+    public static Tensor Rank(string kind, Tensor predictions, double best, double kappa)
+    {
+        var mean = predictions.mean([0]);                                       // [B]
+        var std = predictions.std(0).clamp_min(1e-6);                          // [B]
+        return kind switch
+        {
+            "its" => mean + std * randn_like(mean),
+            _ => Smooth(kind, mean, std, best, kappa),
+        };
+    }
+
+    /// <summary>
+    /// Differentiable acquisition for guidance, [K, B] -&gt; [B]. ITS follows one ensemble member per sample
+    /// (<paramref name="member"/> [B]): each generated architecture is steered by one draw of the surrogate function,
+    /// which is Thompson sampling through the ensemble.
+    /// </summary>
+    public static Tensor Guide(string kind, Tensor predictions, double best, double kappa, Tensor member)
+    {
+        if (kind == "its") return predictions.gather(0, member.unsqueeze(0)).squeeze(0);
+        return Smooth(kind, predictions.mean([0]), predictions.std(0).clamp_min(1e-6), best, kappa);
+    }
+
+    private static Tensor Smooth(string kind, Tensor mean, Tensor std, double best, double kappa)
+    {
+        if (kind == "ucb") return mean + std * kappa;
+        var z = (mean - best) / std;
+        var cdf = (special.erf(z / Math.Sqrt(2)) + 1) * 0.5;
+        var pdf = exp(z.square() * -0.5) / Math.Sqrt(2 * Math.PI);
+        return std * (z * cdf + pdf);
+    }
+}
+
+/// <summary>Settings shared by the surrogate-based strategies.</summary>
+/// <param name="Acquisition"><c>its</c>, <c>ucb</c> or <c>ei</c>; ITS is BANANAS' default and needs no incumbent.</param>
+/// <param name="InitialRandom">Queries drawn before the first surrogate (BANANAS starts with 10).</param>
+/// <param name="MinBatch">Smallest round: after each round the ensemble is refitted, so small rounds adapt fastest.</param>
+/// <param name="MaxBatch">Largest round.</param>
+/// <param name="BatchFraction">Round size as a fraction of the queries so far: late rounds change the surrogate little, so
+/// growing them saves refits at almost no cost in queries.</param>
+/// <param name="Kappa">UCB exploration weight (NASLib's BANANAS uses 0.5).</param>
+/// <param name="Parents">BANANAS: best architectures whose mutations are candidates.</param>
+/// <param name="MutantsPerParent">BANANAS: two-step mutants drawn per parent, beside all one-step neighbours.</param>
+/// <param name="RandomCandidates">BANANAS: uniform samples added to the candidates so the search can leave a basin.</param>
+/// <param name="Ensemble">Surrogate ensemble.</param>
+public sealed record BoConfig(string Acquisition = "its", int InitialRandom = 10, int MinBatch = 5, int MaxBatch = 20,
+    double BatchFraction = 0.1, double Kappa = 0.5, int Parents = 10, int MutantsPerParent = 30, int RandomCandidates = 50,
+    EnsembleConfig? Ensemble = null)
+{
+    /// <summary>The ensemble settings (defaults when none were given).</summary>
+    public EnsembleConfig EnsembleOrDefault => Ensemble ?? new EnsembleConfig();
+
+    /// <summary>Round size after <paramref name="queries"/> queries.</summary>
+    public int BatchAt(int queries) => Math.Clamp((int)Math.Round(BatchFraction * queries), MinBatch, Math.Max(MinBatch, MaxBatch));
+
+    /// <summary>Throws a user error for unusable settings.</summary>
+    public void Validate()
+    {
+        Search.Acquisition.Validate(Acquisition);
+        if (InitialRandom < 0 || MinBatch < 1 || Parents < 1 || MutantsPerParent < 0 || RandomCandidates < 0)
+            throw new NagUserException($"invalid BO settings: {this}");
+        EnsembleOrDefault.Validate();
+    }
+}
+
+/// <summary>Settings of the generator inside BO.</summary>
+/// <param name="Samples">Architectures generated per round.</param>
+/// <param name="Sampler">Sampler of the score generator; few steps suffice because the acquisition is re-scored on clean
+/// decoded architectures anyway.</param>
+/// <param name="Scale">Guidance scale s in score + s * grad acquisition.</param>
+/// <param name="Attempts">Extra generation rounds when too few new architectures come out.</param>
+public sealed record GeneratorBoConfig(int Samples = 64, SamplerConfig? Sampler = null, double Scale = 10, int Attempts = 3)
+{
+    /// <summary>The sampler (default: PC with 25 steps).</summary>
+    public SamplerConfig SamplerOrDefault => Sampler ?? new SamplerConfig(Steps: 25);
+}
+
+/// <summary>
+/// Common loop of surrogate-based strategies: propose a round (a batch, best acquisition first), observe it one query
+/// at a time, refit, repeat. State is the history plus the seed; every random draw is seeded from (seed, round), so a
+/// replayed history reproduces the same proposals (what resume relies on).
+/// </summary>
+public abstract class SurrogateSearch : ISearchStrategy, IDisposable
+{
+    /// <summary>The space.</summary>
+    protected ISearchSpace Space { get; }
+    /// <summary>Settings.</summary>
+    protected BoConfig Config { get; }
+    /// <summary>Seed of the run.</summary>
+    protected int Seed { get; }
+    /// <summary>Random source for architecture draws.</summary>
+    protected Random Rng { get; }
+    /// <summary>Architectures proposed so far (string forms).</summary>
+    protected HashSet<string> Seen { get; } = new(StringComparer.Ordinal);
+    /// <summary>Observed architectures, in query order.</summary>
+    protected List<Arch> Observed { get; } = [];
+    /// <summary>Objective values of <see cref="Observed"/>.</summary>
+    protected List<double> Values { get; } = [];
+    /// <summary>Rounds planned so far.</summary>
+    protected int Round { get; private set; }
+
+    private readonly Queue<Arch> _queue = new();
+
+    /// <summary>Sets up the loop.</summary>
+    protected SurrogateSearch(ISearchSpace space, BoConfig config, int seed)
+    {
+        config.Validate();
+        Space = space; Config = config; Seed = seed; Rng = new Random(seed);
+    }
+
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <inheritdoc />
+    public Arch Ask()
+    {
+        while (_queue.Count == 0)
+        {
+            int batch = Config.BatchAt(Observed.Count);
+            foreach (var a in Plan(batch).Take(batch))
+                if (Seen.Add(a.ToString())) _queue.Enqueue(a);
+            if (_queue.Count == 0) _queue.Enqueue(FreshRandom());
+            Round++;
+        }
+        return _queue.Dequeue();
+    }
+
+    /// <inheritdoc />
+    public void Tell(Arch arch, double objective)
+    {
+        Observed.Add(arch);
+        Values.Add(objective);
+    }
+
+    /// <summary>Proposes up to <paramref name="batch"/> unseen architectures, best first.</summary>
+    protected abstract IEnumerable<Arch> Plan(int batch);
+
+    /// <summary>A seed for torch draws in the current round (attempt distinguishes retries).</summary>
+    protected int RoundSeed(int attempt = 0) => unchecked(Seed * 1_000_003 + Round * 101 + attempt);
+
+    /// <summary>A uniform architecture not proposed before (marked as seen by the caller through <see cref="Ask"/>).</summary>
+    protected Arch FreshRandom()
+    {
+        for (int attempt = 0; attempt < 10000; attempt++)
+        {
+            var a = Space.Sample(Rng);
+            if (!Seen.Contains(a.ToString())) return a;
+        }
+        return Space.Sample(Rng);
+    }
+
+    /// <summary>Up to <paramref name="count"/> distinct unseen uniform architectures.</summary>
+    protected List<Arch> FreshRandom(int count)
+    {
+        var list = new List<Arch>();
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        for (int attempt = 0; attempt < 100 * count && list.Count < count; attempt++)
+        {
+            var a = Space.Sample(Rng);
+            if (!Seen.Contains(a.ToString()) && taken.Add(a.ToString())) list.Add(a);
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Picks the <paramref name="batch"/> candidates with the highest acquisition, [best first]. The incumbent for EI is
+    /// the best fitted target.
+    /// </summary>
+    protected List<Arch> Select(EnsembleSurrogate ensemble, IReadOnlyList<Arch> candidates, int batch, double best)
+    {
+        if (candidates.Count == 0) return [];
+        using var scope = NewDisposeScope();
+        torch.manual_seed(RoundSeed(17));
+        var preds = ensemble.Predict(candidates);                                              // [K, C]
+        var score = Acquisition.Rank(Config.Acquisition, preds, best, Config.Kappa).data<float>().ToArray();
+        return Enumerable.Range(0, candidates.Count).OrderByDescending(i => score[i]).ThenBy(i => i).Take(batch).Select(i => candidates[i]).ToList();
+    }
+
+    /// <inheritdoc />
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}
+
+/// <summary>
+/// BANANAS (White et al. 2021): an ensemble of MLPs fitted to the queries, an acquisition function, and candidates made
+/// by mutating the best architectures found so far (plus a few uniform samples); the best candidates by acquisition are
+/// queried next.
+/// </summary>
+public sealed class BananasSearch : SurrogateSearch
+{
+    private readonly EnsembleSurrogate _ensemble;
+
+    /// <summary>Creates the strategy for one seed.</summary>
+    public BananasSearch(ISearchSpace space, int seed, BoConfig? config = null) : base(space, config ?? new BoConfig(), seed)
+    {
+        _ensemble = new EnsembleSurrogate(space, Config.EnsembleOrDefault, seed);
+    }
+
+    /// <inheritdoc />
+    public override string Name => "bananas";
+
+    /// <inheritdoc />
+    protected override IEnumerable<Arch> Plan(int batch)
+    {
+        if (Observed.Count < Math.Max(2, Config.InitialRandom)) return FreshRandom(Math.Min(batch, Math.Max(2, Config.InitialRandom) - Observed.Count));
+        var targets = Stats.RankScores(Values);
+        _ensemble.Fit(Observed, targets, RoundSeed());
+        var candidates = new List<Arch>();
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        void Add(Arch a) { if (!Seen.Contains(a.ToString()) && taken.Add(a.ToString())) candidates.Add(a); }
+        var parents = Enumerable.Range(0, Observed.Count).OrderByDescending(i => Values[i]).ThenBy(i => i).Take(Config.Parents).Select(i => Observed[i]);
+        foreach (var p in parents)
+        {
+            var near = Space.Neighbours(p);
+            foreach (var n in near) Add(n);
+            for (int m = 0; m < Config.MutantsPerParent && near.Count > 0; m++)
+            {
+                var second = Space.Neighbours(near[Rng.Next(near.Count)]);
+                if (second.Count > 0) Add(second[Rng.Next(second.Count)]);
+            }
+        }
+        foreach (var a in FreshRandom(Config.RandomCandidates)) Add(a);
+        return Select(_ensemble, candidates, batch, targets.Max());
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _ensemble.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>
+/// A surrogate pre-trained on other tasks' columns (e.g. the other datasets' validation accuracies of the same cells).
+/// Each source column is rank-scored over its own rows and the scores are averaged per architecture, so sources on
+/// different scales (accuracy, perplexity-like) weigh the same.
+/// </summary>
+public sealed class TransferPrior : IDisposable
+{
+    /// <summary>Source columns.</summary>
+    public IReadOnlyList<string> Sources { get; }
+    /// <summary>The pre-trained, noise-aware ensemble (read-only after construction; strategies copy it).</summary>
+    public EnsembleSurrogate Pretrained { get; }
+
+    private TransferPrior(IReadOnlyList<string> sources, EnsembleSurrogate pretrained) { Sources = sources; Pretrained = pretrained; }
+
+    /// <summary>
+    /// Pre-trains on every labelled architecture of the sources with minibatches (a few hundred steps; the tables are
+    /// large). <paramref name="sde"/> is the generator's noise process, so the prior can guide generation before any
+    /// target query.
+    /// </summary>
+    public static TransferPrior Pretrain(ISearchSpace space, IReadOnlyList<(string Column, IReadOnlyList<(Arch Arch, double Value)> Rows)> sources,
+        EnsembleConfig config, Sde sde, int seed = 0, int steps = 400, int batch = 1024)
+    {
+        if (sources.Count == 0) throw new NagUserException("--transfer-from needs at least one source column");
+        var sum = new Dictionary<string, (Arch Arch, double Sum, int Count)>(StringComparer.Ordinal);
+        foreach (var (column, rows) in sources)
+        {
+            if (rows.Count < 2) throw new NagDataException($"transfer source '{column}' has fewer than 2 labelled architectures");
+            var scores = Stats.RankScores(rows.Select(r => r.Value).ToArray());
+            for (int i = 0; i < rows.Count; i++)
+            {
+                string key = rows[i].Arch.ToString();
+                sum[key] = sum.TryGetValue(key, out var e) ? (e.Arch, e.Sum + scores[i], e.Count + 1) : (rows[i].Arch, scores[i], 1);
+            }
+        }
+        var archs = sum.Values.Select(e => e.Arch).ToList();
+        var targets = sum.Values.Select(e => e.Sum / e.Count).ToList();
+        var ensemble = new EnsembleSurrogate(space, config, seed, sde);
+        ensemble.Fit(archs, targets, seed, steps: steps, batch: batch);
+        return new TransferPrior(sources.Select(s => s.Column).ToList(), ensemble);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Pretrained.Dispose();
+}
+
+/// <summary>
+/// Guidance by an acquisition function: the gradient of a(ensemble(x_t, t)) with respect to the generator's noisy
+/// graph, so sampling itself optimises the acquisition instead of mutating and filtering.
+/// </summary>
+public sealed class AcquisitionGuidance(EnsembleSurrogate ensemble, string kind, double best, double kappa, double scale, Tensor member) : IGuidance
+{
+    /// <inheritdoc />
+    public Tensor Gradient(Tensor x, double t, Tensor score)
+    {
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad();
+        long b = x.shape[0];
+        var xg = x.detach().requires_grad_(true);                                              // [B, N, F]
+        var preds = ensemble.Forward(xg.reshape(b, -1), full(b, t, dtype: ScalarType.Float32)); // [K, B]
+        var a = Acquisition.Guide(kind, preds, best, kappa, member);                           // [B]
+        var g = autograd.grad([a.sum()], [xg])[0];                                             // [B, N, F]
+        return (g * scale).detach().MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Generator BO (DiffusionNAG's BO use): the same ensemble and acquisition as BANANAS, but candidates are generated by
+/// the score-based generator guided by the acquisition's gradient, using a noise-aware ensemble refitted every round.
+/// Generated architectures not yet queried stay in a pool and are re-scored in later rounds. With a
+/// <see cref="TransferPrior"/> the ensemble starts from the pre-trained weights, the first round is generated before
+/// any target query, and target values are fitted on the prior's scale (see <see cref="Plan"/>).
+/// </summary>
+public sealed class GeneratorBoSearch : SurrogateSearch
+{
+    private readonly ScoreGenerator _generator;
+    private readonly GeneratorBoConfig _gen;
+    private readonly TransferPrior? _prior;
+    private readonly EnsembleSurrogate _ensemble;
+    private readonly List<Arch> _pool = [];
+    private readonly List<Arch> _anchors = [];
+    private double[] _anchorPrior = [];
+
+    /// <summary>Creates the strategy for one seed; the generator and prior are shared and only read.</summary>
+    public GeneratorBoSearch(ISearchSpace space, int seed, ScoreGenerator generator, BoConfig? config = null, GeneratorBoConfig? gen = null,
+        TransferPrior? prior = null) : base(space, config ?? new BoConfig(), seed)
+    {
+        if (generator.Space.Name != space.Name) throw new NagUserException($"the generator produces {generator.Space.Name}, not {space.Name}");
+        _generator = generator; _gen = gen ?? new GeneratorBoConfig(); _prior = prior;
+        _gen.SamplerOrDefault.Validate();
+        _ensemble = new EnsembleSurrogate(space, prior?.Pretrained.Config ?? Config.EnsembleOrDefault, seed, generator.Sde);
+        if (prior is not null)
+        {
+            _ensemble.CopyFrom(prior.Pretrained);
+            _anchors.AddRange(FreshRandom(256));
+            using var p = prior.Pretrained.Predict(_anchors);
+            _anchorPrior = MeanOf(p);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string Name => _prior is null ? "generator-bo" : "transfer";
+
+    private static double[] MeanOf(Tensor preds)
+    {
+        using var m = preds.mean([0]);
+        return m.data<float>().Select(v => (double)v).ToArray();
+    }
+
+    /// <summary>
+    /// One round. Without a prior the first <see cref="BoConfig.InitialRandom"/> queries are unguided samples of the
+    /// generator. Otherwise the ensemble is fitted (with a prior: warm-started from it, target values z-scored and mapped
+    /// onto the prior's mean and spread over the same queried architectures, plus prior pseudo-labels on 256 random
+    /// anchors whose weight fades as real queries accumulate), then guided samples are generated and the pool is ranked.
+    /// </summary>
+    protected override IEnumerable<Arch> Plan(int batch)
+    {
+        if (_prior is null && Observed.Count < Config.InitialRandom)
+            return Generate(Math.Min(batch, Config.InitialRandom - Observed.Count), null);
+        double best;
+        if (_prior is null)
+        {
+            var targets = Stats.RankScores(Values);
+            _ensemble.Fit(Observed, targets, RoundSeed());
+            best = targets.Max();
+        }
+        else best = FitWithPrior();
+        torch.manual_seed(RoundSeed(1));
+        using var member = randint(Config.EnsembleOrDefault.Members, [_gen.Samples]);
+        var guidance = new AcquisitionGuidance(_ensemble, Config.Acquisition, best, Config.Kappa, _gen.Scale, member);
+        for (int attempt = 0; attempt <= _gen.Attempts; attempt++)
+        {
+            var fresh = Generate(_gen.Samples, guidance, attempt);
+            _pool.AddRange(fresh);
+            _pool.RemoveAll(a => Seen.Contains(a.ToString()));
+            if (_pool.Count >= batch) break;
+        }
+        if (_pool.Count < batch) _pool.AddRange(FreshRandom(batch - _pool.Count));
+        var chosen = Select(_ensemble, _pool, batch, best);
+        var chosenKeys = chosen.Select(a => a.ToString()).ToHashSet(StringComparer.Ordinal);
+        _pool.RemoveAll(a => chosenKeys.Contains(a.ToString()));
+        return chosen;
+    }
+
+    private double FitWithPrior()
+    {
+        int n = Observed.Count;
+        if (n == 0) return _anchorPrior.Max();
+        using var priorPreds = _prior!.Pretrained.Predict(Observed);
+        var prior = MeanOf(priorPreds);
+        double pm = prior.Average(), ps = Math.Sqrt(prior.Sum(v => (v - pm) * (v - pm)) / n);
+        double vm = Values.Average(), vs = Math.Sqrt(Values.Sum(v => (v - vm) * (v - vm)) / n);
+        var targets = n < 2 || vs == 0 || ps == 0 ? prior : Values.Select(v => pm + ps * (v - vm) / vs).ToArray();
+        double anchorWeight = 20.0 / (20 + n);
+        var archs = Observed.Concat(_anchors).ToList();
+        var y = targets.Concat(_anchorPrior).ToList();
+        var w = Enumerable.Repeat(1.0, n).Concat(Enumerable.Repeat(anchorWeight, _anchors.Count)).ToList();
+        _ensemble.Fit(archs, y, RoundSeed(), w, Config.EnsembleOrDefault.RefitSteps);
+        return targets.Max();
+    }
+
+    private List<Arch> Generate(int count, IGuidance? guidance, int attempt = 0)
+    {
+        using var x = _generator.Sample(Math.Max(count, guidance is null ? count : _gen.Samples), _gen.SamplerOrDefault, RoundSeed(attempt + 2), guidance);
+        var list = new List<Arch>();
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in GraphCodec.Decode(Space, x))
+            if (d.Arch is { } a && !Seen.Contains(a.ToString()) && taken.Add(a.ToString()) && !_pool.Contains(a)) list.Add(a);
+        if (guidance is null && list.Count < count) list.AddRange(FreshRandom(count - list.Count).Where(a => taken.Add(a.ToString())));
+        return list;
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _ensemble.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,207 @@
+using NagSharp.Diffusion;
+using NagSharp.Diffusion.Score;
+using NagSharp.Models;
+using NagSharp.Spaces;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace NagSharp.Search;
+
+/// <summary>Size and training of the surrogate ensemble used by the Bayesian-optimisation strategies.</summary>
+/// <param name="Members">Independently initialised MLPs; BANANAS uses 5, the minimum for a usable spread.</param>
+/// <param name="Hidden">Width of each hidden layer; the inputs are a few dozen one-hot features.</param>
+/// <param name="Layers">Hidden layers per member.</param>
+/// <param name="FitSteps">Full-batch Adam steps of the first fit; later fits start from the previous weights.</param>
+/// <param name="RefitSteps">Steps of each later fit (warm start: the data grows by a few points per round).</param>
+/// <param name="LearningRate">Adam rate; full-batch training on at most a few hundred points tolerates a high rate.</param>
+/// <param name="WeightDecay">L2 penalty, which keeps members from interpolating the noise of single-seed accuracies.</param>
+/// <param name="TimeDim">Width of the noise-level embedding of noise-aware ensembles.</param>
+public sealed record EnsembleConfig(int Members = 5, int Hidden = 64, int Layers = 2, int FitSteps = 200, int RefitSteps = 50,
+    double LearningRate = 5e-3, double WeightDecay = 1e-4, int TimeDim = 16)
+{
+    /// <summary>Throws a user error for an unusable ensemble.</summary>
+    public void Validate()
+    {
+        if (Members < 2) throw new NagUserException($"an ensemble needs at least 2 members, got {Members}");
+        if (Hidden < 1 || Layers < 1 || FitSteps < 1 || RefitSteps < 0 || TimeDim < 2)
+            throw new NagUserException($"ensemble sizes must be positive: {this}");
+        if (LearningRate <= 0 || !double.IsFinite(LearningRate)) throw new NagUserException($"ensemble learning rate must be positive, got {LearningRate}");
+    }
+}
+
+/// <summary>
+/// K MLPs evaluated as one batched network: weights are [K, in, out] and every layer is one batched matrix product,
+/// so an ensemble costs about as many tensor calls as a single member (the CPU pays per call, not per member).
+/// </summary>
+public sealed class BatchedMlp : Module<Tensor, Tensor>
+{
+    private readonly ParameterList weights = new(), biases = new();
+
+    /// <summary>Creates K members mapping <paramref name="inputs"/> features through the hidden layers to one output.</summary>
+    public BatchedMlp(int members, int inputs, int hidden, int layers) : base("batched_mlp")
+    {
+        int fanIn = inputs;
+        for (int l = 0; l <= layers; l++)
+        {
+            int fanOut = l == layers ? 1 : hidden;
+            double bound = 1.0 / Math.Sqrt(fanIn);   // PyTorch's Linear default, per member
+            weights.Add(new Parameter((rand(members, fanIn, fanOut) * 2 - 1) * bound));
+            biases.Add(new Parameter((rand(members, 1, fanOut) * 2 - 1) * bound));
+            fanIn = fanOut;
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>Members.</summary>
+    public long Members => weights[0].shape[0];
+
+    /// <summary>x [B, D] (shared by all members) or [K, B, D] -&gt; [K, B].</summary>
+    public override Tensor forward(Tensor x)
+    {
+        var h = x.dim() == 2 ? x.unsqueeze(0).expand(Members, -1, -1) : x;   // [K, B, D]
+        for (int l = 0; l < weights.Count; l++)
+        {
+            h = bmm(h, weights[l]) + biases[l];                                // [K, B, out]
+            if (l < weights.Count - 1) h = nn.functional.relu(h);
+        }
+        return h.squeeze(-1);                                               // [K, B]
+    }
+}
+
+/// <summary>
+/// Ensemble surrogate of an objective over a search space (BANANAS-style). Inputs are the space's graph encoding:
+/// node one-hots in the score engine's {-1, +1} scale (so the generator's x_t can be fed as is) followed, for spaces
+/// whose topology varies, by the upper-triangular adjacency bits. A noise-aware ensemble also sees the noise level and
+/// is trained on inputs noised by the generator's SDE, which makes its gradient usable as guidance at every step.
+/// Targets are in model units (the caller standardises them); the ensemble's spread is the uncertainty.
+/// </summary>
+public sealed class EnsembleSurrogate : IDisposable
+{
+    private readonly ISearchSpace _space;
+    private readonly Sde? _sde;
+    private readonly int _nodeFeatures;
+    private readonly Adam _optimizer;
+    private bool _fitted;
+
+    /// <summary>The members.</summary>
+    public BatchedMlp Model { get; }
+    /// <summary>Settings.</summary>
+    public EnsembleConfig Config { get; }
+    /// <summary>Input features per architecture (without the noise embedding).</summary>
+    public int FeatureCount { get; }
+    /// <summary>True when the ensemble is trained on noised inputs and can guide a score generator.</summary>
+    public bool NoiseAware => _sde is not null;
+
+    /// <summary>Creates an untrained ensemble; <paramref name="sde"/> makes it noise-aware.</summary>
+    public EnsembleSurrogate(ISearchSpace space, EnsembleConfig config, int seed, Sde? sde = null)
+    {
+        config.Validate();
+        if (sde is not null && space.FixedAdjacency is null)
+            throw new NagUserException($"a noise-aware surrogate needs a fixed-topology space (the score engine's); {space.Name} is not");
+        _space = space; _sde = sde; Config = config;
+        _nodeFeatures = space.MaxNodes * space.NodeVocabulary.Count;
+        int n = space.MaxNodes;
+        FeatureCount = _nodeFeatures + (space.FixedAdjacency is null ? n * (n - 1) / 2 : 0);
+        torch.manual_seed(seed);
+        Model = new BatchedMlp(config.Members, FeatureCount + (sde is null ? 0 : config.TimeDim), config.Hidden, config.Layers);
+        _optimizer = optim.Adam(Model.parameters(), lr: config.LearningRate, weight_decay: config.WeightDecay);
+    }
+
+    /// <summary>Encodes architectures as features [B, FeatureCount].</summary>
+    public Tensor Features(IReadOnlyList<Arch> archs)
+    {
+        using var scope = NewDisposeScope();
+        var nodes = GraphCodec.Encode(_space, archs).reshape(archs.Count, _nodeFeatures);            // [B, N*F]
+        if (_space.FixedAdjacency is not null) return nodes.MoveToOuterDisposeScope();
+        int n = _space.MaxNodes, pairs = n * (n - 1) / 2;
+        var bits = new float[archs.Count * pairs];
+        for (int b = 0; b < archs.Count; b++)
+        {
+            var adj = _space.Encode(archs[b]).Adjacency;
+            int k = 0;
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++) bits[b * pairs + k++] = adj[i, j] ? 1f : -1f;
+        }
+        var edges = tensor(bits, dtype: ScalarType.Float32).view(archs.Count, pairs);                  // [B, P]
+        return cat([nodes, edges], 1).MoveToOuterDisposeScope();                                      // [B, D]
+    }
+
+    /// <summary>Member predictions [K, B] for features [B, D] at noise time <paramref name="t"/> [B] (ignored unless noise-aware).</summary>
+    public Tensor Forward(Tensor features, Tensor? t = null)
+    {
+        if (_sde is null) return Model.forward(features);
+        var time = t ?? full(features.shape[0], _sde.Epsilon, dtype: ScalarType.Float32);
+        return Model.forward(cat([features, Sinusoidal.Embed(time * 1000, Config.TimeDim)], 1));
+    }
+
+    /// <summary>
+    /// Fits the members to <paramref name="targets"/> (model units). The first call trains <see cref="EnsembleConfig.FitSteps"/>
+    /// steps, later calls <see cref="EnsembleConfig.RefitSteps"/> from the current weights. <paramref name="weights"/>
+    /// (optional, per point) lets prior pseudo-labels count less than real queries. Noise-aware ensembles see each point
+    /// twice per step: clean, which keeps candidate ranking sharp, and noised at t ~ U(eps, 1), which the guidance needs.
+    /// </summary>
+    public void Fit(IReadOnlyList<Arch> archs, IReadOnlyList<double> targets, int seed, IReadOnlyList<double>? weights = null, int? steps = null,
+        int batch = 0)
+    {
+        if (archs.Count != targets.Count || archs.Count == 0) throw new ArgumentException("need matching, non-empty architectures and targets");
+        if (targets.Any(v => !double.IsFinite(v))) throw new NagDataException("surrogate targets contain NaN or infinity");
+        torch.manual_seed(seed);
+        using var x = Features(archs);                                                                  // [M, D]
+        using var y = tensor(targets.Select(v => (float)v).ToArray());                                  // [M]
+        using var w = tensor((weights ?? Enumerable.Repeat(1.0, archs.Count).ToList()).Select(v => (float)v).ToArray());
+        int total = steps ?? (_fitted ? Config.RefitSteps : Config.FitSteps);
+        long m = x.shape[0];
+        Model.train();
+        for (int step = 0; step < total; step++)
+        {
+            using var scope = NewDisposeScope();
+            Tensor xb = x, yb = y, wb = w;
+            if (batch > 0 && batch < m)
+            {
+                var idx = randint(m, [batch]);
+                (xb, yb, wb) = (x.index_select(0, idx), y.index_select(0, idx), w.index_select(0, idx));
+            }
+            Tensor loss;
+            if (_sde is null) loss = ((Forward(xb) - yb.unsqueeze(0)).square() * wb.unsqueeze(0)).mean();
+            else
+            {
+                long b = xb.shape[0];
+                var t = rand(b) * (1 - _sde.Epsilon) + _sde.Epsilon;                                     // [b]
+                var (noisy, _) = _sde.ApplyNoise(xb.view(b, _space.MaxNodes, -1), t);
+                var both = cat([xb, noisy.reshape(b, -1)], 0);                                          // [2b, D]
+                var times = cat([full(b, _sde.Epsilon, dtype: ScalarType.Float32), t], 0);              // [2b]
+                var target = cat([yb, yb], 0).unsqueeze(0);
+                loss = ((Forward(both, times) - target).square() * cat([wb, wb], 0).unsqueeze(0)).mean();
+            }
+            _optimizer.zero_grad();
+            loss.backward();
+            _optimizer.step();
+        }
+        Model.eval();
+        _fitted = true;
+    }
+
+    /// <summary>Member predictions [K, B] for clean architectures, without gradients.</summary>
+    public Tensor Predict(IReadOnlyList<Arch> archs)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return Forward(Features(archs)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Copies another ensemble's weights into this one (same space and config).</summary>
+    public void CopyFrom(EnsembleSurrogate other)
+    {
+        TorchState.CopyWeights(other.Model, Model);
+        _fitted = other._fitted;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Model.Dispose();
+        _optimizer.Dispose();
+    }
+}

@@ -1,0 +1,212 @@
+using NagSharp.Benchmarks;
+using NagSharp.Cli.Commands;
+using NagSharp.Diffusion.Score;
+using NagSharp.Models;
+using NagSharp.Search;
+using NagSharp.Spaces;
+using static TorchSharp.torch;
+
+namespace NagSharp.Tests;
+
+/// <summary>Surrogate ensembles, acquisitions and the BO strategies (BANANAS, generator BO, transfer).</summary>
+[Collection(TorchCollection.Name)]
+public sealed class BayesOptTests
+{
+    private const string Obj = "cifar10_valid_acc200", Rep = "cifar10_test_acc200";
+
+    /// <summary>Small and fast settings: the tests check the protocol, not search quality.</summary>
+    private static readonly BoConfig Fast = new(Ensemble: new EnsembleConfig(Hidden: 16, FitSteps: 30, RefitSteps: 10), MutantsPerParent: 5, RandomCandidates: 10);
+
+    private static readonly Lazy<ScoreGenerator> TinyGenerator = new(() =>
+    {
+        var space = new Nb201Space();
+        var train = space.Enumerate().Take(2000).Select(a => a.ToString()).ToList();
+        var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset("tiny"), new TrainConfig(Steps: 40, Batch: 64, Warmup: 5), train);
+        gen.TrainToEnd();
+        return gen;
+    });
+
+    private static StrategyOptions Options(BenchmarkData? data = null) => new()
+    {
+        Bo = Fast,
+        GeneratorBo = new GeneratorBoConfig(Samples: 16, Sampler: new SamplerConfig(Steps: 4), Scale: 10, Attempts: 1),
+        Generator = () => TinyGenerator.Value,
+        Transfer = () => TransferPrior.Pretrain(new Nb201Space(), [("cifar100_valid_acc200", data!.ColumnEntries("cifar100_valid_acc200").ToList())],
+            Fast.EnsembleOrDefault, TinyGenerator.Value.Sde, steps: 30, batch: 256),
+    };
+
+    [SkippableTheory]
+    [InlineData("bananas")]
+    [InlineData("generator-bo")]
+    [InlineData("transfer")]
+    public void StrategiesSpendTheBudgetOnDistinctArchitecturesCountedOnceAndAreReproducible(string name)
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var options = Options(data);
+        List<Trial> RunOnce(Oracle? oracle = null)
+        {
+            var s = StrategyRegistry.Create(name, space, 7, options);
+            try { return SearchHarness.Run(s, data, Obj, Rep, 24, 7, oracle: oracle); }
+            finally { (s as IDisposable)?.Dispose(); }
+        }
+        var oracle = new Oracle(data);
+        var a = RunOnce(oracle);
+        Assert.Equal(24, a.Count);
+        Assert.Equal(24, a.Select(t => t.Arch).Distinct().Count());
+        Assert.Equal(24, oracle.Queries);
+        Assert.Equal(24, oracle.QueriesOf(Obj));
+        Assert.Equal(0, oracle.QueriesOf(Rep));
+        Assert.Equal(a, RunOnce());
+        Assert.All(a, t => Assert.Equal(name, t.Strategy));
+    }
+
+    [SkippableFact]
+    public void GeneratorBoReplaysARecordedHistoryIntoTheSameProposals()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var options = Options(data);
+        using var first = (GeneratorBoSearch)StrategyRegistry.Create("generator-bo", space, 2, options);
+        var full = SearchHarness.Run(first, data, Obj, Rep, 20, 2);
+        using var second = (GeneratorBoSearch)StrategyRegistry.Create("generator-bo", space, 2, options);
+        var resumed = SearchHarness.Run(second, data, Obj, Rep, 20, 2, full.Take(13).ToList());
+        Assert.Equal(full, resumed);
+    }
+
+    [SkippableFact]
+    public void TransferPriorRanksTheSourceAndProposesBeforeAnyTargetQuery()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var rows = data.ColumnEntries("cifar100_valid_acc200").ToList();
+        using var prior = TransferPrior.Pretrain(space, [("cifar100_valid_acc200", rows)], new EnsembleConfig(Hidden: 32), TinyGenerator.Value.Sde, steps: 150, batch: 512);
+        var probe = rows.Where((_, i) => i % 50 == 0).ToList();
+        using var preds = prior.Pretrained.Predict(probe.Select(r => r.Arch).ToList());
+        using var mean = preds.mean([0]);
+        var m = mean.data<float>().Select(v => (double)v).ToArray();
+        Assert.True(Stats.Spearman(m, probe.Select(r => r.Value).ToArray()) > 0.6);
+        using var transfer = new GeneratorBoSearch(space, 0, TinyGenerator.Value, Fast,
+            new GeneratorBoConfig(Samples: 16, Sampler: new SamplerConfig(Steps: 4), Scale: 10), prior);
+        Assert.Equal("transfer", transfer.Name);
+        var firstAsk = transfer.Ask();   // no target value is known yet
+        Assert.NotNull(data.Get(firstAsk, Obj));
+    }
+
+    [Fact]
+    public void ExpectedImprovementMatchesTheClosedForm()
+    {
+        // Two members per candidate: mean 1, std sqrt(2) (unbiased) for candidate 0; mean 0, std 0 -> clamped for 1.
+        using var preds = tensor(new float[] { 0, 0, 2, 0 }).view(2, 2);
+        using var ei = Acquisition.Rank("ei", preds, 0.5, 0);
+        double s = Math.Sqrt(2), z = 0.5 / s;
+        double cdf = 0.5 * (1 + Erf(z / Math.Sqrt(2))), pdf = Math.Exp(-z * z / 2) / Math.Sqrt(2 * Math.PI);
+        Assert.Equal(s * (z * cdf + pdf), ei[0].item<float>(), 4);
+        Assert.True(ei[1].item<float>() < 1e-4);
+        using var ucb = Acquisition.Rank("ucb", preds, 0, 0.5);
+        Assert.Equal(1 + 0.5 * s, ucb[0].item<float>(), 4);
+        using var member = tensor(new long[] { 1, 0 });
+        using var its = Acquisition.Guide("its", preds, 0, 0, member);
+        Assert.Equal([2f, 0f], its.data<float>().ToArray());
+        Assert.Throws<NagUserException>(() => Acquisition.Validate("pi"));
+    }
+
+    private static double Erf(double x)
+    {
+        // Abramowitz-Stegun 7.1.26, accurate to 1.5e-7: enough for a 4-digit check.
+        double t = 1 / (1 + 0.3275911 * Math.Abs(x));
+        double y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496735) * t + 0.254829592) * t * Math.Exp(-x * x);
+        return Math.Sign(x) * y;
+    }
+
+    [SkippableFact]
+    public void AcquisitionGuidanceClimbsTheAcquisition()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var rng = new Random(1);
+        var archs = Enumerable.Range(0, 60).Select(_ => space.Sample(rng)).ToList();
+        var y = Stats.RankScores(archs.Select(a => data.Get(a, Obj)!.Value).ToArray());
+        var sde = new SdeConfig().Create();
+        using var ens = new EnsembleSurrogate(space, new EnsembleConfig(Hidden: 32), 0, sde);
+        ens.Fit(archs, y, 0, steps: 100);
+        using var x = Diffusion.GraphCodec.Encode(space, archs.Take(8).ToList()) + randn(8, space.MaxNodes, space.NodeVocabulary.Count) * 0.3f;
+        using var member = zeros(8, dtype: ScalarType.Int64);
+        var guidance = new AcquisitionGuidance(ens, "ucb", 0, 0.5, 1, member);
+        double Value(Tensor at)
+        {
+            using var _ = no_grad();
+            using var p = ens.Forward(at.reshape(8, -1), full(8, 0.3f));
+            using var a = Acquisition.Guide("ucb", p, 0, 0.5, member);
+            return a.sum().item<float>();
+        }
+        using var g = guidance.Gradient(x, 0.3, zeros_like(x));
+        using var stepped = x + g * 0.01f;
+        Assert.True(Value(stepped) > Value(x));
+        Assert.Equal(x.shape, g.shape);
+    }
+
+    [Fact]
+    public void EnsembleRefusesNonFiniteTargetsAndNoiseAwarenessOnFreeTopology()
+    {
+        var space = new Nb201Space();
+        using var ens = new EnsembleSurrogate(space, new EnsembleConfig(Hidden: 8), 0);
+        var rng = new Random(0);
+        var archs = new[] { space.Sample(rng), space.Sample(rng) };
+        Assert.Throws<NagDataException>(() => ens.Fit(archs, [1.0, double.NaN], 0));
+        Assert.Throws<NagUserException>(() => new EnsembleSurrogate(new Nb101Space(), new EnsembleConfig(), 0, new SdeConfig().Create()));
+        Assert.Throws<NagUserException>(() => new EnsembleConfig(Members: 1).Validate());
+        // Free topology: node one-hots plus the upper-triangular adjacency.
+        using var free = new EnsembleSurrogate(new Nb101Space(), new EnsembleConfig(Hidden: 8), 0);
+        int n = new Nb101Space().MaxNodes;
+        Assert.Equal(n * new Nb101Space().NodeVocabulary.Count + n * (n - 1) / 2, free.FeatureCount);
+    }
+
+    [SkippableFact]
+    public void SearchAndBenchSearchRunTheModelBasedStrategiesFromTheCommandLine()
+    {
+        string data = TestData.RequireDir();
+        using var dir = new TempDir();
+        string gen = dir.File("tiny.ckpt");
+        TinyGenerator.Value.Save(gen);
+        var fast = new[] { "--samples", "16", "--sample-steps", "4", "--data-dir", data };
+        var run = CliRunner.Run([.. new[] { "search", "--objective", Obj, "--report", Rep, "--strategy", "generator-bo", "--strategy", "transfer",
+            "--transfer-from", "cifar100_valid_acc200", "--generator", gen, "--budget", "12", "--seeds", "1", "--out", Path.Combine(dir.Path, "s") }, .. fast]);
+        Assert.True(run.Code == 0, run.Err);
+        var lines = File.ReadAllLines(dir.File("s", "trials.csv"));
+        Assert.Equal(1 + 24, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("transfer,0,12,", StringComparison.Ordinal));
+
+        // A transfer source may not be the objective; unknown acquisition and strategy names are refused.
+        Assert.Equal(1, CliRunner.Run([.. new[] { "search", "--objective", Obj, "--report", Rep, "--strategy", "transfer", "--transfer-from", Obj,
+            "--generator", gen, "--budget", "5", "--seeds", "1", "--out", Path.Combine(dir.Path, "bad") }, .. fast]).Code);
+        Assert.Equal(1, CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "bananas", "--acquisition", "pi",
+            "--budget", "5", "--seeds", "1", "--out", Path.Combine(dir.Path, "bad2"), "--data-dir", data).Code);
+        Assert.Equal(1, CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "simulated-annealing",
+            "--budget", "5", "--seeds", "1", "--out", Path.Combine(dir.Path, "bad3"), "--data-dir", data).Code);
+
+        var bench = CliRunner.Run("bench", "search", "--strategies", "random,bananas", "--budget", "12", "--seeds", "2", "--out", Path.Combine(dir.Path, "b"),
+            "--data-dir", data);
+        Assert.True(bench.Code == 0, bench.Err);
+        string md = File.ReadAllText(dir.File("b", "bench_search.md"));
+        Assert.Contains("## objective cifar10_valid_acc200, report cifar10_test_acc200", md);
+        Assert.Contains("## objective cifar100_valid_acc200, report cifar100_test_acc200", md);
+        Assert.Contains("| bananas |", md);
+        Assert.True(File.Exists(dir.File("b", "cifar10_valid_acc200", "best_so_far.png")));
+        // Querying in CIFAR-100 validation order reaches the CIFAR-10 validation optimum after a fixed number of queries.
+        Assert.Equal(BenchSearchCommand.SourceOrderQueries(TestData.Nb201, ["cifar100_valid_acc200"], Obj),
+            System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("b", "bench_search.json"))).RootElement.GetProperty("pairs")[0]
+                .GetProperty("source_order_queries_to_optimum").GetInt32());
+    }
+
+    [SkippableFact]
+    public void PairsAreDiscoveredFromColumnNamesAndSourceOrderIsComputedFromTheTable()
+    {
+        var data = TestData.Nb201;
+        var pairs = BenchSearchCommand.DiscoverPairs(data);
+        Assert.Contains((Obj, Rep), pairs);
+        Assert.All(pairs, p => Assert.True(data.HasColumn(p.Objective) && data.HasColumn(p.Report)));
+        // The objective's own order reaches its optimum first.
+        Assert.Equal(1, BenchSearchCommand.SourceOrderQueries(data, [Obj], Obj));
+    }
+}
