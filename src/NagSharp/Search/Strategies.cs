@@ -5,7 +5,10 @@ namespace NagSharp.Search;
 
 /// <summary>
 /// An ask/tell search strategy: the harness asks for candidates, queries the objective (the only information a
-/// strategy gets) and tells the result back. Strategies maximise the objective.
+/// strategy gets) and tells the result back. Strategies maximise the objective. Batch strategies (the BO ones) plan a
+/// whole round at once and hand it out one <see cref="Ask"/> at a time, so the harness counts queries exactly and a
+/// crash mid-round loses nothing. A strategy's state is its seed plus the (ask, tell) history: replaying the history
+/// restores it (see <see cref="SearchHarness.Run"/>), which is how the experiment store resumes any strategy.
 /// </summary>
 public interface ISearchStrategy
 {
