@@ -1,5 +1,7 @@
 using System.Text.Json;
 using NagSharp.Benchmarks;
+using NagSharp.Cli;
+using NagSharp.Cli.Commands;
 using NagSharp.Networks;
 using NagSharp.Spaces;
 using static TorchSharp.torch;
@@ -193,5 +195,44 @@ public sealed class NetTrainingTests
         var wrong = CliRunner.Run(args);
         Assert.Equal(2, wrong.Code);
         Assert.Contains(":8: column 'arch_str'", wrong.Err);
+    }
+    [SkippableFact]
+    public void TrainBestPicksOnePerCanonicalFormAndTrainsThem()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        string digits = DatasetTests.DigitsPath();
+        // Two spellings of one function (a none edge into an unused node vs. a skip), plus two other cells.
+        var archs = new[]
+        {
+            "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|",
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
+            "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+            "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+        }.Select(space.Parse).ToList();
+        Assert.Equal(space.CanonicalForm(archs[2]), space.CanonicalForm(archs[3]));
+        const string col = "cifar10_test_acc200";
+        var best = TrainBest.Select(space, archs, col, data, null, 3);
+        Assert.Equal(3, best.Count);
+        Assert.Equal(archs[1], best[0].Arch);
+        Assert.Equal(archs[0], best[1].Arch);
+        Assert.Single(best, b => space.CanonicalForm(b.Arch) == space.CanonicalForm(archs[2]));
+        // Without a column the predictions rank; without either, generation order does.
+        Assert.Equal(archs[3], TrainBest.Select(space, archs, null, null, [0.1, 0.2, 0.3, 0.9], 1)[0].Arch);
+        Assert.Equal(archs[0], TrainBest.Select(space, archs, null, null, null, 1)[0].Arch);
+
+        using var tmp = new TempDir();
+        var ctx = new CliContext(new StringWriter(), new StringWriter(), interactive: false);
+        var dataset = ImageDataset.Load(digits);
+        var settings = new TrainSettings(Epochs: 1, Batch: 256);
+        var trained = TrainBest.TrainAll(ctx, space, best.Take(2).ToList(), [col], data, dataset, settings, 4, 1, tmp.Path);
+        Assert.Equal(2, trained.Count);
+        Assert.Equal(data.Get(archs[1], col), trained[0].Benchmark[col]);
+        Assert.All(trained, t => Assert.InRange(t.Result.TestAccuracy, 0.05, 1.0));
+        // A rerun reuses the finished checkpoints.
+        var err = new StringWriter();
+        var again = TrainBest.TrainAll(new CliContext(new StringWriter(), err, false), space, best.Take(2).ToList(), [col], data, dataset, settings, 4, 1, tmp.Path);
+        Assert.Equal(trained.Select(t => t.Result.TestAccuracy), again.Select(t => t.Result.TestAccuracy));
+        Assert.DoesNotContain("epoch 1/1:", err.ToString());
     }
 }

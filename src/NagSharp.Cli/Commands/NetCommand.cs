@@ -50,25 +50,26 @@ public static class NetCommand
     /// <summary>Builds the command group.</summary>
     public static Command Create(CliContext ctx) => new("net", "Build networks from architectures and train them on images") { TrainCommandOf(ctx) };
 
-    /// <summary>Options of a training run, shared with <c>nag generate --train-best</c>.</summary>
-    public sealed class TrainOptions
+    /// <summary>Options of a training run, shared with <c>nag generate --train-best</c> (which prefixes them with
+    /// <c>--train-</c>, since <c>--batch</c> means the sampler batch there).</summary>
+    public sealed class TrainOptions(string prefix = "--")
     {
-        /// <summary>--dataset.</summary>
+        /// <summary>--dataset (never prefixed).</summary>
         public Option<string?> Dataset { get; } = new("--dataset") { Description = "IDX folder (MNIST/Fashion-MNIST), CSV(.gz) of pixel rows with the label last, or a folder with one sub-folder of images per class" };
         /// <summary>--epochs.</summary>
-        public Option<int> Epochs { get; } = new("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 5 };
+        public Option<int> Epochs { get; } = new(prefix + "epochs") { Description = "Training epochs", DefaultValueFactory = _ => 5 };
         /// <summary>--batch.</summary>
-        public Option<int> Batch { get; } = new("--batch") { Description = "Images per SGD step", DefaultValueFactory = _ => 256 };
+        public Option<int> Batch { get; } = new(prefix + "batch") { Description = "Images per SGD step", DefaultValueFactory = _ => 256 };
         /// <summary>--lr.</summary>
-        public Option<double> Lr { get; } = new("--lr") { Description = "Initial learning rate (cosine decay to 0 over the run)", DefaultValueFactory = _ => 0.1 };
+        public Option<double> Lr { get; } = new(prefix + "lr") { Description = "Initial learning rate (cosine decay to 0 over the run)", DefaultValueFactory = _ => 0.1 };
         /// <summary>--momentum.</summary>
-        public Option<double> Momentum { get; } = new("--momentum") { Description = "Nesterov momentum", DefaultValueFactory = _ => 0.9 };
+        public Option<double> Momentum { get; } = new(prefix + "momentum") { Description = "Nesterov momentum", DefaultValueFactory = _ => 0.9 };
         /// <summary>--weight-decay.</summary>
-        public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 5e-4 };
+        public Option<double> WeightDecay { get; } = new(prefix + "weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 5e-4 };
         /// <summary>--augment.</summary>
-        public Option<string> Augment { get; } = new("--augment") { Description = "none, crop (random shifts up to 1/8 of the side), flip (horizontal; not for digits or text) or crop+flip", DefaultValueFactory = _ => "crop" };
+        public Option<string> Augment { get; } = new(prefix + "augment") { Description = "none, crop (random shifts up to 1/8 of the side), flip (horizontal; not for digits or text) or crop+flip", DefaultValueFactory = _ => "crop" };
         /// <summary>--input-size.</summary>
-        public Option<int?> InputSize { get; } = new("--input-size") { Description = "Network input side: IDX/CSV images are zero-padded to it, folder images resized (default: the image side rounded up to a multiple of 4; 32 for folders)" };
+        public Option<int?> InputSize { get; } = new(prefix + "input-size") { Description = "Network input side: IDX/CSV images are zero-padded to it, folder images resized (default: the image side rounded up to a multiple of 4; 32 for folders)" };
 
         /// <summary>Adds the options to a command.</summary>
         public void AddTo(Command c)
