@@ -66,6 +66,7 @@ public static class NagCli
     /// <summary>Parses and runs a command line; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
+        OpenMp.PreferPassiveWait();
         TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
         bool interactive = stdout is null && !Console.IsOutputRedirected;
         var ctx = new CliContext(stdout ?? Console.Out, stderr ?? Console.Error, interactive);

@@ -105,13 +105,19 @@ public static class NetCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (initialisation, data order, augmentation)", DefaultValueFactory = _ => 0 };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved at --out (same architecture, shape, settings and data)" };
         var json = new Option<bool>("--json") { Description = "Print the result (curve, test accuracy) as JSON" };
-        var cmd = new Command("train", "Train a network built from an architecture on an image dataset: SGD, cosine schedule, checkpoint per epoch") { outPath, seed, resume, json };
+        var threads = new Option<int?>("--threads") { Description = "Torch intra-op threads (default: one per core)" };
+        var cmd = new Command("train", "Train a network built from an architecture on an image dataset: SGD, cosine schedule, checkpoint per epoch") { outPath, seed, resume, json, threads };
         arch.AddTo(cmd);
         train.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var (space, a, _, width, cells) = arch.Read(ctx, p);
             var settings = train.Read(p, p.GetValue(seed));
+            if (p.GetValue(threads) is int t)
+            {
+                if (t < 1) throw new NagUserException($"--threads must be at least 1, got {t}");
+                TorchSharp.torch.set_num_threads(t);
+            }
             var data = train.LoadDataset(ctx, p);
             var result = Train(ctx, space, a, width, cells, data, settings, p.GetValue(outPath)!, p.GetValue(resume));
             if (p.GetValue(json)) ctx.Out.WriteLine(ResultJson(result));
