@@ -28,15 +28,25 @@ public static class LatencyCommand
         var recheck = new Option<int>("--recheck") { Description = "Measure this many architectures already in --out again and report the run-to-run noise", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Random seed (weights, input, which rows --recheck picks)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
+        var clockOpt = new Option<string?>("--clock") { Description = "wall or cpu (the measuring thread's CPU time; robust on a shared CPU). Default: cpu with --threads 1 where available, else wall" };
         var cmd = new Command("latency", "Time inference of networks built from architectures on this machine (median of repeats, fixed threads)")
-            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json };
+            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt };
         arch.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
-            var settings = new LatencySettings(p.GetValue(batch), p.GetValue(warmup), p.GetValue(repeats));
-            settings.Validate();
             int nThreads = p.GetValue(threads);
             if (nThreads < 1) throw new NagUserException($"--threads must be at least 1, got {nThreads}");
+            var clockKind = p.GetValue(clockOpt) switch
+            {
+                null => nThreads == 1 && LatencyMeter.ThreadCpuClockAvailable ? LatencyClock.ThreadCpu : LatencyClock.Wall,
+                "wall" => LatencyClock.Wall,
+                "cpu" when nThreads != 1 => throw new NagUserException("--clock cpu times the calling thread only, so it needs --threads 1"),
+                "cpu" when !LatencyMeter.ThreadCpuClockAvailable => throw new NagUserException("--clock cpu needs a thread CPU clock (Linux)"),
+                "cpu" => LatencyClock.ThreadCpu,
+                var other => throw new NagUserException($"--clock '{other}' is not wall or cpu"),
+            };
+            var settings = new LatencySettings(p.GetValue(batch), p.GetValue(warmup), p.GetValue(repeats), clockKind);
+            settings.Validate();
             string col = p.GetValue(column)!;
             if (col.Length == 0 || col.IndexOfAny([',', '"', '\n', '\r']) >= 0) throw new NagUserException($"--column '{col}' is not a usable CSV column name");
             ISearchSpace space;
@@ -150,6 +160,7 @@ public static class LatencyCommand
                 w.WriteNumber("threads", threads);
                 w.WriteNumber("warmup", settings.Warmup);
                 w.WriteNumber("repeats", settings.Repeats);
+                w.WriteString("clock", settings.Clock == LatencyClock.ThreadCpu ? "cpu" : "wall");
                 w.WriteNumber("measured", measured.Count);
                 w.WriteNumber("rechecked", rechecked.Count);
                 w.WriteNumber("seconds", seconds);
@@ -170,6 +181,16 @@ public static class LatencyCommand
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                w.WriteStartArray("rechecks");
+                foreach (var (k, old, now) in rechecked)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("key", k);
+                    w.WriteNumber("stored_ms", old);
+                    w.WriteNumber("remeasured_ms", now);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
                 w.WriteStartObject("spearman");
                 foreach (var (c, rho, n) in correlations) w.WriteNumber(c, rho);
                 w.WriteEndObject();
@@ -181,11 +202,11 @@ public static class LatencyCommand
         if (measured.Count == 1 && rechecked.Count == 0)
         {
             var (_, a, s) = measured[0];
-            ctx.Out.WriteLine(string.Create(inv, $"{a}: {s.MedianMs:F3} ms (MAD {s.MadMs:F3} ms, {s.RelativeMad * 100:F1}%) batch {settings.Batch}, {options.InputSize}x{options.InputSize}, C={options.Width}, N={options.CellsPerStage}, {threads} thread(s)"));
+            ctx.Out.WriteLine(string.Create(inv, $"{a}: {s.MedianMs:F3} ms (MAD {s.MadMs:F3} ms, {s.RelativeMad * 100:F1}%) batch {settings.Batch}, {options.InputSize}x{options.InputSize}, C={options.Width}, N={options.CellsPerStage}, {threads} thread(s), {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
         }
         else
         {
-            ctx.Out.WriteLine(string.Create(inv, $"measured {measured.Count} architectures{(rechecked.Count > 0 ? $" and rechecked {rechecked.Count}" : "")} in {seconds:F1} s ({perArch * 1000:F0} ms each incl. building), batch {settings.Batch}, {threads} thread(s), {settings.Warmup} warm-up + {settings.Repeats} timed passes"));
+            ctx.Out.WriteLine(string.Create(inv, $"measured {measured.Count} architectures{(rechecked.Count > 0 ? $" and rechecked {rechecked.Count}" : "")} in {seconds:F1} s ({perArch * 1000:F0} ms each incl. building), batch {settings.Batch}, {threads} thread(s), {settings.Warmup} warm-up + {settings.Repeats} timed passes, {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
             if (withinNoise is double wn) ctx.Out.WriteLine(string.Create(inv, $"within-run noise: median MAD/median over architectures {wn * 100:F2}%"));
             if (runToRun is double rr) ctx.Out.WriteLine(string.Create(inv, $"run-to-run noise: median |remeasured/stored - 1| over {rechecked.Count} architectures {rr * 100:F2}%"));
         }
