@@ -8,19 +8,31 @@ namespace NagSharp.Networks;
 public static class NetworkInit
 {
     /// <summary>
-    /// Gives every batch norm random affine weights and running statistics (from the torch RNG). A fresh network has
-    /// mean 0 / variance 1 / weight 1 / bias 0, which hides a wrongly exported or skipped normalisation.
+    /// Makes every batch norm non-trivial, as in a trained network: random affine weights (from the torch RNG), then
+    /// running statistics measured on one batch of <paramref name="calibration"/> standard-normal inputs. A fresh
+    /// network has mean 0 / variance 1 / weight 1 / bias 0, which hides a wrongly exported normalisation; and without
+    /// measured statistics the sums of skip and pooling paths grow to ~1e6 over 15 cells, where float32 rounding
+    /// alone exceeds any absolute tolerance on the logits.
     /// </summary>
-    public static void RandomizeBatchNorm(nn.Module net)
+    public static void RandomizeBatchNorm(NetworkModule net, int calibration = 8)
     {
-        using var _ = no_grad();
-        foreach (var (_, m) in net.named_modules())
+        var norms = net.named_modules().Select(m => m.module).OfType<BatchNorm2d>().ToList();
+        bool wasTraining = net.training;
+        using (var _ = no_grad())
         {
-            if (m is not BatchNorm2d bn) continue;
-            bn.weight!.copy_(rand_like(bn.weight) + 0.5);
-            bn.bias!.copy_(randn_like(bn.bias) * 0.2);
-            bn.running_mean!.copy_(randn_like(bn.running_mean) * 0.2);
-            bn.running_var!.copy_(rand_like(bn.running_var) + 0.5);
+            foreach (var bn in norms)
+            {
+                bn.weight!.copy_(rand_like(bn.weight) + 0.5);
+                bn.bias!.copy_(randn_like(bn.bias) * 0.2);
+                bn.reset_running_stats();
+                bn.momentum = null; // cumulative average: after one batch the statistics are that batch's
+            }
+            net.train();
+            var o = net.Options;
+            using var scope = NewDisposeScope();
+            net.forward(randn(calibration, o.InputChannels, o.InputSize, o.InputSize));
         }
+        foreach (var bn in norms) bn.momentum = 0.1;
+        if (!wasTraining) net.eval();
     }
 }

@@ -35,7 +35,11 @@ public static class OnnxExport
     /// Largest absolute difference between ONNX Runtime's and TorchSharp's outputs (eval mode) on <paramref name="batch"/>
     /// standard-normal inputs drawn from the torch RNG.
     /// </summary>
-    public static double MaxAbsDiff(NetworkModule net, byte[] model, int batch)
+    public static double MaxAbsDiff(NetworkModule net, byte[] model, int batch) => Compare(net, model, batch).MaxAbsDiff;
+
+    /// <summary>As <see cref="MaxAbsDiff"/>, also returning the largest absolute TorchSharp output (the scale the
+    /// difference is to be read against).</summary>
+    public static (double MaxAbsDiff, double MaxAbsOutput) Compare(NetworkModule net, byte[] model, int batch)
     {
         var o = net.Options;
         long[] shape = [batch, o.InputChannels, o.InputSize, o.InputSize];
@@ -52,8 +56,12 @@ public static class OnnxExport
         if (wasTraining) net.train();
         var actual = Run(model, input, shape);
         if (actual.Length != expected.Length) throw new InvalidOperationException($"ONNX output has {actual.Length} values, TorchSharp {expected.Length}");
-        double max = 0;
-        for (int i = 0; i < actual.Length; i++) max = Math.Max(max, Math.Abs(actual[i] - expected[i]));
-        return max;
+        double max = 0, scale = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(actual[i] - expected[i]));
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+        }
+        return (max, scale);
     }
 }
