@@ -20,7 +20,7 @@ public static class ExportCommand
         var arch = new ArchOptions();
         var format = new Option<string>("--format") { Description = "json, onnx or pytorch", Required = true };
         var weights = new Option<string?>("--weights") { Description = "Trained checkpoint from `nag net train` (its architecture, shape and weights); without it the weights are freshly initialised" };
-        var outPath = new Option<string?>("--out") { Description = "Output file (default: <space>-<arch id>.json|.onnx|.py)" };
+        var outPath = new Option<string?>("--out") { Description = "Output file (default: <space>-<hash of the architecture string>.json|.onnx|.py)" };
         var classes = new Option<int>("--classes") { Description = "Classifier outputs (without --weights)", DefaultValueFactory = _ => 10 };
         var channels = new Option<int>("--channels") { Description = "Input channels (without --weights)", DefaultValueFactory = _ => 3 };
         var inputSize = new Option<int>("--input-size") { Description = "Input side (without --weights)", DefaultValueFactory = _ => 32 };
@@ -66,7 +66,9 @@ public static class ExportCommand
             {
                 net.eval();
                 string ext = fmt switch { "json" => ".json", "onnx" => ".onnx", _ => ".py" };
-                string path = p.GetValue(outPath) ?? $"{space.Name}-{CliHelpers.CanonicalId(space, net.Arch)}{ext}";
+                // Named by the architecture string, not the canonical form: equivalent cells are still different files.
+                string id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(net.Arch.ToString())))[..12];
+                string path = p.GetValue(outPath) ?? $"{space.Name}-{id}{ext}";
                 switch (fmt)
                 {
                     case "json":
