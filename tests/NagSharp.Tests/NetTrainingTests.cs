@@ -32,6 +32,21 @@ public sealed class NetTrainingTests
     }
 
     [SkippableFact]
+    public void LiveTensorCountStaysFlatAcrossEpochsAndLatencyRuns()
+    {
+        var data = LoadDigits();
+        var space = new Nb201Space();
+        using var trainer = NetTrainer.Start(space, space.Parse(Cell), 4, 1, data, new TrainSettings(Epochs: 3, Batch: 256));
+        var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
+        trainer.RunEpoch(data);
+        LatencyMeter.Measure(trainer.Network, new LatencySettings(Warmup: 1, Repeats: 3));
+        long baseline = stats.ThreadTotalLiveCount;
+        trainer.RunEpoch(data);
+        LatencyMeter.Measure(trainer.Network, new LatencySettings(Warmup: 1, Repeats: 3, Clock: LatencyClock.ThreadCpu));
+        Assert.Equal(baseline, stats.ThreadTotalLiveCount);
+    }
+
+    [SkippableFact]
     public void ResumeRepeatsAnUninterruptedRunExactly()
     {
         var data = LoadDigits();
