@@ -23,7 +23,7 @@ public enum LatencyClock
 /// <param name="Warmup">Untimed forward passes first (allocator and kernel caches settle).</param>
 /// <param name="Repeats">Timed forward passes; the latency is their median.</param>
 /// <param name="Clock">Wall time or the calling thread's CPU time (only meaningful with one intra-op thread).</param>
-public sealed record LatencySettings(int Batch = 1, int Warmup = 5, int Repeats = 15, LatencyClock Clock = LatencyClock.Wall)
+public sealed record LatencySettings(int Batch = 1, int Warmup = 3, int Repeats = 11, LatencyClock Clock = LatencyClock.Wall)
 {
     /// <summary>Throws a user error naming the first bad field.</summary>
     public void Validate()
