@@ -166,8 +166,11 @@ public static class NetCommand
                         var row = trainer.RunEpoch(data, sp => report((sp.Epoch - 1 - startEpoch) * steps + sp.Step, total,
                             string.Create(CultureInfo.InvariantCulture, $"epoch {sp.Epoch}/{sp.Epochs} loss {sp.Loss:F4} acc {sp.Accuracy * 100:F1}%")));
                         trainer.Save(outPath);
-                        ctx.Err.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"epoch {row.Epoch}/{settings.Epochs}: train loss {row.TrainLoss:F4} acc {row.TrainAccuracy * 100:F2}%, test loss {row.TestLoss:F4} acc {row.TestAccuracy * 100:F2}%, {row.Seconds:F0} s; saved {outPath}"));
+                        string line = string.Create(CultureInfo.InvariantCulture,
+                            $"epoch {row.Epoch}/{settings.Epochs}: train loss {row.TrainLoss:F4} acc {row.TrainAccuracy * 100:F2}%, test loss {row.TestLoss:F4} acc {row.TestAccuracy * 100:F2}%, {row.Seconds:F0} s; saved {outPath}");
+                        // On a terminal the line goes above the live progress bar (stderr would tear it); in logs, to stderr.
+                        if (ctx.Interactive) Spectre.Console.AnsiConsoleExtensions.MarkupLine(ctx.Console, Spectre.Console.Markup.Escape(line));
+                        else ctx.Err.WriteLine(line);
                     }
                 });
             }
