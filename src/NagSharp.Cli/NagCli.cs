@@ -21,6 +21,14 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, bool intera
         Recursive = true,
     };
 
+    /// <summary>The global <c>--extra-table</c> option: metric tables of one's own (e.g. <c>nag latency</c> output) loaded
+    /// beside the space's tables.</summary>
+    public Option<string[]> ExtraTables { get; } = new("--extra-table")
+    {
+        Description = "Extra metric table (CSV in the space's layout, may cover part of the space), e.g. local_ms.csv from `nag latency` (repeatable)",
+        Recursive = true,
+    };
+
     /// <summary>A Spectre console writing to <see cref="Out"/>.</summary>
     public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings
     {
@@ -58,12 +66,14 @@ public static class NagCli
     /// <summary>Parses and runs a command line; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
+        OpenMp.PreferPassiveWait();
         TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
         bool interactive = stdout is null && !Console.IsOutputRedirected;
         var ctx = new CliContext(stdout ?? Console.Out, stderr ?? Console.Error, interactive);
         var root = new RootCommand("NagSharp: generate neural architectures with graph diffusion and search with them")
         {
             ctx.DataDir,
+            ctx.ExtraTables,
             SpacesCommand.Create(ctx),
             ArchCommand.Create(ctx),
             SpaceCommand.Create(ctx),
@@ -75,8 +85,14 @@ public static class NagCli
             SearchCommand.Create(ctx),
             SearchCommand.Runs(ctx),
             PlotCommand.Create(ctx),
+            NetCommand.Create(ctx),
+            LatencyCommand.Create(ctx),
+            ExportCommand.Create(ctx),
         };
         var parse = root.Parse(args);
-        return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err });
+        var previous = CliHelpers.ExtraTables;
+        CliHelpers.ExtraTables = parse.GetValue(ctx.ExtraTables) ?? [];
+        try { return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err }); }
+        finally { CliHelpers.ExtraTables = previous; }
     }
 }

@@ -9,12 +9,24 @@ namespace NagSharp.Cli.Commands;
 /// <summary>Small pieces shared by several commands.</summary>
 public static class CliHelpers
 {
-    /// <summary>Loads the benchmark tables of a space from the resolved data directory.</summary>
-    public static BenchmarkData LoadData(ISearchSpace space, string? dataDir) => BenchmarkData.Load(space, DataLocator.Resolve(dataDir));
+    private static readonly AsyncLocal<IReadOnlyList<string>?> ExtraTablesOfInvocation = new();
+
+    /// <summary>
+    /// The <c>--extra-table</c> files of the running invocation. Held per invocation (async-local, set by
+    /// <see cref="NagCli.Run"/>) so every command that loads tables sees them without threading the option through.
+    /// </summary>
+    public static IReadOnlyList<string> ExtraTables
+    {
+        get => ExtraTablesOfInvocation.Value ?? [];
+        set => ExtraTablesOfInvocation.Value = value;
+    }
+
+    /// <summary>Loads the benchmark tables of a space (plus any <c>--extra-table</c>) from the resolved data directory.</summary>
+    public static BenchmarkData LoadData(ISearchSpace space, string? dataDir) => BenchmarkData.Load(space, DataLocator.Resolve(dataDir), ExtraTables);
 
     /// <summary>Loads the tables when a data directory can be found, else returns null.</summary>
     public static BenchmarkData? LoadDataOrNull(ISearchSpace space, string? dataDir) =>
-        space.Tables is null || DataLocator.TryResolve(dataDir) is not string dir ? null : BenchmarkData.Load(space, dir);
+        space.Tables is null || DataLocator.TryResolve(dataDir) is not string dir ? null : BenchmarkData.Load(space, dir, ExtraTables);
 
     /// <summary>
     /// Resolves an architecture given as the space's string form or as a table key (e.g. the NB201 index).

@@ -41,6 +41,8 @@ public static class GenerateCommand
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
             { generator, predictor, target, guidance, aboveTop, start, stop, decay, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, top, space, modelsDir };
+        var trainBest = new TrainBest();
+        trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr), CorrectorSteps: p.GetValue(corrector));
@@ -120,6 +122,7 @@ public static class GenerateCommand
                 var summaries = reports.ToDictionary(c => c, c => GenerationMetrics.Summarise(result.Records, oracle!, c, p.GetValue(top)));
                 if (p.GetValue(outPath) is string path) WriteSamples(path, result, reports, data);
                 var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
+                var trained = trainBest.Run(ctx, p, genSpace, result, reports, data, pred is null ? null : archs => pred.Predict(archs), p.GetValue(seed));
                 if (p.GetValue(json))
                 {
                     ctx.Out.WriteLine(Json.Write(w =>
@@ -156,12 +159,14 @@ public static class GenerateCommand
                             w.WriteEndObject();
                         }
                         w.WriteEndObject();
+                        if (trained is not null) TrainBest.WriteJson(w, trained);
                         w.WriteEndObject();
                     }));
                 }
                 else
                 {
                     PrintSummary(ctx, result, summaries, data, reports, p.GetValue(top), pred);
+                    if (trained is not null) TrainBest.Print(ctx, trained, reports);
                     foreach (var (c, f) in satisfaction)
                         ctx.Console.MarkupLine($"{Spectre.Console.Markup.Escape(c)}: {(f is double v ? v.ToString("P1", System.Globalization.CultureInfo.InvariantCulture) : "unknown")} of unique valid architectures satisfy it");
                 }

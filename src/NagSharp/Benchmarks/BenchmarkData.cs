@@ -179,14 +179,28 @@ public sealed class BenchmarkData
     }
 
     /// <summary>Loads every table of <paramref name="space"/> under <paramref name="dataDir"/>.</summary>
-    public static BenchmarkData Load(ISearchSpace space, string dataDir)
+    public static BenchmarkData Load(ISearchSpace space, string dataDir) => Load(space, dataDir, null);
+
+    /// <summary>
+    /// Loads every table of <paramref name="space"/> under <paramref name="dataDir"/>, then the
+    /// <paramref name="extraTables"/> (e.g. latencies measured on this machine by <c>nag latency</c>). Extra tables
+    /// use the space's layout but may cover only part of the space; their keys must agree with the folder's tables.
+    /// </summary>
+    public static BenchmarkData Load(ISearchSpace space, string dataDir, IReadOnlyList<string>? extraTables)
     {
         var layout = space.Tables ?? throw new NagUserException($"space {space.Name} has no benchmark tables");
         string folder = Path.Combine(dataDir, layout.Folder);
         if (!Directory.Exists(folder)) throw new NagDataException($"{folder}: no table folder for space {space.Name} (data directory {dataDir})");
         var files = Directory.GetFiles(folder, "*.csv").OrderBy(f => f, StringComparer.Ordinal).ToArray();
         if (files.Length == 0) throw new NagDataException($"{folder}: no *.csv tables for space {space.Name}");
-        return new BenchmarkData(space, files.Select(f => MetricTable.Load(f, space, layout)).ToArray());
+        var tables = files.Select(f => MetricTable.Load(f, space, layout)).ToList();
+        var partial = layout with { CompleteTables = false };
+        foreach (var extra in extraTables ?? [])
+        {
+            if (files.Any(f => Path.GetFullPath(f) == Path.GetFullPath(extra))) continue; // already in the folder
+            tables.Add(MetricTable.Load(extra, space, partial));
+        }
+        return new BenchmarkData(space, tables);
     }
 
     /// <summary>Number of architectures with at least one table row.</summary>

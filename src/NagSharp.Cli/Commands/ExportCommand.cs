@@ -1,0 +1,176 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using NagSharp.Networks;
+using NagSharp.Networks.Onnx;
+using NagSharp.Spaces;
+using TorchSharp;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary><c>nag export</c>: a network as a JSON spec, an ONNX model or a standalone PyTorch file.</summary>
+public static class ExportCommand
+{
+    /// <summary>Largest ONNX-vs-TorchSharp output difference an export accepts.</summary>
+    public const double OnnxTolerance = 1e-4;
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext ctx)
+    {
+        var arch = new ArchOptions();
+        var format = new Option<string>("--format") { Description = "json, onnx or pytorch", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "Trained checkpoint from `nag net train` (its architecture, shape and weights); without it the weights are freshly initialised" };
+        var outPath = new Option<string?>("--out") { Description = "Output file (default: <space>-<hash of the architecture string>.json|.onnx|.py)" };
+        var classes = new Option<int>("--classes") { Description = "Classifier outputs (without --weights)", DefaultValueFactory = _ => 10 };
+        var channels = new Option<int>("--channels") { Description = "Input channels (without --weights)", DefaultValueFactory = _ => 3 };
+        var inputSize = new Option<int>("--input-size") { Description = "Input side (without --weights)", DefaultValueFactory = _ => 32 };
+        var seed = new Option<int>("--seed") { Description = "Random seed of the initial weights (without --weights) and of the ONNX check's inputs", DefaultValueFactory = _ => 0 };
+        var noCheck = new Option<bool>("--no-check") { Description = "ONNX: skip running the model in ONNX Runtime against TorchSharp" };
+        var cmd = new Command("export", "Export a network: JSON spec, ONNX model (checked in ONNX Runtime) or standalone PyTorch .py (+ .safetensors weights)")
+            { format, weights, outPath, classes, channels, inputSize, seed, noCheck };
+        arch.AddTo(cmd);
+        cmd.SetAction(p => ctx.Guard(() =>
+        {
+            string fmt = p.GetValue(format)!;
+            if (fmt is not ("json" or "onnx" or "pytorch")) throw new NagUserException($"--format '{fmt}' is not one of json, onnx, pytorch");
+            int seedValue = p.GetValue(seed);
+            NetworkModule net;
+            ISearchSpace space;
+            DatasetInfo? dataset = null;
+            string? weightsPath = p.GetValue(weights);
+            if (weightsPath is not null)
+            {
+                var (loaded, ck) = NetworkCheckpoint.Load(weightsPath);
+                net = loaded;
+                space = SpaceRegistry.Get(ck.Get<string>("space", weightsPath));
+                if (ck.Header["dataset"] is not null) dataset = ck.Get<DatasetInfo>("dataset", weightsPath);
+                if (p.GetValue(arch.Arch) is not null || p.GetValue(arch.Spec) is not null)
+                {
+                    var (s2, a2, _, _, _) = arch.Read(ctx, p);
+                    if (s2.Name != space.Name || !a2.Equals(net.Arch))
+                    {
+                        net.Dispose();
+                        throw new NagUserException($"{weightsPath} holds {space.Name} {net.Arch}, not the architecture given");
+                    }
+                }
+            }
+            else
+            {
+                var (s, a, specOptions, width, cells) = arch.Read(ctx, p);
+                space = s;
+                var options = specOptions ?? new NetworkOptions(p.GetValue(classes), p.GetValue(channels), p.GetValue(inputSize), width, cells);
+                torch.manual_seed(seedValue);
+                net = NetworkRegistry.Get(space).Build(a, options);
+            }
+            using (net)
+            {
+                net.eval();
+                string ext = fmt switch { "json" => ".json", "onnx" => ".onnx", _ => ".py" };
+                // Named by the architecture string, not the canonical form: equivalent cells are still different files.
+                string id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(net.Arch.ToString())))[..12];
+                string path = p.GetValue(outPath) ?? $"{space.Name}-{id}{ext}";
+                switch (fmt)
+                {
+                    case "json":
+                        string spec = NetworkSpec.Write(space, net, dataset, weightsPath);
+                        AtomicFile.WriteText(path, w => w.WriteLine(spec));
+                        ctx.Out.WriteLine($"wrote {path}");
+                        break;
+                    case "onnx":
+                        var meta = new Dictionary<string, string>(StringComparer.Ordinal) { ["space"] = space.Name };
+                        if (dataset is not null)
+                        {
+                            meta["input_mean"] = string.Join(",", dataset.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+                            meta["input_std"] = string.Join(",", dataset.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+                            meta["classes"] = string.Join(",", dataset.ClassNames);
+                        }
+                        byte[] model = OnnxExport.ToBytes(net, meta);
+                        AtomicFile.WriteStream(path, s => s.Write(model));
+                        if (p.GetValue(noCheck)) { ctx.Out.WriteLine($"wrote {path} ({model.Length:N0} bytes; not checked)"); break; }
+                        torch.manual_seed(seedValue);
+                        double diff = OnnxExport.MaxAbsDiff(net, model, 4);
+                        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({model.Length:N0} bytes); ONNX Runtime vs TorchSharp on 4 random inputs: max abs diff {diff:E2}"));
+                        if (!(diff <= OnnxTolerance))
+                        {
+                            ctx.Err.WriteLine($"nag: error: {path}: ONNX Runtime's outputs differ from TorchSharp's by {diff:E2} (> {OnnxTolerance:E0}); the export is wrong");
+                            return ExitCodes.DataError;
+                        }
+                        break;
+                    default:
+                        string source = NetworkRegistry.Get(space).PyTorchSource(net.Arch, net.Options);
+                        AtomicFile.WriteText(path, w => w.Write(source));
+                        if (weightsPath is not null)
+                        {
+                            string weightsOut = Path.ChangeExtension(path, ".safetensors");
+                            SafeTensors.Write(weightsOut, net, new Dictionary<string, string> { ["arch"] = net.Arch.ToString(), ["space"] = space.Name });
+                            ctx.Out.WriteLine($"wrote {path} and {weightsOut} (load with: python3 {Path.GetFileName(path)} {Path.GetFileName(weightsOut)})");
+                        }
+                        else ctx.Out.WriteLine($"wrote {path}");
+                        break;
+                }
+            }
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+
+    /// <summary><c>nag bench export</c>: ONNX-vs-TorchSharp agreement over many random cells.</summary>
+    public static Command Bench(CliContext ctx)
+    {
+        var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
+        var n = new Option<int>("-n") { Description = "Random architectures", DefaultValueFactory = _ => 100 };
+        var width = new Option<int?>("--width") { Description = "C (default: the standard network)" };
+        var cells = new Option<int?>("--cells") { Description = "N (default: the standard network)" };
+        var inputSize = new Option<int>("--input-size") { Description = "Input side", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "Random inputs per architecture", DefaultValueFactory = _ => 4 };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
+        var outPath = new Option<string?>("--out") { Description = "Write the per-architecture differences as JSON" };
+        var cmd = new Command("export", "Export random architectures to ONNX (random weights and batch-norm statistics) and compare ONNX Runtime with TorchSharp")
+            { space, n, width, cells, inputSize, batch, seed, outPath };
+        cmd.SetAction(p => ctx.Guard(() =>
+        {
+            var s = SpaceRegistry.Get(p.GetValue(space)!);
+            var builder = NetworkRegistry.Get(s);
+            int count = p.GetValue(n);
+            if (count < 1) throw new NagUserException($"-n must be at least 1, got {count}");
+            var options = builder.Resolve(new NetworkOptions(InputSize: p.GetValue(inputSize), Width: p.GetValue(width), CellsPerStage: p.GetValue(cells)));
+            var rng = new Random(p.GetValue(seed));
+            torch.manual_seed(p.GetValue(seed));
+            var rows = new List<(string Arch, double Diff, double Scale)>();
+            var clock = Stopwatch.StartNew();
+            ProgressRunner.Run(ctx, "export", report =>
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    var arch = s.Sample(rng);
+                    using var net = builder.Build(arch, options);
+                    NetworkInit.RandomizeBatchNorm(net);
+                    var (diff, scale) = OnnxExport.Compare(net, OnnxExport.ToBytes(net), p.GetValue(batch));
+                    rows.Add((arch.ToString(), diff, scale));
+                    report(i + 1, count, diff.ToString("E2", CultureInfo.InvariantCulture));
+                }
+            });
+            double max = rows.Max(r => r.Diff);
+            int over = rows.Count(r => !(r.Diff <= OnnxTolerance));
+            if (p.GetValue(outPath) is string path)
+                AtomicFile.WriteText(path, w => w.WriteLine(Json.Write(j =>
+                {
+                    j.WriteStartObject();
+                    j.WriteNumber("n", count);
+                    j.WriteNumber("width", options.Width!.Value);
+                    j.WriteNumber("cells_per_stage", options.CellsPerStage!.Value);
+                    j.WriteNumber("input_size", options.InputSize);
+                    j.WriteNumber("max_abs_diff", max);
+                    j.WriteNumber("over_tolerance", over);
+                    j.WriteStartArray("archs");
+                    foreach (var (a, d, sc) in rows) { j.WriteStartObject(); j.WriteString("arch", a); j.WriteNumber("max_abs_diff", d); j.WriteNumber("max_abs_output", sc); j.WriteEndObject(); }
+                    j.WriteEndArray();
+                    j.WriteEndObject();
+                })));
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{count} random {s.Name} cells (C={options.Width}, N={options.CellsPerStage}, {options.InputSize}x{options.InputSize}, random BN weights, statistics measured on a random batch): max abs diff ONNX Runtime vs TorchSharp {max:E2}, median {LatencyMeter.Median(rows.Select(r => r.Diff).ToArray()):E2} (logits up to {rows.Max(r => r.Scale):F2} in magnitude, median max {LatencyMeter.Median(rows.Select(r => r.Scale).ToArray()):F2}); {over} over {OnnxTolerance:E0}; {clock.Elapsed.TotalSeconds:F0} s"));
+            return over == 0 ? ExitCodes.Ok : ExitCodes.DataError;
+        }));
+        return cmd;
+    }
+}

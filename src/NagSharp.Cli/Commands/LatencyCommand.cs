@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using NagSharp.Networks;
+using NagSharp.Spaces;
+using TorchSharp;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary><c>nag latency</c>: inference latency of networks on this machine, as a benchmark-layout table.</summary>
+public static class LatencyCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext ctx)
+    {
+        var arch = new ArchOptions();
+        var all = new Option<bool>("--all") { Description = "Every architecture of the tables, in key order; resumes: rows already in --out are skipped" };
+        var limit = new Option<int?>("--limit") { Description = "With --all: measure at most this many new architectures in this run" };
+        var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1 };
+        var inputSize = new Option<int>("--input-size") { Description = "Input side in pixels", DefaultValueFactory = _ => 32 };
+        var channels = new Option<int>("--channels") { Description = "Input channels", DefaultValueFactory = _ => 3 };
+        var classes = new Option<int>("--classes") { Description = "Classifier outputs", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed passes before timing", DefaultValueFactory = _ => new LatencySettings().Warmup };
+        var repeats = new Option<int>("--repeats") { Description = "Timed passes; the latency is their median", DefaultValueFactory = _ => new LatencySettings().Repeats };
+        var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (fixed for the whole run)", DefaultValueFactory = _ => 1 };
+        var outPath = new Option<string?>("--out") { Description = "Latency table to append to (index,arch_str,<column>); required with --all" };
+        var column = new Option<string>("--column") { Description = "Name of the latency column", DefaultValueFactory = _ => "local_ms" };
+        var recheck = new Option<int>("--recheck") { Description = "Measure this many architectures already in --out again and report the run-to-run noise", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Random seed (weights, input, which rows --recheck picks)", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
+        var clockOpt = new Option<string?>("--clock") { Description = "wall or cpu (the measuring thread's CPU time; robust on a shared CPU). Default: cpu with --threads 1 where available, else wall" };
+        var cmd = new Command("latency", "Time inference of networks built from architectures on this machine (median of repeats, fixed threads)")
+            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt };
+        arch.AddTo(cmd);
+        cmd.SetAction(p => ctx.Guard(() =>
+        {
+            int nThreads = p.GetValue(threads);
+            if (nThreads < 1) throw new NagUserException($"--threads must be at least 1, got {nThreads}");
+            var clockKind = p.GetValue(clockOpt) switch
+            {
+                null => nThreads == 1 && LatencyMeter.ThreadCpuClockAvailable ? LatencyClock.ThreadCpu : LatencyClock.Wall,
+                "wall" => LatencyClock.Wall,
+                "cpu" when nThreads != 1 => throw new NagUserException("--clock cpu times the calling thread only, so it needs --threads 1"),
+                "cpu" when !LatencyMeter.ThreadCpuClockAvailable => throw new NagUserException("--clock cpu needs a thread CPU clock (Linux)"),
+                "cpu" => LatencyClock.ThreadCpu,
+                var other => throw new NagUserException($"--clock '{other}' is not wall or cpu"),
+            };
+            var settings = new LatencySettings(p.GetValue(batch), p.GetValue(warmup), p.GetValue(repeats), clockKind);
+            settings.Validate();
+            string col = p.GetValue(column)!;
+            if (col.Length == 0 || col.IndexOfAny([',', '"', '\n', '\r']) >= 0) throw new NagUserException($"--column '{col}' is not a usable CSV column name");
+            ISearchSpace space;
+            List<Arch> targets = [];
+            NetworkOptions? specOptions = null;
+            int? width, cells;
+            if (p.GetValue(all))
+            {
+                if (p.GetValue(arch.Arch) is not null || p.GetValue(arch.Spec) is not null) throw new NagUserException("give either --all or --arch/--spec");
+                space = SpaceRegistry.Get(p.GetValue(arch.Space)!);
+                width = p.GetValue(arch.Width);
+                cells = p.GetValue(arch.Cells);
+            }
+            else
+            {
+                (space, var a, specOptions, width, cells) = arch.Read(ctx, p);
+                targets.Add(a);
+            }
+            var builder = NetworkRegistry.Get(space);
+            var options = builder.Resolve(specOptions ?? new NetworkOptions(p.GetValue(classes), p.GetValue(channels), p.GetValue(inputSize), width, cells));
+            options.Validate();
+            if (builder.CheckInputSize(options.InputSize) is string why) throw new NagUserException(why);
+            string? path = p.GetValue(outPath);
+            if (p.GetValue(all) && path is null) throw new NagUserException("--all needs --out (the table it appends to and resumes from)");
+            var data = path is not null || p.GetValue(all) || p.GetValue(recheck) > 0 ? CliHelpers.LoadData(space, p.GetValue(ctx.DataDir)) : CliHelpers.LoadDataOrNull(space, p.GetValue(ctx.DataDir));
+            var table = path is null ? null : LatencyTable.Open(path, col, data!);
+            if (p.GetValue(recheck) > 0 && (table is null || table.Values.Count == 0)) throw new NagUserException("--recheck needs --out with measured rows");
+
+            torch.set_num_threads(nThreads);
+            var todo = new List<(int? Key, Arch Arch)>();
+            if (p.GetValue(all))
+            {
+                int max = p.GetValue(limit) ?? int.MaxValue;
+                if (max < 0) throw new NagUserException($"--limit must be non-negative, got {max}");
+                foreach (int k in data!.Keys)
+                {
+                    if (todo.Count >= max) break;
+                    if (!table!.Values.ContainsKey(k)) todo.Add((k, data.ArchOf(k)));
+                }
+            }
+            else todo.AddRange(targets.Select(a => (data?.KeyOf(a), a)));
+
+            var rng = new Random(p.GetValue(seed));
+            var recheckKeys = table is null ? [] : table.Values.Keys.Order().ToArray();
+            rng.Shuffle(recheckKeys);
+            recheckKeys = recheckKeys[..Math.Min(p.GetValue(recheck), recheckKeys.Length)];
+
+            var measured = new List<(int? Key, Arch Arch, LatencySample Sample)>();
+            var rechecked = new List<(int Key, double Old, double New)>();
+            var clock = Stopwatch.StartNew();
+            torch.manual_seed(p.GetValue(seed));
+            int totalWork = todo.Count + recheckKeys.Length;
+            ProgressRunner.Run(ctx, "latency", report =>
+            {
+                int done = 0;
+                foreach (var (key, a) in todo)
+                {
+                    var sample = MeasureOne(builder, a, options, settings);
+                    measured.Add((key, a, sample));
+                    if (table is not null && key is int k && !table.Values.ContainsKey(k)) table.Append(k, a, sample.MedianMs);
+                    report(++done, totalWork, string.Create(CultureInfo.InvariantCulture, $"{sample.MedianMs:F2} ms"));
+                }
+                foreach (int k in recheckKeys)
+                {
+                    double old = table!.Values[k];
+                    var sample = MeasureOne(builder, data!.ArchOf(k), options, settings);
+                    rechecked.Add((k, old, sample.MedianMs));
+                    report(++done, totalWork, "recheck");
+                }
+            });
+            double seconds = clock.Elapsed.TotalSeconds;
+            Report(ctx, p.GetValue(json), space, options, settings, nThreads, measured, rechecked, seconds, table, data, col, path);
+            return ExitCodes.Ok;
+        }));
+        return cmd;
+    }
+
+    private static LatencySample MeasureOne(INetworkBuilder builder, Arch arch, NetworkOptions options, LatencySettings settings)
+    {
+        using var net = builder.Build(arch, options);
+        return LatencyMeter.Measure(net, settings);
+    }
+
+    private static void Report(CliContext ctx, bool json, ISearchSpace space, NetworkOptions options, LatencySettings settings, int threads,
+        List<(int? Key, Arch Arch, LatencySample Sample)> measured, List<(int Key, double Old, double New)> rechecked, double seconds,
+        LatencyTable? table, Benchmarks.BenchmarkData? data, string column, string? path)
+    {
+        double perArch = measured.Count + rechecked.Count == 0 ? double.NaN : seconds / (measured.Count + rechecked.Count);
+        double? withinNoise = measured.Count == 0 ? null : LatencyMeter.Median(measured.Select(m => m.Sample.RelativeMad).ToArray());
+        double? runToRun = rechecked.Count == 0 ? null : LatencyMeter.Median(rechecked.Select(r => Math.Abs(r.New / r.Old - 1)).ToArray());
+        long? remaining = table is not null && space.Size is long size ? size - table.Values.Count : null;
+        // Rank agreement with every latency column the tables have (names ending in _ms), over the rows in the table.
+        var correlations = new List<(string Column, double Spearman, int N)>();
+        if (table is not null && data is not null && table.Values.Count >= 3)
+            foreach (var c in data.Columns.Where(c => c.EndsWith("_ms", StringComparison.Ordinal) && c != column))
+            {
+                var pairs = table.Values.Select(kv => (Local: kv.Value, Other: data.Get(data.ArchOf(kv.Key), c))).Where(t => t.Other is not null).ToArray();
+                if (pairs.Length >= 3) correlations.Add((c, Stats.Spearman(pairs.Select(t => t.Local).ToArray(), pairs.Select(t => t.Other!.Value).ToArray()), pairs.Length));
+            }
+        correlations.Sort((a, b) => b.Spearman.CompareTo(a.Spearman));
+        if (json)
+        {
+            ctx.Out.WriteLine(Json.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("space", space.Name);
+                w.WriteNumber("width", options.Width!.Value);
+                w.WriteNumber("cells_per_stage", options.CellsPerStage!.Value);
+                w.WriteNumber("input_size", options.InputSize);
+                w.WriteNumber("batch", settings.Batch);
+                w.WriteNumber("threads", threads);
+                w.WriteNumber("warmup", settings.Warmup);
+                w.WriteNumber("repeats", settings.Repeats);
+                w.WriteString("clock", settings.Clock == LatencyClock.ThreadCpu ? "cpu" : "wall");
+                w.WriteNumber("measured", measured.Count);
+                w.WriteNumber("rechecked", rechecked.Count);
+                w.WriteNumber("seconds", seconds);
+                if (double.IsFinite(perArch)) w.WriteNumber("seconds_per_arch", perArch);
+                if (withinNoise is double wn) w.WriteNumber("within_run_rel_mad_median", wn);
+                if (runToRun is double rr) w.WriteNumber("run_to_run_rel_diff_median", rr);
+                if (table is not null) w.WriteNumber("rows_in_table", table.Values.Count);
+                if (remaining is long rem && double.IsFinite(perArch)) w.WriteNumber("extrapolated_seconds_for_remaining", rem * perArch);
+                if (space.Size is long sz && double.IsFinite(perArch)) w.WriteNumber("extrapolated_seconds_for_space", sz * perArch);
+                w.WriteStartArray("archs");
+                foreach (var (key, a, s) in measured)
+                {
+                    w.WriteStartObject();
+                    if (key is int k) w.WriteNumber("key", k);
+                    w.WriteString("arch", a.ToString());
+                    w.WriteNumber("median_ms", s.MedianMs);
+                    w.WriteNumber("mad_ms", s.MadMs);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("rechecks");
+                foreach (var (k, old, now) in rechecked)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("key", k);
+                    w.WriteNumber("stored_ms", old);
+                    w.WriteNumber("remeasured_ms", now);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartObject("spearman");
+                foreach (var (c, rho, n) in correlations) w.WriteNumber(c, rho);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }));
+            return;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        if (measured.Count == 1 && rechecked.Count == 0)
+        {
+            var (_, a, s) = measured[0];
+            ctx.Out.WriteLine(string.Create(inv, $"{a}: {s.MedianMs:F3} ms (MAD {s.MadMs:F3} ms, {s.RelativeMad * 100:F1}%) batch {settings.Batch}, {options.InputSize}x{options.InputSize}, C={options.Width}, N={options.CellsPerStage}, {threads} thread(s), {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
+        }
+        else
+        {
+            ctx.Out.WriteLine(string.Create(inv, $"measured {measured.Count} architectures{(rechecked.Count > 0 ? $" and rechecked {rechecked.Count}" : "")} in {seconds:F1} s ({perArch * 1000:F0} ms each incl. building), batch {settings.Batch}, {threads} thread(s), {settings.Warmup} warm-up + {settings.Repeats} timed passes, {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
+            if (withinNoise is double wn) ctx.Out.WriteLine(string.Create(inv, $"within-run noise: median MAD/median over architectures {wn * 100:F2}%"));
+            if (runToRun is double rr) ctx.Out.WriteLine(string.Create(inv, $"run-to-run noise: median |remeasured/stored - 1| over {rechecked.Count} architectures {rr * 100:F2}%"));
+        }
+        if (table is not null)
+        {
+            ctx.Out.WriteLine($"{path}: {table.Values.Count} rows{(space.Size is long sz ? $" of {sz}" : "")}");
+            if (remaining is long rem && rem > 0 && double.IsFinite(perArch))
+                ctx.Out.WriteLine(string.Create(inv, $"at this rate the remaining {rem} architectures take {rem * perArch / 60:F0} min (resume with the same command)"));
+        }
+        foreach (var (c, rho, n) in correlations)
+            ctx.Out.WriteLine(string.Create(inv, $"Spearman {column} vs {c}: {rho:F3} ({n} architectures)"));
+    }
+}

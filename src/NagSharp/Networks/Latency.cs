@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using NagSharp.Benchmarks;
+using NagSharp.Spaces;
+using static TorchSharp.torch;
+
+namespace NagSharp.Networks;
+
+/// <summary>Which clock times a forward pass.</summary>
+public enum LatencyClock
+{
+    /// <summary>Elapsed real time.</summary>
+    Wall,
+    /// <summary>CPU time of the calling thread. With one intra-op thread libtorch computes on the calling thread, so
+    /// this is the pass's compute time without the time the scheduler gave to other processes: on a shared CPU it
+    /// estimates the unloaded latency far more stably than wall time.</summary>
+    ThreadCpu,
+}
+
+/// <summary>How inference latency is timed.</summary>
+/// <param name="Batch">Images per forward pass.</param>
+/// <param name="Warmup">Untimed forward passes first (allocator and kernel caches settle).</param>
+/// <param name="Repeats">Timed forward passes; the latency is their median.</param>
+/// <param name="Clock">Wall time or the calling thread's CPU time (only meaningful with one intra-op thread).</param>
+public sealed record LatencySettings(int Batch = 1, int Warmup = 3, int Repeats = 11, LatencyClock Clock = LatencyClock.Wall)
+{
+    /// <summary>Throws a user error naming the first bad field.</summary>
+    public void Validate()
+    {
+        if (Batch < 1) throw new NagUserException($"--batch must be at least 1, got {Batch}");
+        if (Warmup < 0) throw new NagUserException($"--warmup must be at least 0, got {Warmup}");
+        if (Repeats < 3) throw new NagUserException($"--repeats must be at least 3 (a median and its spread need them), got {Repeats}");
+    }
+}
+
+/// <summary>One latency measurement.</summary>
+/// <param name="MedianMs">Median of the timed passes, milliseconds.</param>
+/// <param name="MadMs">Median absolute deviation of the timed passes from the median.</param>
+public sealed record LatencySample(double MedianMs, double MadMs)
+{
+    /// <summary>MAD / median: the within-run noise.</summary>
+    public double RelativeMad => MedianMs > 0 ? MadMs / MedianMs : 0;
+}
+
+/// <summary>Times inference of a network on this machine (eval mode, no autograd, one fixed random input).</summary>
+public static class LatencyMeter
+{
+    /// <summary>Median and MAD of <see cref="LatencySettings.Repeats"/> timed forward passes after the warm-up.</summary>
+    public static LatencySample Measure(NetworkModule net, LatencySettings s)
+    {
+        s.Validate();
+        net.eval();
+        var o = net.Options;
+        var times = new double[s.Repeats];
+        using var outer = NewDisposeScope();
+        using var _ = no_grad();
+        var x = randn(s.Batch, o.InputChannels, o.InputSize, o.InputSize);
+        for (int i = 0; i < s.Warmup + s.Repeats; i++)
+        {
+            using var scope = NewDisposeScope();
+            double ms;
+            if (s.Clock == LatencyClock.ThreadCpu)
+            {
+                double c0 = ThreadCpuMs();
+                net.forward(x);
+                ms = ThreadCpuMs() - c0;
+            }
+            else
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                net.forward(x);
+                ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            if (i >= s.Warmup) times[i - s.Warmup] = ms;
+        }
+        double median = Median(times);
+        double mad = Median(times.Select(t => Math.Abs(t - median)).ToArray());
+        return new LatencySample(median, mad);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
+
+    /// <summary>True when the thread CPU clock can be read here (Linux).</summary>
+    public static bool ThreadCpuClockAvailable
+    {
+        get
+        {
+            if (!OperatingSystem.IsLinux()) return false;
+            try { return ClockGetTime(ClockThreadCpuTime, out _) == 0; }
+            catch (DllNotFoundException) { return false; }
+            catch (EntryPointNotFoundException) { return false; }
+        }
+    }
+
+    private static double ThreadCpuMs()
+    {
+        if (ClockGetTime(ClockThreadCpuTime, out var t) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
+    }
+
+    /// <summary>Median of a non-empty array (mean of the middle pair for even lengths).</summary>
+    public static double Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("no values", nameof(values));
+        var v = values.Order().ToArray();
+        int m = v.Length / 2;
+        return v.Length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+    }
+}
+
+/// <summary>
+/// A latency table in the benchmark's layout (<c>key,arch,column</c>, e.g. <c>index,arch_str,local_ms</c>), appended
+/// one row at a time so a long run can stop anywhere and resume: rows already present are skipped. A row torn by a
+/// crash (no final newline) is dropped on reopening. The file loads as an extra metric table
+/// (<see cref="BenchmarkData.Load(ISearchSpace, string, IReadOnlyList{string}?)"/>).
+/// </summary>
+public sealed class LatencyTable
+{
+    private readonly string _path;
+    private readonly Dictionary<int, double> _values = [];
+
+    /// <summary>The metric column.</summary>
+    public string Column { get; }
+
+    /// <summary>Measured values by key.</summary>
+    public IReadOnlyDictionary<int, double> Values => _values;
+
+    private LatencyTable(string path, string column) { _path = path; Column = column; }
+
+    /// <summary>Opens (creating when missing) the table at <paramref name="path"/>, checking every row against the space's tables.</summary>
+    public static LatencyTable Open(string path, string column, BenchmarkData data)
+    {
+        var layout = data.Space.Tables ?? throw new NagUserException($"space {data.Space.Name} has no table layout");
+        if (layout.KeyColumn is null || layout.ArchColumns.Count != 1)
+            throw new NagUserException($"latency tables need a keyed single-column layout; {data.Space.Name} has none");
+        string header = $"{layout.KeyColumn},{layout.ArchColumns[0]},{column}";
+        var t = new LatencyTable(path, column);
+        if (!File.Exists(path))
+        {
+            AtomicFile.WriteText(path, w => w.Write(header + "\n"));
+            return t;
+        }
+        string text = File.ReadAllText(path);
+        int lastNewline = text.LastIndexOf('\n');
+        if (lastNewline < text.Length - 1)
+        {
+            // A torn final row from an interrupted run: drop it so the file is whole again.
+            text = lastNewline < 0 ? "" : text[..(lastNewline + 1)];
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
+            fs.SetLength(System.Text.Encoding.UTF8.GetByteCount(text));
+        }
+        var lines = text.Split('\n');
+        if (lines[0].TrimEnd('\r') != header)
+            throw new NagDataException($"{path}:1: header is '{lines[0].TrimEnd('\r')}', expected '{header}' (another column or layout; use another --out or --column)");
+        for (int i = 1; i < lines.Length; i++)
+        {
+            string line = lines[i].TrimEnd('\r');
+            if (line.Length == 0) continue;
+            var f = line.Split(',');
+            if (f.Length != 3) throw new NagDataException($"{path}:{i + 1}: {f.Length} fields, expected 3");
+            if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int key))
+                throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': '{f[0]}' is not a key");
+            Arch arch;
+            try { arch = data.ArchOf(key); }
+            catch (NagUserException e) { throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': {e.Message}"); }
+            if (f[1] != arch.ToString()) throw new NagDataException($"{path}:{i + 1}: column '{layout.ArchColumns[0]}': key {key} is {arch} in the benchmark tables, not {f[1]}");
+            if (!double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v <= 0)
+                throw new NagDataException($"{path}:{i + 1}: column '{column}': '{f[2]}' is not a positive number");
+            if (!t._values.TryAdd(key, v)) throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': duplicate key {key}");
+        }
+        return t;
+    }
+
+    /// <summary>Appends one row and flushes it (so an interruption loses at most the row being written).</summary>
+    public void Append(int key, Arch arch, double value)
+    {
+        if (arch.ToString().IndexOfAny([',', '"', '\n']) >= 0) throw new NagUserException($"architecture {arch} cannot be written unquoted to a CSV row");
+        if (_values.ContainsKey(key)) throw new InvalidOperationException($"key {key} is already in {_path}");
+        using (var fs = new FileStream(_path, FileMode.Append, FileAccess.Write))
+        using (var w = new StreamWriter(fs))
+            w.Write(string.Create(CultureInfo.InvariantCulture, $"{key},{arch},{value:R}\n"));
+        _values[key] = value;
+    }
+}

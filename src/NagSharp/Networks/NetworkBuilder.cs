@@ -1,0 +1,84 @@
+using NagSharp.Spaces;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NagSharp.Networks;
+
+/// <summary>Shape of the trainable network built around a cell.</summary>
+/// <param name="Classes">Classifier outputs.</param>
+/// <param name="InputChannels">Image channels the stem takes (3 for the benchmarks' RGB networks).</param>
+/// <param name="InputSize">Square input side in pixels.</param>
+/// <param name="Width">Channels of the first stage, or null for the space's standard network.</param>
+/// <param name="CellsPerStage">Cells per stage, or null for the space's standard network.</param>
+public sealed record NetworkOptions(int Classes = 10, int InputChannels = 3, int InputSize = 32, int? Width = null, int? CellsPerStage = null)
+{
+    /// <summary>The same network as the analytic cost models describe it. They assume RGB input: with another
+    /// channel count the built stem differs from the analytic count by (channels - 3) x 9 x width weights.</summary>
+    public CostOptions ToCostOptions() => new(Classes, InputSize, Width, CellsPerStage);
+
+    /// <summary>Throws a user error naming the first out-of-range field.</summary>
+    public void Validate()
+    {
+        if (Classes < 2) throw new NagUserException($"a classifier needs at least 2 classes, got {Classes}");
+        if (InputChannels < 1) throw new NagUserException($"input channels must be at least 1, got {InputChannels}");
+        if (InputSize < 1) throw new NagUserException($"input size must be at least 1, got {InputSize}");
+        if (Width is < 1) throw new NagUserException($"--width must be at least 1, got {Width}");
+        if (CellsPerStage is < 0) throw new NagUserException($"--cells must be at least 0, got {CellsPerStage}");
+    }
+}
+
+/// <summary>
+/// A network built from an architecture: a TorchSharp module mapping images [B, C, H, W] (normalised) to logits
+/// [B, classes], that can also write itself as an ONNX graph.
+/// </summary>
+public abstract class NetworkModule(string name) : nn.Module<Tensor, Tensor>(name)
+{
+    /// <summary>The architecture the network was built from.</summary>
+    public abstract Arch Arch { get; }
+
+    /// <summary>The network's shape.</summary>
+    public abstract NetworkOptions Options { get; }
+
+    /// <summary>Trainable parameters plus BN affine weights (everything <c>parameters()</c> lists), counted element-wise.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>Appends the network's computation to an ONNX graph, reading the current weights; returns the output name.</summary>
+    public abstract string EmitOnnx(Onnx.OnnxGraphBuilder graph, string input);
+}
+
+/// <summary>
+/// Builds trainable networks for the architectures of one search space. Spaces without a builder can still be
+/// searched and generated; only training, latency and export need one.
+/// </summary>
+public interface INetworkBuilder
+{
+    /// <summary>Name of the space (as <see cref="ISearchSpace.Name"/>).</summary>
+    string SpaceName { get; }
+
+    /// <summary>Fills unset options with the space's standard network (e.g. NB201: width 16, 5 cells per stage).</summary>
+    NetworkOptions Resolve(NetworkOptions options);
+
+    /// <summary>Null when the network can be built for this input side, else why not.</summary>
+    string? CheckInputSize(int inputSize);
+
+    /// <summary>A freshly initialised network (from the global torch RNG, so <c>torch.manual_seed</c> fixes it).</summary>
+    NetworkModule Build(Arch arch, NetworkOptions options);
+
+    /// <summary>A standalone PyTorch source file defining the same network, with the same parameter names, so a
+    /// state dict exported from <see cref="Build"/> loads into it.</summary>
+    string PyTorchSource(Arch arch, NetworkOptions options);
+}
+
+/// <summary>The network builders NagSharp has, by space name.</summary>
+public static class NetworkRegistry
+{
+    private static readonly INetworkBuilder[] All = [new Nb201NetworkBuilder()];
+
+    /// <summary>Every builder.</summary>
+    public static IReadOnlyList<INetworkBuilder> Builders => All;
+
+    /// <summary>The builder of a space; a user error naming the spaces that have one otherwise.</summary>
+    public static INetworkBuilder Get(ISearchSpace space) =>
+        All.FirstOrDefault(b => string.Equals(b.SpaceName, space.Name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new NagUserException($"space {space.Name} has no network builder yet (available: {string.Join(", ", All.Select(b => b.SpaceName))})");
+}

@@ -1,0 +1,252 @@
+using System.Text.Json;
+using NagSharp.Cli;
+using NagSharp.Cli.Commands;
+using NagSharp.Networks;
+using NagSharp.Spaces;
+using static TorchSharp.torch;
+
+namespace NagSharp.Tests;
+
+/// <summary>Training real networks on the digits data, resume, and the network CLI commands.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class NetTrainingTests
+{
+    private const string Cell = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|";
+    private static readonly Lazy<ImageDataset> Digits = new(() => ImageDataset.Load(DatasetTests.DigitsPath()));
+
+    private static ImageDataset LoadDigits() { DatasetTests.DigitsPath(); return Digits.Value; }
+
+    [SkippableFact]
+    public void OneEpochOnDigitsLowersTheLoss()
+    {
+        var data = LoadDigits();
+        var space = new Nb201Space();
+        using var trainer = NetTrainer.Start(space, space.Parse(Cell), 4, 1, data, new TrainSettings(Epochs: 1, Batch: 32, Seed: 1));
+        var (before, _) = trainer.Evaluate(data, data.Train);
+        var row = trainer.RunEpoch(data);
+        var (after, acc) = trainer.Evaluate(data, data.Train);
+        Assert.True(after < before * 0.8, $"train loss {before} -> {after}");
+        Assert.True(acc > 0.3, $"train accuracy {acc}");
+        Assert.Equal(1, row.Epoch);
+        Assert.InRange(row.TestAccuracy, 0.2, 1.0);
+    }
+
+    [SkippableFact]
+    public void LiveTensorCountStaysFlatAcrossEpochsAndLatencyRuns()
+    {
+        var data = LoadDigits();
+        var space = new Nb201Space();
+        using var trainer = NetTrainer.Start(space, space.Parse(Cell), 4, 1, data, new TrainSettings(Epochs: 3, Batch: 256));
+        var stats = TorchSharp.DisposeScopeManager.Statistics.TensorStatistics;
+        trainer.RunEpoch(data);
+        LatencyMeter.Measure(trainer.Network, new LatencySettings(Warmup: 1, Repeats: 3));
+        long baseline = stats.ThreadTotalLiveCount;
+        trainer.RunEpoch(data);
+        LatencyMeter.Measure(trainer.Network, new LatencySettings(Warmup: 1, Repeats: 3, Clock: LatencyClock.ThreadCpu));
+        Assert.Equal(baseline, stats.ThreadTotalLiveCount);
+    }
+
+    [SkippableFact]
+    public void ResumeRepeatsAnUninterruptedRunExactly()
+    {
+        var data = LoadDigits();
+        var space = new Nb201Space();
+        var arch = space.Parse(Cell);
+        var settings = new TrainSettings(Epochs: 2, Batch: 128, Seed: 4, Augment: "crop+flip");
+        using var tmp = new TempDir();
+        string path = tmp.File("run.ckpt");
+        EpochStats[] straight;
+        float[] straightWeights;
+        using (var t = NetTrainer.Start(space, arch, 4, 1, data, settings))
+        {
+            t.RunEpoch(data);
+            t.RunEpoch(data);
+            straight = t.Curve.ToArray();
+            straightWeights = Flatten(t.Network);
+        }
+        using (var t = NetTrainer.Start(space, arch, 4, 1, data, settings))
+        {
+            t.RunEpoch(data);
+            t.Save(path);
+        }
+        using (var t = NetTrainer.Resume(path, space, arch, 4, 1, data, settings))
+        {
+            Assert.Equal(1, t.EpochsDone);
+            t.RunEpoch(data);
+            Assert.Equal(straight.Select(r => (r.TrainLoss, r.TestAccuracy)), t.Curve.Select(r => (r.TrainLoss, r.TestAccuracy)));
+            Assert.Equal(straightWeights, Flatten(t.Network));
+        }
+        // A resumed run must be the same run.
+        var e = Assert.Throws<NagUserException>(() => NetTrainer.Resume(path, space, arch, 4, 1, data, settings with { LearningRate = 0.05 }));
+        Assert.Contains("training settings", e.Message);
+        e = Assert.Throws<NagUserException>(() => NetTrainer.Resume(path, space, arch, 8, 1, data, settings));
+        Assert.Contains("network shape", e.Message);
+    }
+
+    private static float[] Flatten(NetworkModule net)
+    {
+        using var scope = NewDisposeScope();
+        return cat(net.state_dict().Values.Where(t => t.dtype == ScalarType.Float32).Select(t => t.flatten()).ToArray()).data<float>().ToArray();
+    }
+
+    [SkippableFact]
+    public void NetTrainCliTrainsResumesAndRefusesBadInput()
+    {
+        string digits = DatasetTests.DigitsPath();
+        using var tmp = new TempDir();
+        string ckpt = tmp.File("d.ckpt");
+        string[] common = ["net", "train", "--arch", Cell, "--dataset", digits, "--width", "4", "--cells", "1", "--batch", "128", "--out", ckpt, "--seed", "2"];
+        var (code, stdout, stderr) = CliRunner.Run([.. common, "--epochs", "1", "--json"]);
+        Assert.True(code == 0, stderr);
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            var root = doc.RootElement;
+            Assert.Equal(Cell, root.GetProperty("arch").GetString());
+            Assert.Equal(1, root.GetProperty("curve").GetArrayLength());
+            Assert.InRange(root.GetProperty("test_accuracy").GetDouble(), 0.1, 1.0);
+        }
+        Assert.Contains("epoch 1/1", stderr);
+
+        // Resuming with other settings is refused; resuming a finished run only reports it.
+        var bad = CliRunner.Run([.. common, "--epochs", "2", "--resume"]);
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("cannot resume", bad.Err);
+        var again = CliRunner.Run([.. common, "--epochs", "1", "--resume"]);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("after epoch 1 of 1", again.Err);
+
+        Assert.Equal(1, CliRunner.Run([.. common, "--epochs", "0"]).Code);
+        Assert.Equal(1, CliRunner.Run([.. common, "--augment", "rotate"]).Code);
+        Assert.Equal(1, CliRunner.Run("net", "train", "--arch", "|bad|", "--dataset", digits, "--out", ckpt).Code);
+        var missing = CliRunner.Run("net", "train", "--arch", Cell, "--dataset", tmp.File("none.csv"), "--out", ckpt);
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("dataset not found", missing.Err);
+        File.WriteAllText(tmp.File("corrupt.ckpt"), "NAGSHARP-CHECKPOINT v1\ngarbage");
+        var corrupt = CliRunner.Run("export", "--weights", tmp.File("corrupt.ckpt"), "--format", "json", "--out", tmp.File("x.json"));
+        Assert.Equal(2, corrupt.Code);
+        Assert.DoesNotContain('\n', corrupt.Err.TrimEnd());
+    }
+
+    [SkippableFact]
+    public void ExportRoundTripsJsonAndWritesCheckedOnnxAndPyTorch()
+    {
+        string digits = DatasetTests.DigitsPath();
+        using var tmp = new TempDir();
+        var space = new Nb201Space();
+        string spec = tmp.File("net.json");
+        var (code, _, err) = CliRunner.Run("export", "--arch", Cell, "--format", "json", "--width", "6", "--cells", "2", "--classes", "7", "--input-size", "16", "--out", spec);
+        Assert.True(code == 0, err);
+        var (s, a, o) = NetworkSpec.Read(spec);
+        Assert.Equal("nb201", s.Name);
+        Assert.Equal(space.Parse(Cell), a);
+        Assert.Equal(new NetworkOptions(7, 3, 16, 6, 2), o);
+
+        var onnx = CliRunner.Run("export", "--spec", spec, "--format", "onnx", "--out", tmp.File("net.onnx"));
+        Assert.True(onnx.Code == 0, onnx.Err);
+        Assert.Contains("max abs diff", onnx.Out);
+
+        // Trained weights: ONNX from the checkpoint, PyTorch source plus safetensors weights.
+        string ckpt = tmp.File("d.ckpt");
+        Assert.Equal(0, CliRunner.Run("net", "train", "--arch", Cell, "--dataset", digits, "--width", "4", "--cells", "1", "--epochs", "1", "--batch", "256", "--out", ckpt).Code);
+        var trained = CliRunner.Run("export", "--weights", ckpt, "--format", "onnx", "--out", tmp.File("d.onnx"));
+        Assert.True(trained.Code == 0, trained.Err);
+        var py = CliRunner.Run("export", "--weights", ckpt, "--format", "pytorch", "--out", tmp.File("d.py"));
+        Assert.True(py.Code == 0, py.Err);
+        string source = File.ReadAllText(tmp.File("d.py"));
+        Assert.Contains("class Nb201Network(nn.Module)", source);
+        Assert.Contains("OPS = [\"nor_conv_3x3\", \"nor_conv_1x1\", \"avg_pool_3x3\", \"skip_connect\", \"none\", \"nor_conv_3x3\"]", source);
+        byte[] st = File.ReadAllBytes(tmp.File("d.safetensors"));
+        ulong headerLength = BitConverter.ToUInt64(st, 0);
+        using var header = JsonDocument.Parse(st.AsMemory(8, (int)headerLength));
+        Assert.True(header.RootElement.TryGetProperty("stem.0.weight", out var stem));
+        Assert.Equal("F32", stem.GetProperty("dtype").GetString());
+        Assert.Equal(new[] { 4, 1, 3, 3 }, stem.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
+
+        // The checkpoint's architecture must match an --arch given beside it.
+        Assert.Equal(1, CliRunner.Run("export", "--weights", ckpt, "--arch", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "--format", "json").Code);
+
+        // Malformed specs are refused naming the file and field.
+        File.WriteAllText(spec, File.ReadAllText(spec).Replace("nor_conv_1x1~0", "conv~0", StringComparison.Ordinal));
+        var bad = CliRunner.Run("export", "--spec", spec, "--format", "onnx");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("field 'arch'", bad.Err);
+        Assert.Equal(1, CliRunner.Run("export", "--arch", Cell, "--format", "tflite").Code);
+    }
+
+    [SkippableFact]
+    public void LatencyTableResumesAndLoadsAsAnExtraTable()
+    {
+        string dir = TestData.RequireDir();
+        using var tmp = new TempDir();
+        string table = tmp.File("local_ms.csv");
+        string[] args = ["latency", "--all", "--limit", "3", "--width", "4", "--cells", "1", "--input-size", "8", "--warmup", "0", "--repeats", "3", "--out", table, "--data-dir", dir];
+        var (code, stdout, err) = CliRunner.Run(args);
+        Assert.True(code == 0, err);
+        Assert.Contains("3 rows of 15625", stdout);
+        // A torn final row (interrupted run) is dropped; the next run continues after the rows already there.
+        File.AppendAllText(table, "3,|nor_conv");
+        var second = CliRunner.Run([.. args, "--recheck", "2", "--json"]);
+        Assert.True(second.Code == 0, second.Err);
+        using (var doc = JsonDocument.Parse(second.Out))
+        {
+            Assert.Equal(6, doc.RootElement.GetProperty("rows_in_table").GetInt32());
+            Assert.True(doc.RootElement.TryGetProperty("run_to_run_rel_diff_median", out _));
+        }
+        var lines = File.ReadAllLines(table);
+        Assert.Equal("index,arch_str,local_ms", lines[0]);
+        Assert.Equal(new[] { "0", "1", "2", "3", "4", "5" }, lines.Skip(1).Select(l => l.Split(',')[0]));
+
+        // The table loads beside the benchmark's, covering only the rows it has.
+        var arch = CliRunner.Run("--extra-table", table, "arch", "nb201", "4", "--json", "--data-dir", dir);
+        Assert.True(arch.Code == 0, arch.Err);
+        Assert.Contains("\"local_ms\"", arch.Out);
+        var unmeasured = CliRunner.Run("--extra-table", table, "arch", "nb201", "6", "--json", "--data-dir", dir);
+        Assert.True(unmeasured.Code == 0, unmeasured.Err);
+        Assert.DoesNotContain("\"local_ms\"", unmeasured.Out);
+
+        // A row whose architecture disagrees with the benchmark's key is refused.
+        File.AppendAllText(table, "7,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,1.5\n");
+        var wrong = CliRunner.Run(args);
+        Assert.Equal(2, wrong.Code);
+        Assert.Contains(":8: column 'arch_str'", wrong.Err);
+    }
+    [SkippableFact]
+    public void TrainBestPicksOnePerCanonicalFormAndTrainsThem()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        string digits = DatasetTests.DigitsPath();
+        // Two spellings of one function (a none edge into an unused node vs. a skip), plus two other cells.
+        var archs = new[]
+        {
+            "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|",
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
+            "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+            "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+        }.Select(space.Parse).ToList();
+        Assert.Equal(space.CanonicalForm(archs[2]), space.CanonicalForm(archs[3]));
+        const string col = "cifar10_test_acc200";
+        var best = TrainBest.Select(space, archs, col, data, null, 3);
+        Assert.Equal(3, best.Count);
+        Assert.Equal(archs[1], best[0].Arch);
+        Assert.Equal(archs[0], best[1].Arch);
+        Assert.Single(best, b => space.CanonicalForm(b.Arch) == space.CanonicalForm(archs[2]));
+        // Without a column the predictions rank; without either, generation order does.
+        Assert.Equal(archs[3], TrainBest.Select(space, archs, null, null, [0.1, 0.2, 0.3, 0.9], 1)[0].Arch);
+        Assert.Equal(archs[0], TrainBest.Select(space, archs, null, null, null, 1)[0].Arch);
+
+        using var tmp = new TempDir();
+        var ctx = new CliContext(new StringWriter(), new StringWriter(), interactive: false);
+        var dataset = ImageDataset.Load(digits);
+        var settings = new TrainSettings(Epochs: 1, Batch: 256);
+        var trained = TrainBest.TrainAll(ctx, space, best.Take(2).ToList(), [col], data, dataset, settings, 4, 1, tmp.Path);
+        Assert.Equal(2, trained.Count);
+        Assert.Equal(data.Get(archs[1], col), trained[0].Benchmark[col]);
+        Assert.All(trained, t => Assert.InRange(t.Result.TestAccuracy, 0.05, 1.0));
+        // A rerun reuses the finished checkpoints.
+        var err = new StringWriter();
+        var again = TrainBest.TrainAll(new CliContext(new StringWriter(), err, false), space, best.Take(2).ToList(), [col], data, dataset, settings, 4, 1, tmp.Path);
+        Assert.Equal(trained.Select(t => t.Result.TestAccuracy), again.Select(t => t.Result.TestAccuracy));
+        Assert.DoesNotContain("epoch 1/1:", err.ToString());
+    }
+}

@@ -1,0 +1,108 @@
+using NagSharp.Networks;
+using NagSharp.Networks.Onnx;
+using NagSharp.Spaces;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NagSharp.Tests;
+
+[Collection(TorchCollection.Name)]
+public sealed class NetworkTests
+{
+    [Fact]
+    public void BuiltParamsEqualAnalyticParamsOnRandomCellsOfEverySupportedSpace()
+    {
+        var rng = new Random(3);
+        foreach (var builder in NetworkRegistry.Builders)
+        {
+            var space = SpaceRegistry.Get(builder.SpaceName);
+            var shapes = new NetworkOptions?[] { new(), new(Classes: 100, Width: 8, CellsPerStage: 2), new(Classes: 7, InputSize: 8, Width: 4, CellsPerStage: 1), new(Width: 3, CellsPerStage: 0) };
+            for (int i = 0; i < 12; i++)
+            {
+                var arch = space.Sample(rng);
+                var options = shapes[i % shapes.Length]!;
+                using var net = builder.Build(arch, options);
+                double analytic = space.ComputeCosts(arch, options.ToCostOptions())["params_M"];
+                Assert.Equal((long)Math.Round(analytic * 1e6), net.ParameterCount);
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void StandardNetworkMatchesTheBenchmarkParamsColumn()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var builder = NetworkRegistry.Get(space);
+        string? column = data.Columns.FirstOrDefault(c => c.StartsWith("cifar10_", StringComparison.Ordinal) && c.EndsWith("_params_M", StringComparison.Ordinal));
+        Skip.If(column is null, "no cifar10_*_params_M column in the tables");
+        foreach (int key in new[] { 0, 1, 777, 15624 })
+        {
+            var arch = data.ArchOf(key);
+            using var net = builder.Build(arch, new NetworkOptions());
+            Assert.Equal(data.Get(arch, column!)!.Value, net.ParameterCount / 1e6, 4);
+        }
+    }
+
+    [Theory]
+    [InlineData(4, 1)]
+    [InlineData(8, 1)]
+    [InlineData(28, 1)]
+    [InlineData(32, 3)]
+    public void ForwardHasTheRightShapeForSupportedInputSizes(int size, int channels)
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(0);
+        var space = new Nb201Space();
+        var builder = NetworkRegistry.Get(space);
+        var arch = space.Parse("|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|");
+        using var net = builder.Build(arch, new NetworkOptions(Classes: 5, InputChannels: channels, InputSize: size, Width: 4, CellsPerStage: 1));
+        net.eval();
+        var y = net.forward(randn(3, channels, size, size));
+        Assert.Equal(new long[] { 3, 5 }, y.shape);
+        Assert.True(y.isfinite().all().item<bool>());
+    }
+
+    [Theory]
+    [InlineData(30)]
+    [InlineData(6)]
+    [InlineData(2)]
+    public void UnsupportedInputSizesAreRefused(int size)
+    {
+        var space = new Nb201Space();
+        var e = Assert.Throws<NagUserException>(() => NetworkRegistry.Get(space).Build(space.Sample(new Random(0)), new NetworkOptions(InputSize: size)));
+        Assert.Contains("multiple of 4", e.Message);
+    }
+
+    [Fact]
+    public void AllNoneCellGivesAConstantNetwork()
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(1);
+        var space = new Nb201Space();
+        var arch = space.Parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+        using var net = NetworkRegistry.Get(space).Build(arch, new NetworkOptions(Width: 4, CellsPerStage: 1, InputSize: 8));
+        net.eval();
+        var y = net.forward(randn(2, 3, 8, 8));
+        Assert.True((y[0] - y[1]).abs().max().item<float>() < 1e-6f);
+    }
+
+    [Fact]
+    public void OnnxModelsMatchTorchSharpInOnnxRuntime()
+    {
+        var space = new Nb201Space();
+        var builder = NetworkRegistry.Get(space);
+        var rng = new Random(11);
+        var archs = new List<Arch> { space.Parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|") };
+        for (int i = 0; i < 4; i++) archs.Add(space.Sample(rng));
+        torch.manual_seed(5);
+        foreach (var arch in archs)
+        {
+            using var net = builder.Build(arch, new NetworkOptions(Classes: 10, InputChannels: 3, InputSize: 16, Width: 4, CellsPerStage: 1));
+            NetworkInit.RandomizeBatchNorm(net);
+            var model = OnnxExport.ToBytes(net);
+            double diff = OnnxExport.MaxAbsDiff(net, model, 3);
+            Assert.True(diff < 1e-4, $"{arch}: max abs diff {diff}");
+        }
+    }
+}
