@@ -94,7 +94,8 @@ public sealed class MetricTable
             Arch arch;
             try { arch = space.Parse(archText); }
             catch (ArchFormatException e) { throw new NagDataException($"{path}:{line}: column '{layout.ArchColumn}': {e.Message}"); }
-            if (keyCol >= 0)
+            // A complete keyless table must list each architecture once too, or a repeat could hide a missing one.
+            if (keyCol >= 0 || layout.CompleteTables)
             {
                 if (archLine.TryGetValue(arch.ToString(), out int firstArch))
                     throw new NagDataException($"{path}:{line}: column '{layout.ArchColumn}': duplicate architecture (first on line {firstArch})");
@@ -184,8 +185,8 @@ public sealed class BenchmarkData
         var layout = space.Tables ?? throw new NagUserException($"space {space.Name} has no benchmark tables");
         string folder = Path.Combine(dataDir, layout.Folder);
         if (!Directory.Exists(folder)) throw new NagDataException($"{folder}: no table folder for space {space.Name} (data directory {dataDir})");
-        var files = Directory.GetFiles(folder, "*.csv").OrderBy(f => f, StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new NagDataException($"{folder}: no *.csv tables for space {space.Name}");
+        var files = Directory.GetFiles(folder, layout.FilePattern).OrderBy(f => f, StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) throw new NagDataException($"{folder}: no {layout.FilePattern} tables for space {space.Name}");
         return new BenchmarkData(space, files.Select(f => MetricTable.Load(f, space, layout)).ToArray());
     }
 

@@ -53,6 +53,10 @@ public sealed record TableLayout(string Folder, string? KeyColumn, IReadOnlyList
 
     /// <summary>What the key is called in output: the key column, or <c>row</c> for keyless tables.</summary>
     public string KeyName => KeyColumn ?? "row";
+
+    /// <summary>Which files of <see cref="Folder"/> are this space's tables (a file-name pattern with <c>*</c> and
+    /// <c>?</c>); <c>*.csv</c> by default. Lets two spaces share a folder (TransNAS-Bench-101's micro and macro tables).</summary>
+    public string FilePattern { get; init; } = "*.csv";
 }
 
 /// <summary>
@@ -111,7 +115,7 @@ public interface ISearchSpace
 /// <summary>The spaces NagSharp knows, by name.</summary>
 public static class SpaceRegistry
 {
-    private static readonly ISearchSpace[] All = [new Nb201Space(), new Nb101Space()];
+    private static readonly ISearchSpace[] All = [new Nb201Space(), new Nb101Space(), new TnbMicroSpace(), new TnbMacroSpace()];
 
     /// <summary>Every registered space.</summary>
     public static IReadOnlyList<ISearchSpace> Spaces => All;

@@ -191,6 +191,16 @@ public sealed class Nb201Space : ISearchSpace
     public string CanonicalForm(Arch arch)
     {
         var a = Cast(arch);
+        return CellCanonicalForm(a.Ops.Select(o => Operations[o]).ToArray());
+    }
+
+    /// <summary>The rule of <see cref="CanonicalForm"/> for any 4-node cell of this shape, given the operation name of each
+    /// edge in string order (<c>none</c> and <c>skip_connect</c> are special; every other name is an opaque operation).
+    /// Shared with spaces that reuse the NB201 cell with other operation sets (TransNAS-Bench-101 micro).</summary>
+    public static string CellCanonicalForm(IReadOnlyList<string> edgeOps)
+    {
+        ArgumentNullException.ThrowIfNull(edgeOps);
+        if (edgeOps.Count != EdgeCount) throw new ArgumentException($"a cell has {EdgeCount} edges", nameof(edgeOps));
         var expr = new string[4];
         expr[0] = "0";
         int e = 0;
@@ -199,7 +209,7 @@ public sealed class Nb201Space : ISearchSpace
             var terms = new string[node];
             for (int src = 0; src < node; src++, e++)
             {
-                string op = Operations[a.Ops[e]];
+                string op = edgeOps[e];
                 terms[src] = op == "none" || expr[src] == "#" ? "#"
                     : op == "skip_connect" ? expr[src]
                     : "(" + expr[src] + ")@" + op;
