@@ -15,13 +15,16 @@ public static class DefaultModels
     public const double GuidanceScale = 100;
 
     /// <summary>Path of the default generator of a space, trained first when missing.</summary>
-    public static string Generator(CliContext ctx, string spaceName, string dir)
+    public static string Generator(CliContext ctx, string spaceName, string dir, string? dataDir = null)
     {
         var space = SpaceRegistry.Get(spaceName);
         string path = Path.Combine(dir, $"{space.Name}-score-small.ckpt");
         if (File.Exists(path)) return path;
         ctx.Err.WriteLine($"no generator given: training the default {space.Name} generator into {path} (once)");
-        using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset("small"), new TrainConfig(), TrainingSets.Select(space, 1.0, 0));
+        // A space too large to enumerate trains on its tables, its unlabelled lists and 20,000 uniform samples.
+        var trainingSet = space.Size is not null ? TrainingSets.Select(space, 1.0, 0)
+            : TrainingSets.Build(space, CliHelpers.LoadDataOrNull(space, dataDir), TrainingSets.Lists(space, dataDir), 1.0, 20000, 0);
+        using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset("small"), new TrainConfig(), trainingSet);
         ProgressRunner.Run(ctx, "train generator", report => gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
         gen.Save(path);
         return path;

@@ -273,8 +273,8 @@ public sealed class Nb201Space : ISearchSpace
         var a = Cast(arch);
         if (options.Width < 1 || options.CellsPerStage < 0 || options.InputSize < 1 || options.Classes < 1)
             throw new NagUserException($"invalid cost options {options}");
-        long c0 = options.Width ?? StandardWidth, h = options.InputSize;
-        int cellsPerStage = options.CellsPerStage ?? StandardCellsPerStage;
+        long c0 = options.Width ?? StandardWidth, h = options.InputSize ?? 32;
+        int cellsPerStage = options.CellsPerStage ?? StandardCellsPerStage, classes = options.Classes ?? 10;
         double p = 9 * 3 * c0 + 2 * c0, f = 9.0 * 3 * c0 * h * h;
         long prev = c0;
         for (int stage = 0; stage < 3; stage++)
@@ -296,8 +296,8 @@ public sealed class Nb201Space : ISearchSpace
                 }
             prev = c;
         }
-        p += 2 * prev + prev * options.Classes + options.Classes;
-        f += (double)prev * options.Classes;
+        p += 2 * prev + prev * classes + classes;
+        f += (double)prev * classes;
         return new Dictionary<string, double> { ["params_M"] = p / 1e6, ["flops_M"] = f / 1e6 };
     }
 }
