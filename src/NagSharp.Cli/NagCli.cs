@@ -75,6 +75,7 @@ public static class NagCli
             SearchCommand.Create(ctx),
             SearchCommand.Runs(ctx),
             PlotCommand.Create(ctx),
+            OfaCommand.Create(ctx),
         };
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err });

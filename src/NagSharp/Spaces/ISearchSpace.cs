@@ -135,7 +135,7 @@ public interface ISearchSpace
 /// <summary>The spaces NagSharp knows, by name.</summary>
 public static class SpaceRegistry
 {
-    private static readonly ISearchSpace[] All = [new Nb201Space(), new Nb101Space(), new TnbMicroSpace(), new TnbMacroSpace(), new Nb301Space(), new AnbSpace(), new NlpSpace()];
+    private static readonly ISearchSpace[] All = [new Nb201Space(), new Nb101Space(), new TnbMicroSpace(), new TnbMacroSpace(), new Nb301Space(), new AnbSpace(), new NlpSpace(), new OfaSpace()];
 
     /// <summary>Every registered space.</summary>
     public static IReadOnlyList<ISearchSpace> Spaces => All;
