@@ -18,12 +18,24 @@ public static class DefaultModels
     public static string Generator(CliContext ctx, string spaceName, string dir, string? dataDir = null)
     {
         var space = SpaceRegistry.Get(spaceName);
-        string path = Path.Combine(dir, $"{space.Name}-score-small.ckpt");
+        // The score engine diffuses node types over a fixed graph; a space whose topology varies gets the discrete engine.
+        bool discrete = space.FixedAdjacency is null;
+        string path = Path.Combine(dir, $"{space.Name}-{(discrete ? "discrete" : "score")}-small.ckpt");
         if (File.Exists(path)) return path;
-        ctx.Err.WriteLine($"no generator given: training the default {space.Name} generator into {path} (once)");
+        ctx.Err.WriteLine($"no generator given: training the default {space.Name} generator ({(discrete ? "discrete" : "score")} engine) into {path} (once)");
         // A space too large to enumerate trains on its tables, its unlabelled lists and 20,000 uniform samples.
+        var data = space.Size is null ? CliHelpers.LoadDataOrNull(space, dataDir) : null;
         var trainingSet = space.Size is not null ? TrainingSets.Select(space, 1.0, 0)
-            : TrainingSets.Build(space, CliHelpers.LoadDataOrNull(space, dataDir), TrainingSets.Lists(space, dataDir), 1.0, 20000, 0);
+            : TrainingSets.Build(space, data, TrainingSets.Lists(space, dataDir), 1.0, 20000, 0);
+        Directory.CreateDirectory(dir);
+        if (discrete)
+        {
+            var labelled = trainingSet.Select(a => new Diffusion.Discrete.LabelledArch(a, [])).ToList();
+            using var dgen = new Diffusion.Discrete.DiscreteGenerator(space, new Diffusion.Discrete.DiscreteConfig(), DenoiserConfig.Preset("small"), new TrainConfig(), [], labelled);
+            ProgressRunner.Run(ctx, "train generator", report => dgen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
+            dgen.Save(path);
+            return path;
+        }
         using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset("small"), new TrainConfig(), trainingSet);
         ProgressRunner.Run(ctx, "train generator", report => gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
         gen.Save(path);

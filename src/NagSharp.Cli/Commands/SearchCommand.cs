@@ -106,7 +106,9 @@ public static class SearchCommand
             }
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             data.RequireColumn(obj); data.RequireColumn(rep);
-            foreach (var n in names) StrategyRegistry.Create(n, s, 0);   // validate names before any work
+            // A table that covers only part of the space: strategies propose only what it scores.
+            var searchSpace = TableSpace.Needed(s, data) ? new TableSpace(s, data, obj) : s;
+            foreach (var n in names) StrategyRegistry.Create(n, searchSpace, 0);   // validate names before any work
             if (b < 1 || runs < 1) throw new NagUserException("--budget and --seeds must be at least 1");
             if (store is not null && experiment is null)
             {
@@ -123,7 +125,7 @@ public static class SearchCommand
                     for (int k = 0; k < runs; k++)
                     {
                         var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == first + k).OrderBy(t => t.Query).ToList();
-                        trials.AddRange(SearchHarness.Run(StrategyRegistry.Create(n, s, first + k), data, obj, rep, b, first + k, recorded, recorder));
+                        trials.AddRange(SearchHarness.Run(StrategyRegistry.Create(n, searchSpace, first + k), data, obj, rep, b, first + k, recorded, recorder));
                         rep2(++done, names.Length * runs, n);
                     }
             });
