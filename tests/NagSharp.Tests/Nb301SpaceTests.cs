@@ -56,50 +56,50 @@ public sealed class Nb301SpaceTests
     {
         var samples = SpaceContract.Samples(Space, 60);
         SpaceContract.Check(Space, samples.Append(P(Row0Genotype)));
-        Assert.Equal(34, Space.MaxNodes);
-        Assert.Equal(10, Space.NodeVocabulary.Count);
+        Assert.Equal(22, Space.MaxNodes);
+        Assert.Equal(2 + 5 * 7, Space.NodeVocabulary.Count);
         Assert.True(samples.Select(a => a.ToString()).Distinct().Count() > 55);
     }
 
     [Fact]
-    public void EncodingPutsEachInputOnItsSupernetEdgeAndLinksTheCells()
+    public void EncodingGivesEachInputASlotAndLinksTheCells()
     {
         var a = P(Row0Genotype);
         var g = Space.Encode(a);
         var v = Space.NodeVocabulary;
-        // Normal cell: edges in order 0->2, 1->2, 0->3, 1->3, 2->3, ...; node 2 takes sep5(0) and sep3(1).
+        // Normal cell: inputs 0, 1, then node 2's two slots, node 3's, ... then the output (node 10); reduce from node 11.
         Assert.Equal("input", v[g.NodeTypes[0]]);
-        Assert.Equal("sep_conv_5x5", v[g.NodeTypes[2]]);
-        Assert.Equal("sep_conv_3x3", v[g.NodeTypes[3]]);
-        Assert.Equal("skip_connect", v[g.NodeTypes[4]]);   // 0->3
-        Assert.Equal("none", v[g.NodeTypes[5]]);           // 1->3
-        Assert.Equal("sep_conv_3x3", v[g.NodeTypes[6]]);   // 2->3
-        Assert.Equal("output", v[g.NodeTypes[16]]);
-        Assert.Equal(8, g.NodeTypes[2..16].Count(t => v[t] != "none"));
-        Assert.Equal(8, g.NodeTypes[19..33].Count(t => v[t] != "none"));
-        // Data flow: input 0 feeds edge 0->2; edge 0->2 feeds the edges leaving node 2 (2->3 is graph node 6); all reach the output.
-        Assert.True(g.Adjacency[0, 2]);
-        Assert.False(g.Adjacency[1, 2]);
-        Assert.True(g.Adjacency[2, 6]);
-        Assert.True(g.Adjacency[2, 16]);
-        Assert.True(g.Adjacency[1, 17] && g.Adjacency[16, 18]);   // normal c_{k-1} -> reduce c_{k-2}; normal output -> reduce c_{k-1}
+        Assert.Equal(["sep_conv_5x5~0", "sep_conv_3x3~1", "skip_connect~0", "sep_conv_3x3~2", "sep_conv_3x3~0", "sep_conv_3x3~2", "dil_conv_5x5~2", "dil_conv_3x3~3"],
+            g.NodeTypes[2..10].Select(t => v[t]));
+        Assert.Equal("output", v[g.NodeTypes[10]]);
+        Assert.Equal("sep_conv_5x5~4", v[g.NodeTypes[11 + 2 + 7]]);   // reduce node 5, second input: ('sep_conv_5x5', 4)
+        // Possible data flow: both inputs feed every slot; node 2's slots feed node 3's, not the other way; all reach the output.
+        Assert.True(g.Adjacency[0, 9] && g.Adjacency[1, 2]);
+        Assert.True(g.Adjacency[2, 4] && g.Adjacency[3, 9]);
+        Assert.False(g.Adjacency[2, 3]);   // the two slots of one node do not feed each other
+        Assert.True(g.Adjacency[2, 10]);
+        Assert.True(g.Adjacency[1, 11] && g.Adjacency[10, 12]);   // normal c_{k-1} -> reduce c_{k-2}; normal output -> reduce c_{k-1}
     }
 
     [Fact]
-    public void DecodeNeedsExactlyTwoInputsPerNode()
+    public void DecodeNeedsSourcesBelowTheNodeAndDistinct()
     {
         var a = P(Row0Genotype);
-        int none = 2, sep3 = 6;
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[5] = sep3), "normal cell node 3 has 3 inputs");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[2] = none), "normal cell node 2 has 1 inputs");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[19] = none), "reduce cell node 2 has 1 inputs");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[17] = sep3), "reduce input 0");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[33] = none), "reduce output");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[3] = 0), "expected an operation or none");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[0, 33] = true), "differs from the fixed");
-        // Moving an input to another free source is valid: the same change Neighbours makes.
-        var moved = Space.TryDecode(SpaceContract.Mutate(Space, a, (t, _) => { t[5] = t[4]; t[4] = none; }), out var reason);
-        Assert.Null(reason);
+        var v = Space.NodeVocabulary.ToList();
+        int Sym(string s) => v.IndexOf(s);
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[2] = Sym("sep_conv_3x3~2")), "reads node 2, not below 2");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[3] = Sym("sep_conv_3x3~0")), "normal cell node 2 reads node 0 twice");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[11 + 8] = Sym("max_pool_3x3~4")), "reduce cell node 5 reads node 4 twice");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[11] = Sym("sep_conv_3x3~0")), "reduce input 0");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[21] = Sym("input")), "reduce output");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[5] = Sym("output")), "expected op~source");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[0, 21] = true), "differs from the fixed");
+        // Either order of a node's two slots decodes to the same genotype; moving an input to a free source is a neighbour.
+        var swapped = Space.TryDecode(SpaceContract.Mutate(Space, a, (t, _) => (t[2], t[3]) = (t[3], t[2])), out var r1);
+        Assert.Null(r1);
+        Assert.Equal(a, swapped);
+        var moved = Space.TryDecode(SpaceContract.Mutate(Space, a, (t, _) => t[4] = Sym("skip_connect~1")), out var r2);
+        Assert.Null(r2);
         Assert.Contains(moved, Space.Neighbours(a));
     }
 

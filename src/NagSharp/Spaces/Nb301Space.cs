@@ -48,14 +48,15 @@ public sealed class Nb301Arch : Arch
 
 /// <summary>
 /// The DARTS space of NAS-Bench-301: both cells of a genotype, 4 intermediate nodes with 2 inputs each, 7 operations
-/// (about 10^18 genotypes; not enumerated). Graph encoding: both cells in one fixed graph, each as the DARTS supernet in
-/// operation-on-node form. Per cell: the inputs c_{k-2} and c_{k-1}, one node per supernet edge j -&gt; i (14 edges:
-/// node i = 2..5 may take any earlier node j), carrying the operation or <c>none</c>, and the cell output; data flows
-/// input -&gt; edge, edge (j -&gt; i) -&gt; every edge leaving i, every edge -&gt; output (all intermediates are concatenated).
-/// The reduction cell follows the normal one as in the network: its c_{k-2} is fed by the normal cell's c_{k-1} and its
-/// c_{k-1} by the normal cell's output. 34 nodes; a graph is valid when every intermediate node has exactly two
-/// non-<c>none</c> inputs. The topology of a genotype is thus node types over a fixed graph, so both engines generate
-/// both cells without any change (DiNAS generates only the reduction cell).
+/// (about 10^18 genotypes; not enumerated). Graph encoding: both cells in one fixed graph of input slots. Per cell: the
+/// inputs c_{k-2} and c_{k-1}, one node per input of an intermediate node (8: node i's two inputs), whose symbol is the
+/// pair <c>op~source</c> as in NB201's notation, and the cell output. The adjacency is every data flow a genotype could
+/// have (the supernet's): both cell inputs feed every slot, each slot of node i feeds every slot of the later nodes, every
+/// slot feeds the output; the reduction cell follows the normal one as in the network (its c_{k-2} fed by the normal
+/// cell's c_{k-1}, its c_{k-1} by the normal output). 22 nodes, 37 symbols. A graph is valid when each slot's source lies
+/// below its node and a node's two sources differ: constraints between two nodes, which generators learn far more easily
+/// than "exactly two of up to five edges are on" (the supernet edge form, tried first: 0 % valid after 500 tiny steps).
+/// Both engines generate both cells without any change (DiNAS generates only the reduction cell).
 /// </summary>
 public sealed partial class Nb301Space : ISearchSpace
 {
@@ -66,11 +67,14 @@ public sealed partial class Nb301Space : ISearchSpace
     /// <summary>Intermediate nodes per cell.</summary>
     public const int IntermediateNodes = 4;
 
-    /// <summary>Supernet edges per cell: node i (2..5) may take any of its i predecessors.</summary>
-    public const int SupernetEdges = 14;
+    /// <summary>Input slots per cell: two per intermediate node.</summary>
+    public const int InputSlots = 2 * IntermediateNodes;
 
-    /// <summary>Graph nodes per cell: two inputs, the supernet edges, the output.</summary>
-    public const int NodesPerCell = SupernetEdges + 3;
+    /// <summary>Graph nodes per cell: two inputs, the input slots, the output.</summary>
+    public const int NodesPerCell = InputSlots + 3;
+
+    /// <summary>Sources an input may come from: the two cell inputs and the first three intermediate nodes.</summary>
+    public const int Sources = IntermediateNodes + 1;
 
     /// <summary>Initial channels of the NAS-Bench-301 network, used when <see cref="CostOptions.Width"/> is null.</summary>
     public const int StandardWidth = 32;
@@ -83,19 +87,18 @@ public sealed partial class Nb301Space : ISearchSpace
     /// 1,218 rows of the NB301 table, origin unknown (about 0.005 % of a network).</summary>
     public const double UnexplainedTableFlops = 8704;
 
-    private static readonly string[] Vocabulary = ["input", "output", "none", .. Operations];
-    private const int InputSymbol = 0, OutputSymbol = 1, NoneSymbol = 2, OpSymbolOffset = 3;
+    private static readonly string[] Vocabulary =
+        ["input", "output", .. Enumerable.Range(0, Sources).SelectMany(src => Operations.Select(op => $"{op}~{src}"))];
+    private const int InputSymbol = 0, OutputSymbol = 1, EdgeSymbolOffset = 2;
 
-    /// <summary>(source, target) of each supernet edge of a cell, in node order; target 2..5.</summary>
-    public static readonly IReadOnlyList<(int From, int To)> Edges =
-        Enumerable.Range(2, IntermediateNodes).SelectMany(t => Enumerable.Range(0, t).Select(j => (j, t))).ToArray();
+    private static int EdgeSymbol(DartsEdge e) => EdgeSymbolOffset + e.Source * Operations.Count + e.Op;
 
     private static readonly bool[,] Adjacency = BuildAdjacency();
 
     /// <inheritdoc />
     public string Name => "nb301";
     /// <inheritdoc />
-    public string Description => "DARTS / NAS-Bench-301: normal + reduction cell, 4 nodes x 2 inputs, 7 operations (~10^18 genotypes; fixed 34-node supernet graph)";
+    public string Description => "DARTS / NAS-Bench-301: normal + reduction cell, 4 nodes x 2 inputs, 7 operations (~10^18 genotypes; fixed 22-node graph of input slots)";
     /// <inheritdoc />
     public long? Size => null;
     /// <inheritdoc />
@@ -113,7 +116,7 @@ public sealed partial class Nb301Space : ISearchSpace
         TextColumns = ["naslib_compact"],
     };
 
-    private static int GraphNode(int cell, int edge) => cell * NodesPerCell + 2 + edge;
+    private static int GraphNode(int cell, int slot) => cell * NodesPerCell + 2 + slot;
 
     private static bool[,] BuildAdjacency()
     {
@@ -121,14 +124,12 @@ public sealed partial class Nb301Space : ISearchSpace
         for (int c = 0; c < 2; c++)
         {
             int o = c * NodesPerCell, output = o + NodesPerCell - 1;
-            for (int e = 0; e < SupernetEdges; e++)
+            for (int k = 0; k < InputSlots; k++)
             {
-                var (from, to) = Edges[e];
-                int node = GraphNode(c, e);
-                if (from < 2) a[o + from, node] = true;
+                int node = GraphNode(c, k);
+                a[o, node] = a[o + 1, node] = true;
                 a[node, output] = true;
-                for (int f = 0; f < SupernetEdges; f++)
-                    if (Edges[f].From == to) a[node, GraphNode(c, f)] = true;
+                for (int later = (k / 2 + 1) * 2; later < InputSlots; later++) a[node, GraphNode(c, later)] = true;
             }
         }
         a[1, NodesPerCell] = true;                    // normal c_{k-1} is the reduction cell's c_{k-2}
@@ -305,31 +306,19 @@ public sealed partial class Nb301Space : ISearchSpace
             int o = c * NodesPerCell;
             types[o] = types[o + 1] = InputSymbol;
             types[o + NodesPerCell - 1] = OutputSymbol;
-            for (int e = 0; e < SupernetEdges; e++) types[GraphNode(c, e)] = NoneSymbol;
             var cell = a.Cell(c);
-            for (int k = 0; k < cell.Count; k++)
-            {
-                int target = k / 2 + 2;
-                types[GraphNode(c, EdgeIndex(cell[k].Source, target))] = cell[k].Op + OpSymbolOffset;
-            }
+            for (int k = 0; k < cell.Count; k++) types[GraphNode(c, k)] = EdgeSymbol(cell[k]);
         }
         return new ArchGraph(types, (bool[,])Adjacency.Clone());
     }
 
-    private static int EdgeIndex(int from, int to)
-    {
-        int e = 0;
-        for (int t = 2; t < to; t++) e += t;
-        return e + from;
-    }
-
-    /// <summary>Decodes the supernet graph: fixed shape, inputs and outputs in place, every supernet edge an operation or
-    /// <c>none</c>, and exactly two operations into every intermediate node of both cells.</summary>
+    /// <summary>Decodes the slot graph: fixed shape, inputs and outputs in place, every slot an <c>op~source</c> whose source
+    /// lies below its node, and distinct sources for a node's two slots (in either order: the genotype sorts them).</summary>
     public Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = SpaceText.CheckFixedShape(graph, Adjacency, Name);
         if (reason is not null) return null;
-        var cells = new List<DartsEdge>[2];
+        var cells = new DartsEdge[2][];
         for (int c = 0; c < 2; c++)
         {
             int o = c * NodesPerCell;
@@ -337,21 +326,17 @@ public sealed partial class Nb301Space : ISearchSpace
             for (int k = 0; k < 2; k++)
                 if (graph.NodeTypes[o + k] != InputSymbol) { reason = $"node {o + k} ({name} input {k}) is {SpaceText.SymbolName(Vocabulary, graph.NodeTypes[o + k])}, expected input"; return null; }
             if (graph.NodeTypes[o + NodesPerCell - 1] != OutputSymbol) { reason = $"node {o + NodesPerCell - 1} ({name} output) is {SpaceText.SymbolName(Vocabulary, graph.NodeTypes[o + NodesPerCell - 1])}, expected output"; return null; }
-            cells[c] = [];
-            for (int target = 2; target < 2 + IntermediateNodes; target++)
+            cells[c] = new DartsEdge[InputSlots];
+            for (int k = 0; k < InputSlots; k++)
             {
-                var inputs = new List<DartsEdge>();
-                for (int from = 0; from < target; from++)
-                {
-                    int node = GraphNode(c, EdgeIndex(from, target));
-                    int t = graph.NodeTypes[node];
-                    if (t == NoneSymbol) continue;
-                    if (t < OpSymbolOffset || t >= Vocabulary.Length) { reason = $"node {node} ({name} edge {from}->{target}) is {SpaceText.SymbolName(Vocabulary, t)}, expected an operation or none"; return null; }
-                    inputs.Add(new DartsEdge(from, t - OpSymbolOffset));
-                }
-                if (inputs.Count != 2) { reason = $"{name} cell node {target} has {inputs.Count} inputs, expected 2"; return null; }
-                cells[c].AddRange(inputs);
+                int node = GraphNode(c, k), t = graph.NodeTypes[node], target = k / 2 + 2;
+                if (t < EdgeSymbolOffset || t >= Vocabulary.Length) { reason = $"node {node} ({name} node {target} input {k % 2}) is {SpaceText.SymbolName(Vocabulary, t)}, expected op~source"; return null; }
+                var e = new DartsEdge((t - EdgeSymbolOffset) / Operations.Count, (t - EdgeSymbolOffset) % Operations.Count);
+                if (e.Source >= target) { reason = $"node {node} ({name} node {target} input {k % 2}) reads node {e.Source}, not below {target}"; return null; }
+                cells[c][k] = e;
             }
+            for (int i = 0; i < IntermediateNodes; i++)
+                if (cells[c][2 * i].Source == cells[c][2 * i + 1].Source) { reason = $"{name} cell node {i + 2} reads node {cells[c][2 * i].Source} twice"; return null; }
         }
         return new Nb301Arch(cells[0], cells[1]);
     }
