@@ -88,6 +88,7 @@ public static class NagCli
             NetCommand.Create(ctx),
             LatencyCommand.Create(ctx),
             ExportCommand.Create(ctx),
+            OfaCommand.Create(ctx),
         };
         var parse = root.Parse(args);
         var previous = CliHelpers.ExtraTables;

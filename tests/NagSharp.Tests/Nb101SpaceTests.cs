@@ -687,7 +687,8 @@ public sealed class Nb101CliTests
     {
         var (code, stdout, stderr) = Run("spaces");
         Assert.True(code == 0, stderr);
-        var line = stdout.Split('\n').Single(l => l.Contains("nb101", StringComparison.Ordinal));
+        // The name column, not any mention: tnb101_micro contains "nb101" too.
+        var line = stdout.Split('\n').Single(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\W*nb101\s"));
         Assert.Contains("free", line, StringComparison.Ordinal);
     }
 }

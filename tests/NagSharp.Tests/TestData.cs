@@ -29,6 +29,15 @@ public static class TestData
 
     /// <summary>The NB101 tables (a 500-row subset), loaded once per test run.</summary>
     public static BenchmarkData Nb101 { get { RequireDir(); return Nb101Data.Value; } }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<BenchmarkData>> ByName = new(StringComparer.Ordinal);
+
+    /// <summary>The tables of any registered space by name, loaded once per test run.</summary>
+    public static BenchmarkData For(string spaceName)
+    {
+        string dir = RequireDir();
+        return ByName.GetOrAdd(spaceName, n => new Lazy<BenchmarkData>(() => BenchmarkData.Load(SpaceRegistry.Get(n), dir))).Value;
+    }
 }
 
 /// <summary>Every test that touches TorchSharp runs in this collection, one at a time.</summary>

@@ -15,8 +15,8 @@ public static class ArchCommand
         var spaceArg = new Argument<string>("space") { Description = "Search space (see `nag spaces`)" };
         var archArg = new Argument<string>("arch") { Description = "Architecture string, or its key in the benchmark tables (NB201 index, NB101 row number)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var classes = new Option<int>("--classes") { Description = "Classes assumed by the computed costs", DefaultValueFactory = _ => 10 };
-        var inputSize = new Option<int>("--input-size") { Description = "Input side in pixels assumed by the computed costs", DefaultValueFactory = _ => 32 };
+        var classes = new Option<int?>("--classes") { Description = "Classes assumed by the computed costs (default: the space's standard network)" };
+        var inputSize = new Option<int?>("--input-size") { Description = "Input side in pixels assumed by the computed costs (default: the space's standard network)" };
         var cmd = new Command("arch", "Show an architecture: benchmark metrics and computed params/FLOPs") { spaceArg, archArg, json, classes, inputSize };
         cmd.SetAction(p => ctx.Guard(() =>
         {

@@ -80,6 +80,7 @@ public static class BenchSearchCommand
             foreach (var (o, r) in pairs) { data.RequireColumn(o); data.RequireColumn(r); }
             var names = (p.GetValue(strategies)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? StrategyRegistry.Names.ToArray()).ToList();
             foreach (var n in names) StrategyRegistry.Validate(n);
+            if (s.FixedAdjacency is null && p.GetValue(strategies) is null) names.RemoveAll(StrategyRegistry.NeedsGenerator);   // score engine only
             if (pairs.Count < 2 && names.Remove("transfer")) ctx.Err.WriteLine("only one objective: transfer has no source and is skipped");
             int b = p.GetValue(budget), runs = p.GetValue(seeds), first = p.GetValue(seed);
             if (b < 1 || runs < 1) throw new NagUserException("--budget and --seeds must be at least 1");
@@ -94,7 +95,8 @@ public static class BenchSearchCommand
                 {
                     var sources = pairs.Select(x => x.Objective).Where(c => c != obj).ToArray();
                     var settings = new SearchSettings(p.GetValue(acquisition)!, Generator: genPath is null ? null : Path.GetFullPath(genPath), TransferFrom: sources);
-                    var (options, dispose) = SearchRunner.Options(ctx, s, data, obj, rep, settings, p.GetValue(modelsDir)!);
+                    var searchSpace = TableSpace.Needed(s, data) ? new TableSpace(s, data, obj) : s;
+                    var (options, dispose) = SearchRunner.Options(ctx, searchSpace, data, obj, rep, settings, p.GetValue(modelsDir)!);
                     try
                     {
                         var trials = new List<Trial>();
@@ -102,7 +104,7 @@ public static class BenchSearchCommand
                         foreach (var n in names)
                         {
                             var sw = Stopwatch.StartNew();
-                            trials.AddRange(SearchRunner.Run([n], s, data, obj, rep, b, runs, first, options, [], null,
+                            trials.AddRange(SearchRunner.Run([n], searchSpace, data, obj, rep, b, runs, first, options, [], null,
                                 (_, _, status) => report(++done, total, $"{obj} {status}")));
                             seconds[n] = sw.Elapsed.TotalSeconds;
                         }

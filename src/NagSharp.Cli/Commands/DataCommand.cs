@@ -40,7 +40,7 @@ public static class DataCommand
                 {
                     bool ok = r.MaxRelativeError < CostTolerance;
                     allOk &= ok;
-                    costs.AddRow(Markup.Escape(r.Column), r.Cost, r.Classes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    costs.AddRow(Markup.Escape(r.Column), r.Cost, r.Classes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                         r.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture), r.MaxRelativeError.ToString("E2", System.Globalization.CultureInfo.InvariantCulture), ok ? "yes" : "[red]NO[/]");
                     if (!ok) ctx.Err.WriteLine($"nag: data error: {data.TableOf(r.Column).Path}: column '{r.Column}' disagrees with the computed {r.Cost} (max relative error {r.MaxRelativeError:E2} at {r.WorstArch})");
                 }

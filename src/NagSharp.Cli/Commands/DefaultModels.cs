@@ -16,17 +16,32 @@ public static class DefaultModels
 
     /// <summary>
     /// Path of the default generator of a space, trained first when missing: the small preset for <c>nag generate</c>;
-    /// the search strategies ask for the tiny one (2,000 steps), because BO re-scores every decoded candidate on clean
-    /// inputs, so sampling speed matters more there than the last point of sample quality.
+    /// the search strategies ask for the tiny score generator (2,000 steps), because BO re-scores every decoded candidate
+    /// on clean inputs, so sampling speed matters more there than the last point of sample quality.
     /// </summary>
-    public static string Generator(CliContext ctx, string spaceName, string dir, string preset = "small", int? steps = null)
+    public static string Generator(CliContext ctx, string spaceName, string dir, string? dataDir = null, string preset = "small", int? steps = null)
     {
         var space = SpaceRegistry.Get(spaceName);
-        string path = Path.Combine(dir, $"{space.Name}-score-{preset}.ckpt");
+        // The score engine diffuses node types over a fixed graph; a space whose topology varies gets the discrete engine.
+        bool discrete = space.FixedAdjacency is null;
+        string path = Path.Combine(dir, $"{space.Name}-{(discrete ? "discrete" : "score")}-{preset}.ckpt");
         if (File.Exists(path)) return path;
-        ctx.Err.WriteLine($"no generator given: training the default {space.Name} generator into {path} (once)");
+        ctx.Err.WriteLine($"no generator given: training the default {space.Name} generator ({(discrete ? "discrete" : "score")} engine) into {path} (once)");
+        // A space too large to enumerate trains on its tables, its unlabelled lists and 20,000 uniform samples.
+        var data = space.Size is null ? CliHelpers.LoadDataOrNull(space, dataDir) : null;
+        var trainingSet = space.Size is not null ? TrainingSets.Select(space, 1.0, 0)
+            : TrainingSets.Build(space, data, TrainingSets.Lists(space, dataDir), 1.0, 20000, 0);
+        Directory.CreateDirectory(dir);
         var train = steps is int n ? new TrainConfig(Steps: n) : new TrainConfig();
-        using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset(preset), train, TrainingSets.Select(space, 1.0, 0));
+        if (discrete)
+        {
+            var labelled = trainingSet.Select(a => new Diffusion.Discrete.LabelledArch(a, [])).ToList();
+            using var dgen = new Diffusion.Discrete.DiscreteGenerator(space, new Diffusion.Discrete.DiscreteConfig(), DenoiserConfig.Preset(preset), train, [], labelled);
+            ProgressRunner.Run(ctx, "train generator", report => dgen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
+            dgen.Save(path);
+            return path;
+        }
+        using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset(preset), train, trainingSet);
         ProgressRunner.Run(ctx, "train generator", report => gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
         gen.Save(path);
         return path;

@@ -14,28 +14,13 @@ public static class DiscreteTraining
 {
     /// <summary>
     /// Builds the labelled training set: every architecture of an enumerable space (or a fraction of it), else the
-    /// table rows plus uniform samples; each with the state of every condition according to the tables.
+    /// table rows, the unlabelled lists and uniform samples; each with the state of every condition according to the tables.
     /// </summary>
     public static List<LabelledArch> BuildTrainingSet(ISearchSpace space, BenchmarkData? data, IReadOnlyList<Condition> conditions,
-        double fraction, int unlabelled, int seed)
+        double fraction, int unlabelled, int seed, IReadOnlyList<Arch>? lists = null)
     {
         var maps = conditions.Select(c => c.Evaluate(data!)).ToArray();
-        List<string> archs;
-        if (space.Size is not null) archs = TrainingSets.Select(space, fraction, seed);
-        else
-        {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            archs = [];
-            if (data is not null)
-                foreach (int key in data.Keys)
-                    if (seen.Add(data.ArchOf(key).ToString())) archs.Add(data.ArchOf(key).ToString());
-            var rng = new Random(seed);
-            for (int i = 0; i < unlabelled; i++)
-            {
-                string a = space.Sample(rng).ToString();
-                if (seen.Add(a)) archs.Add(a);
-            }
-        }
+        var archs = TrainingSets.Build(space, data, lists ?? [], fraction, unlabelled, seed);
         return archs.Select(a => new LabelledArch(a, maps.Select(m => m.TryGetValue(a, out bool v) ? (byte)(v ? 2 : 1) : (byte)0).ToArray())).ToList();
     }
 
@@ -62,7 +47,8 @@ public static class DiscreteTraining
             var conds = (p.GetValue(conditions) ?? []).Select(Condition.Parse).ToArray();
             var data = conds.Length > 0 || s.Size is null ? CliHelpers.LoadDataOrNull(s, p.GetValue(ctx.DataDir)) : null;
             if (conds.Length > 0 && data is null) throw new NagDataException($"conditions need the benchmark tables of {s.Name}");
-            var set = BuildTrainingSet(s, data, conds, f, p.GetValue(unlabelled), p.GetValue(seed));
+            var lists = s.Size is null ? TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : [];
+            var set = BuildTrainingSet(s, data, conds, f, p.GetValue(unlabelled), p.GetValue(seed), lists);
             for (int c = 0; c < conds.Length; c++)
                 ctx.Err.WriteLine($"condition {conds[c]}: {set.Count(t => t.States[c] == 2)} satisfy, {set.Count(t => t.States[c] == 1)} do not, {set.Count(t => t.States[c] == 0)} unknown");
             var train = new TrainConfig(Steps: p.GetValue(steps), Batch: p.GetValue(batch), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed));

@@ -48,7 +48,7 @@ public static class GenerateCommand
             var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr), CorrectorSteps: p.GetValue(corrector));
             samplerConfig.Validate();
             string? dataDir = p.GetValue(ctx.DataDir);
-            string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!);
+            string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!, dataDir);
             var reports = p.GetValue(report) ?? [];
             var condTexts = p.GetValue(conditions) ?? [];
             int n = p.GetValue(count), b = p.GetValue(batch);

@@ -112,7 +112,7 @@ public static class SearchCommand
                 rep = p.GetValue(report) ?? throw new NagUserException("--report is required");
                 var sources = p.GetValue(transferFrom)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
                 names = p.GetValue(strategies) is { Length: > 0 } given ? given
-                    : StrategyRegistry.Names.Where(n => n != "transfer" || sources.Length > 0).ToArray();
+                    : StrategyRegistry.Names.Where(n => (n != "transfer" || sources.Length > 0) && (!StrategyRegistry.NeedsGenerator(n) || s.FixedAdjacency is not null)).ToArray();
                 (b, runs, first) = (p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed));
                 string? genPath = p.GetValue(generator);
                 settings = new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
@@ -122,7 +122,9 @@ public static class SearchCommand
             data.RequireColumn(obj); data.RequireColumn(rep);
             foreach (var n in names) StrategyRegistry.Validate(n);   // before any work
             if (b < 1 || runs < 1) throw new NagUserException("--budget and --seeds must be at least 1");
-            var (options, dispose) = SearchRunner.Options(ctx, s, data, obj, rep, settings, p.GetValue(modelsDir)!);
+            // A table that covers only part of the space: strategies propose only what it scores.
+            var searchSpace = TableSpace.Needed(s, data) ? new TableSpace(s, data, obj) : s;
+            var (options, dispose) = SearchRunner.Options(ctx, searchSpace, data, obj, rep, settings, p.GetValue(modelsDir)!);
             try
             {
                 if (names.Contains("transfer")) options.Transfer!();
@@ -136,7 +138,7 @@ public static class SearchCommand
                 var recorder = experiment is null ? null : new StoreRecorder(store!, experiment.Id);
                 var trials = new List<Trial>();
                 ProgressRunner.Run(ctx, "search", report2 =>
-                    trials = SearchRunner.Run(names, s, data, obj, rep, b, runs, first, options, recordedAll, recorder, report2));
+                    trials = SearchRunner.Run(names, searchSpace, data, obj, rep, b, runs, first, options, recordedAll, recorder, report2));
                 if (experiment is not null) store!.Complete(experiment.Id);
                 var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b)).ToArray();
                 SearchRunner.Write(p.GetValue(outDir)!, s.Name, obj, rep, b, runs, trials, summaries);

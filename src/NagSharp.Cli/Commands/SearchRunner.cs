@@ -58,7 +58,9 @@ public static class SearchRunner
         ScoreGenerator Generator()
         {
             if (generator is not null) return generator;
-            string path = settings.Generator ?? DefaultModels.Generator(ctx, space.Name, modelsDir, "tiny", 2000);
+            if (space.FixedAdjacency is null)
+                throw new NagUserException($"generator-bo and transfer use the score engine, which needs a fixed-topology space; {space.Name} varies its topology");
+            string path = settings.Generator ?? DefaultModels.Generator(ctx, space.Name, modelsDir, preset: "tiny", steps: 2000);
             generator = ScoreGenerator.Load(path);
             if (generator.Space.Name != space.Name) throw new NagUserException($"{path}: generator of {generator.Space.Name}, but the search is on {space.Name}");
             return generator;

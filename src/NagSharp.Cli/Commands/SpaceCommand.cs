@@ -19,8 +19,8 @@ public static class SpaceCommand
         var format = new Option<string>("--format") { Description = "csv or jsonl", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "jsonl");
         var outPath = new Option<string?>("--out") { Description = "Write to this file (atomically) instead of stdout" };
-        var classes = new Option<int>("--classes") { Description = "Classes assumed by the computed costs", DefaultValueFactory = _ => 10 };
-        var inputSize = new Option<int>("--input-size") { Description = "Input side assumed by the computed costs", DefaultValueFactory = _ => 32 };
+        var classes = new Option<int?>("--classes") { Description = "Classes assumed by the computed costs (default: the space's standard network)" };
+        var inputSize = new Option<int?>("--input-size") { Description = "Input side assumed by the computed costs (default: the space's standard network)" };
         var dump = new Command("dump", "Stream every architecture of a space with its metrics") { spaceArg, format, outPath, classes, inputSize };
         dump.SetAction(p => ctx.Guard(() =>
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using NagSharp.Benchmarks;
 using NagSharp.Diffusion.Score;
 using NagSharp.Models;
 using NagSharp.Spaces;
@@ -47,7 +48,7 @@ public static class TrainCommand
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
         var engine = new Option<string>("--engine") { Description = "score (DiffusionNAG) or discrete (DiNAS)", DefaultValueFactory = _ => "score" };
         var conditions = new Option<string[]>("--condition") { Description = "Discrete engine: a condition to learn, e.g. \"cifar10_valid_acc200>=top5%@fpga_ms<2\" (repeatable)" };
-        var unlabelled = new Option<int>("--unlabelled") { Description = "Discrete engine on a non-enumerable space: uniform samples added to the labelled table rows", DefaultValueFactory = _ => 20000 };
+        var unlabelled = new Option<int>("--unlabelled") { Description = "On a space too large to enumerate: uniform samples added to the table rows and unlabelled lists", DefaultValueFactory = _ => 20000 };
         var fraction = new Option<double>("--train-fraction") { Description = "Fraction of the space to train on (random subset by --seed)", DefaultValueFactory = _ => 1.0 };
         var net = new NetworkOptions();
         var sde = new Option<string>("--sde") { Description = "ve or vp", DefaultValueFactory = _ => "ve" };
@@ -81,7 +82,9 @@ public static class TrainCommand
                 var s = SpaceRegistry.Get(p.GetValue(space)!);
                 double f = p.GetValue(fraction);
                 if (f is <= 0 or > 1) throw new NagUserException($"--train-fraction must be in (0, 1], got {f}");
-                var trainSet = TrainingSets.Select(s, f, p.GetValue(seed));
+                if (p.GetValue(unlabelled) < 0) throw new NagUserException("--unlabelled must be non-negative");
+                var trainSet = s.Size is not null ? TrainingSets.Select(s, f, p.GetValue(seed))
+                    : TrainingSets.Build(s, CliHelpers.LoadDataOrNull(s, p.GetValue(ctx.DataDir)), TrainingSets.Lists(s, p.GetValue(ctx.DataDir)), f, p.GetValue(unlabelled), p.GetValue(seed));
                 var train = new TrainConfig(Steps: p.GetValue(steps), Batch: p.GetValue(batch), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed));
                 gen = new ScoreGenerator(s, new SdeConfig(Kind: p.GetValue(sde)!), net.Read(p), train, trainSet);
             }
@@ -103,6 +106,35 @@ public static class TrainCommand
 /// <summary>How training subsets of a space are drawn.</summary>
 public static class TrainingSets
 {
+    /// <summary>
+    /// The training architectures of a space: a random fraction of an enumerable space, else (a space too large to
+    /// enumerate) the distinct architectures of its tables, then of its unlabelled lists, then <paramref name="unlabelled"/>
+    /// uniform samples, skipping repeats, in that order. Both engines train on this.
+    /// </summary>
+    public static List<string> Build(ISearchSpace space, BenchmarkData? data, IReadOnlyList<Arch> lists, double fraction, int unlabelled, int seed)
+    {
+        if (space.Size is not null) return Select(space, fraction, seed);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var archs = new List<string>();
+        if (data is not null)
+            foreach (int key in data.Keys)
+                if (seen.Add(data.ArchOf(key).ToString())) archs.Add(data.ArchOf(key).ToString());
+        foreach (var a in lists)
+            if (seen.Add(a.ToString())) archs.Add(a.ToString());
+        var rng = new Random(seed);
+        for (int i = 0; i < unlabelled; i++)
+        {
+            string a = space.Sample(rng).ToString();
+            if (seen.Add(a)) archs.Add(a);
+        }
+        if (archs.Count == 0) throw new NagUserException($"{space.Name} cannot be enumerated and no tables, lists or --unlabelled samples give training architectures");
+        return archs;
+    }
+
+    /// <summary>The unlabelled architecture lists of a space (empty without a data directory).</summary>
+    public static IReadOnlyList<Arch> Lists(ISearchSpace space, string? dataDir) =>
+        DataLocator.TryResolve(dataDir) is string dir ? ArchLists.Load(space, dir) : [];
+
     /// <summary>A random fraction of an enumerable space (all of it for 1.0), in a seed-determined order.</summary>
     public static List<string> Select(ISearchSpace space, double fraction, int seed)
     {

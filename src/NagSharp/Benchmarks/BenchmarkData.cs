@@ -33,10 +33,11 @@ public sealed class MetricTable
     /// <summary>Row position of a key, or -1.</summary>
     public int RowOf(int key) => _rowOfKey.TryGetValue(key, out int r) ? r : -1;
 
-    /// <summary>Value of a metric column at a row position.</summary>
+    /// <summary>Value of a metric column at a row position; NaN when the cell was empty in a table whose layout allows
+    /// missing values.</summary>
     public double Value(int column, int row) => _values[column][row];
 
-    /// <summary>All values of one metric column in row order (a copy).</summary>
+    /// <summary>All values of one metric column in row order (a copy; NaN where not measured).</summary>
     public double[] ColumnValues(int column) => (double[])_values[column].Clone();
 
     /// <summary>
@@ -66,7 +67,13 @@ public sealed class MetricTable
             archCols[a] = Array.IndexOf(header, layout.ArchColumns[a]);
             if (archCols[a] < 0) throw new NagDataException($"{path}:1: missing architecture column '{layout.ArchColumns[a]}'");
         }
-        var metricCols = Enumerable.Range(0, header.Length).Where(i => i != keyCol && Array.IndexOf(archCols, i) < 0).ToArray();
+        var textCols = new int[layout.TextColumns.Count];
+        for (int t = 0; t < textCols.Length; t++)
+        {
+            textCols[t] = Array.IndexOf(header, layout.TextColumns[t]);
+            if (textCols[t] < 0) throw new NagDataException($"{path}:1: missing column '{layout.TextColumns[t]}'");
+        }
+        var metricCols = Enumerable.Range(0, header.Length).Where(i => i != keyCol && Array.IndexOf(archCols, i) < 0 && Array.IndexOf(textCols, i) < 0).ToArray();
         if (metricCols.Length == 0) throw new NagDataException($"{path}:1: no metric columns");
 
         var keys = new List<int>();
@@ -94,7 +101,8 @@ public sealed class MetricTable
             Arch arch;
             try { arch = space.Parse(archText); }
             catch (ArchFormatException e) { throw new NagDataException($"{path}:{line}: column '{layout.ArchColumn}': {e.Message}"); }
-            if (keyCol >= 0)
+            // A complete keyless table must list each architecture once too, or a repeat could hide a missing one.
+            if ((keyCol >= 0 && !layout.RepeatedArchitectures) || layout.CompleteTables)
             {
                 if (archLine.TryGetValue(arch.ToString(), out int firstArch))
                     throw new NagDataException($"{path}:{line}: column '{layout.ArchColumn}': duplicate architecture (first on line {firstArch})");
@@ -103,6 +111,7 @@ public sealed class MetricTable
             for (int m = 0; m < metricCols.Length; m++)
             {
                 string cell = f[metricCols[m]];
+                if (cell.Length == 0 && layout.MissingValues) { values[m].Add(double.NaN); continue; }
                 if (cell.Length == 0)
                     throw new NagDataException($"{path}:{line}: column '{header[metricCols[m]]}': empty cell");
                 if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
@@ -191,8 +200,8 @@ public sealed class BenchmarkData
         var layout = space.Tables ?? throw new NagUserException($"space {space.Name} has no benchmark tables");
         string folder = Path.Combine(dataDir, layout.Folder);
         if (!Directory.Exists(folder)) throw new NagDataException($"{folder}: no table folder for space {space.Name} (data directory {dataDir})");
-        var files = Directory.GetFiles(folder, "*.csv").OrderBy(f => f, StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new NagDataException($"{folder}: no *.csv tables for space {space.Name}");
+        var files = Directory.GetFiles(folder, layout.FilePattern).OrderBy(f => f, StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) throw new NagDataException($"{folder}: no {layout.FilePattern} tables for space {space.Name}");
         var tables = files.Select(f => MetricTable.Load(f, space, layout)).ToList();
         var partial = layout with { CompleteTables = false };
         foreach (var extra in extraTables ?? [])
@@ -231,8 +240,8 @@ public sealed class BenchmarkData
     public Arch ArchOf(int key) =>
         _archOfKey.TryGetValue(key, out var a) ? a : throw new NagUserException($"no {Space.Name} architecture has {Space.Tables!.KeyName} {key}");
 
-    /// <summary>Value of a column for an architecture (from the first of its rows that the column's table has), or
-    /// null when its table has no row for it.</summary>
+    /// <summary>Value of a column for an architecture (from the first of its rows that the column's table has with a
+    /// measured value), or null when there is none.</summary>
     public double? Get(Arch arch, string column)
     {
         RequireColumn(column);
@@ -240,7 +249,7 @@ public sealed class BenchmarkData
         foreach (int key in KeysOf(arch))
         {
             int row = t.RowOf(key);
-            if (row >= 0) return t.Value(c, row);
+            if (row >= 0 && !double.IsNaN(t.Value(c, row))) return t.Value(c, row);
         }
         return null;
     }
@@ -263,17 +272,18 @@ public sealed class BenchmarkData
         {
             var (t, c) = _columns[col];
             int row = t.RowOf(key);
-            if (row >= 0) d[col] = t.Value(c, row);
+            if (row >= 0 && !double.IsNaN(t.Value(c, row))) d[col] = t.Value(c, row);
         }
         return d;
     }
 
-    /// <summary>(architecture, value) for every row that has the column.</summary>
+    /// <summary>(architecture, value) for every row that has the column (and a measured value in it).</summary>
     public IEnumerable<(Arch Arch, double Value)> ColumnEntries(string column)
     {
         RequireColumn(column);
         var (t, c) = _columns[column];
-        for (int r = 0; r < t.Keys.Count; r++) yield return (t.Archs[r], t.Value(c, r));
+        for (int r = 0; r < t.Keys.Count; r++)
+            if (!double.IsNaN(t.Value(c, r))) yield return (t.Archs[r], t.Value(c, r));
     }
 
     /// <summary>Source table of a column.</summary>

@@ -5,11 +5,12 @@ namespace NagSharp.Benchmarks;
 /// <summary>Result of comparing a table's cost column with the space's analytic cost model.</summary>
 /// <param name="Column">Table column, e.g. <c>cifar100_params_M</c> or <c>params_M</c>.</param>
 /// <param name="Cost">Analytic cost it was matched with (<c>params_M</c> or <c>flops_M</c>).</param>
-/// <param name="Classes">Class count inferred from the data (the only setting that differs between datasets).</param>
+/// <param name="Classes">Class count inferred from the data (the only setting that differs between datasets), or null when
+/// the costs do not depend on it (the space's standard count was assumed).</param>
 /// <param name="Rows">Rows compared.</param>
 /// <param name="MaxRelativeError">Largest relative error over the rows.</param>
 /// <param name="WorstArch">Architecture with the largest error.</param>
-public sealed record CostCheckResult(string Column, string Cost, int Classes, int Rows, double MaxRelativeError, string WorstArch);
+public sealed record CostCheckResult(string Column, string Cost, int? Classes, int Rows, double MaxRelativeError, string WorstArch);
 
 /// <summary>
 /// Checks every table column named <c>&lt;anything&gt;_&lt;cost&gt;</c> or exactly <c>&lt;cost&gt;</c> (for each analytic
@@ -34,7 +35,7 @@ public static class CostCheck
         // rounding in the table hides the classifier's share of FLOPs but not of params.
         foreach (var group in matches.GroupBy(m => m.Prefix))
         {
-            int classes = baseOptions.Classes;
+            int? classes = baseOptions.Classes;
             double bestResolution = 0;
             foreach (var m in group)
             {

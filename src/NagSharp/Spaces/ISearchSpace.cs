@@ -21,15 +21,18 @@ public abstract class Arch : IEquatable<Arch>
     public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
 }
 
-/// <summary>Settings that analytic cost models (params, FLOPs) assume about the network built around a cell.</summary>
+/// <summary>Settings that analytic cost models (params, FLOPs) assume about the network built around a cell. Every
+/// setting left null means the space's standard network (CIFAR-10 spaces: 10 classes, 32x32; ImageNet spaces: 1,000
+/// classes, 224x224).</summary>
 /// <param name="Classes">Classifier outputs; changes the last layer only.</param>
-/// <param name="InputSize">Input image side in pixels.</param>
+/// <param name="InputSize">Input image side in pixels (spaces whose architectures carry their own resolution use it instead
+/// of the architecture's).</param>
 /// <param name="Width">Channels of the first stage (NB201: C = 16; NB101: stem channels, 128), or null for the
 /// space's standard network. Nullable because the spaces' standard widths differ by an order of magnitude: one shared
 /// number would silently describe a non-standard network for every space but one.</param>
 /// <param name="CellsPerStage">Cells per stage (NB201: N = 5; NB101: modules per stack, 3), or null for the space's
 /// standard network.</param>
-public sealed record CostOptions(int Classes = 10, int InputSize = 32, int? Width = null, int? CellsPerStage = null);
+public sealed record CostOptions(int? Classes = null, int? InputSize = null, int? Width = null, int? CellsPerStage = null);
 
 /// <summary>How a space's benchmark tables are laid out in the data directory.</summary>
 /// <param name="Folder">Sub-folder of the data directory holding the space's CSV tables.</param>
@@ -53,6 +56,27 @@ public sealed record TableLayout(string Folder, string? KeyColumn, IReadOnlyList
 
     /// <summary>What the key is called in output: the key column, or <c>row</c> for keyless tables.</summary>
     public string KeyName => KeyColumn ?? "row";
+
+    /// <summary>Which files of <see cref="Folder"/> are this space's tables (a file-name pattern with <c>*</c> and
+    /// <c>?</c>); <c>*.csv</c> by default. Lets two spaces share a folder (TransNAS-Bench-101's micro and macro tables).</summary>
+    public string FilePattern { get; init; } = "*.csv";
+
+    /// <summary>Files of <see cref="Folder"/> that list architectures of the space without metrics (unlabelled training
+    /// data for generators, e.g. NAS-Bench-301's 11,221 training genotypes), or null when there are none. Each file is one
+    /// JSON document: an array of architecture strings, or an object whose values are architecture strings.</summary>
+    public string? ArchListPattern { get; init; }
+
+    /// <summary>Columns of the table format that are text, not metrics (e.g. a run's status, or another string form of the
+    /// architecture); they must be present and are otherwise ignored. Empty by default: every other column is a metric.</summary>
+    public IReadOnlyList<string> TextColumns { get; init; } = [];
+
+    /// <summary>True when a keyed table may list an architecture under several keys (repeated training runs, each its own
+    /// row, as in Accel-NASBench); false refuses repeats in keyed tables. Keyless tables always allow them.</summary>
+    public bool RepeatedArchitectures { get; init; }
+
+    /// <summary>True when an empty metric cell means "not measured" (Accel-NASBench lacks some devices' figures for a few
+    /// networks) rather than a corrupt table. Such an architecture simply has no value for that column.</summary>
+    public bool MissingValues { get; init; }
 }
 
 /// <summary>
@@ -111,7 +135,7 @@ public interface ISearchSpace
 /// <summary>The spaces NagSharp knows, by name.</summary>
 public static class SpaceRegistry
 {
-    private static readonly ISearchSpace[] All = [new Nb201Space(), new Nb101Space()];
+    private static readonly ISearchSpace[] All = [new Nb201Space(), new Nb101Space(), new TnbMicroSpace(), new TnbMacroSpace(), new Nb301Space(), new AnbSpace(), new NlpSpace(), new OfaSpace()];
 
     /// <summary>Every registered space.</summary>
     public static IReadOnlyList<ISearchSpace> Spaces => All;

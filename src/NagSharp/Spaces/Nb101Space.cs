@@ -384,8 +384,8 @@ public sealed class Nb101Space : ISearchSpace
         ArgumentNullException.ThrowIfNull(options);
         if (options.Width < 1 || options.CellsPerStage < 0 || options.InputSize < 1 || options.Classes < 1)
             throw new NagUserException($"invalid cost options {options}");
-        long c = options.Width ?? StandardStemChannels, h = options.InputSize;
-        int cells = options.CellsPerStage ?? StandardCellsPerStack, n = a.NodeCount;
+        long c = options.Width ?? StandardStemChannels, h = options.InputSize ?? 32;
+        int cells = options.CellsPerStage ?? StandardCellsPerStack, n = a.NodeCount, classes = options.Classes ?? 10;
         double p = 9 * 3 * c + 2 * c, f = 9.0 * 3 * c * h * h + 3.0 * c * h * h;
         for (int stack = 0; stack < Stacks; stack++)
         {
@@ -414,8 +414,8 @@ public sealed class Nb101Space : ISearchSpace
                 c = outC; // the max-pool keeps the channels; the stack's first cell doubles them
             }
         }
-        p += c * options.Classes + options.Classes;
-        f += (double)c * options.Classes;
+        p += c * classes + classes;
+        f += (double)c * classes;
         return new Dictionary<string, double> { ["params_M"] = p / 1e6, ["flops_M"] = f / 1e6 };
     }
 

@@ -191,6 +191,16 @@ public sealed class Nb201Space : ISearchSpace
     public string CanonicalForm(Arch arch)
     {
         var a = Cast(arch);
+        return CellCanonicalForm(a.Ops.Select(o => Operations[o]).ToArray());
+    }
+
+    /// <summary>The rule of <see cref="CanonicalForm"/> for any 4-node cell of this shape, given the operation name of each
+    /// edge in string order (<c>none</c> and <c>skip_connect</c> are special; every other name is an opaque operation).
+    /// Shared with spaces that reuse the NB201 cell with other operation sets (TransNAS-Bench-101 micro).</summary>
+    public static string CellCanonicalForm(IReadOnlyList<string> edgeOps)
+    {
+        ArgumentNullException.ThrowIfNull(edgeOps);
+        if (edgeOps.Count != EdgeCount) throw new ArgumentException($"a cell has {EdgeCount} edges", nameof(edgeOps));
         var expr = new string[4];
         expr[0] = "0";
         int e = 0;
@@ -199,7 +209,7 @@ public sealed class Nb201Space : ISearchSpace
             var terms = new string[node];
             for (int src = 0; src < node; src++, e++)
             {
-                string op = Operations[a.Ops[e]];
+                string op = edgeOps[e];
                 terms[src] = op == "none" || expr[src] == "#" ? "#"
                     : op == "skip_connect" ? expr[src]
                     : "(" + expr[src] + ")@" + op;
@@ -263,8 +273,8 @@ public sealed class Nb201Space : ISearchSpace
         var a = Cast(arch);
         if (options.Width < 1 || options.CellsPerStage < 0 || options.InputSize < 1 || options.Classes < 1)
             throw new NagUserException($"invalid cost options {options}");
-        long c0 = options.Width ?? StandardWidth, h = options.InputSize;
-        int cellsPerStage = options.CellsPerStage ?? StandardCellsPerStage;
+        long c0 = options.Width ?? StandardWidth, h = options.InputSize ?? 32;
+        int cellsPerStage = options.CellsPerStage ?? StandardCellsPerStage, classes = options.Classes ?? 10;
         double p = 9 * 3 * c0 + 2 * c0, f = 9.0 * 3 * c0 * h * h;
         long prev = c0;
         for (int stage = 0; stage < 3; stage++)
@@ -286,8 +296,8 @@ public sealed class Nb201Space : ISearchSpace
                 }
             prev = c;
         }
-        p += 2 * prev + prev * options.Classes + options.Classes;
-        f += (double)prev * options.Classes;
+        p += 2 * prev + prev * classes + classes;
+        f += (double)prev * classes;
         return new Dictionary<string, double> { ["params_M"] = p / 1e6, ["flops_M"] = f / 1e6 };
     }
 }

@@ -1,0 +1,511 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using NagSharp.Graphs;
+
+namespace NagSharp.Spaces;
+
+/// <summary>One operation node of a NAS-Bench-NLP recurrent cell.</summary>
+/// <param name="Op">Index into <see cref="NlpSpace.Operations"/>.</param>
+/// <param name="Inputs">References: -1 is <c>x</c>, -2 - k is <c>h_prev_k</c>, i &gt;= 0 is operation node i (earlier in
+/// the cell). Commutative operations hold them sorted (x, h_prev_0, ..., node 0, ...); blend keeps (gate, first, second).</param>
+public sealed record NlpNode(int Op, IReadOnlyList<int> Inputs);
+
+/// <summary>
+/// A NAS-Bench-NLP recurrent cell: operation nodes in topological order over the inputs <c>x</c> and
+/// <c>h_prev_0..H-1</c>, H of which are the new hidden states <c>h_new_0..H-1</c>.
+/// </summary>
+public sealed class NlpArch : Arch
+{
+    private readonly string _text;
+
+    internal NlpArch(int hidden, IReadOnlyList<NlpNode> nodes, IReadOnlyList<int> outputs)
+    {
+        Hidden = hidden; Nodes = nodes; Outputs = outputs;
+        _text = NlpSpace.Format(this);
+    }
+
+    /// <summary>Hidden states H (1..3): inputs h_prev_0..H-1 and outputs h_new_0..H-1.</summary>
+    public int Hidden { get; }
+
+    /// <summary>Operation nodes in topological order.</summary>
+    public IReadOnlyList<NlpNode> Nodes { get; }
+
+    /// <summary>Outputs[k] is the node that is h_new_k.</summary>
+    public IReadOnlyList<int> Outputs { get; }
+
+    /// <summary>The recipe as NAS-Bench-NLP writes it (JSON, nodes in order), with intermediate nodes renamed
+    /// <c>node_0</c>, <c>node_1</c>, ... by position and the output nodes named <c>h_new_k</c>.</summary>
+    public override string ToString() => _text;
+}
+
+/// <summary>
+/// NAS-Bench-NLP's space of recurrent cells: DAGs over x and up to three hidden states whose nodes are linear (1-3 inputs,
+/// one weight matrix each plus a bias), blend (z * a + (1 - z) * b), elementwise product or sum (2 inputs), or tanh,
+/// sigmoid, leaky-ReLU activations. Free topology, so only the discrete engine generates it.
+/// </summary>
+/// <remarks>
+/// Graph encoding (at most <see cref="MaxSlots"/> slots, present slots first as the discrete engine expects): x, then
+/// h_prev_0..H-1, then the operation nodes in order, then the markers h_new_0..H-1, each fed by the node that is that
+/// hidden state. Blend's inputs are ordered, which an adjacency cannot say, so its gate and second input reach it through
+/// marker nodes (<c>blend_gate</c>, <c>blend_second</c>) placed just before it; its first input feeds it directly.
+/// Validity: every operation has its arity, inputs are distinct, every node reaches a new hidden state, x and every
+/// h_prev are used, and a node is at most one h_new. All 345 table recipes need at most 26 slots.
+/// Perplexity columns are lower-is-better.
+/// </remarks>
+public sealed class NlpSpace : ISearchSpace
+{
+    /// <summary>Operation names as the recipes write them.</summary>
+    public static readonly IReadOnlyList<string> Operations =
+        ["linear", "blend", "elementwise_prod", "elementwise_sum", "activation_tanh", "activation_sigm", "activation_leaky_relu"];
+
+    /// <summary>Most hidden states.</summary>
+    public const int MaxHidden = 3;
+
+    /// <summary>Node slots of the graph encoding.</summary>
+    public const int MaxSlots = 28;
+
+    private const int LinearOp = 0, BlendOp = 1;
+    private static readonly string[] Vocabulary =
+        ["x", "h_prev_0", "h_prev_1", "h_prev_2", .. Operations, "blend_gate", "blend_second", "h_new_0", "h_new_1", "h_new_2"];
+    private const int XSym = 0, HPrevSym = 1, OpSym = 4, GateSym = 11, SecondSym = 12, HNewSym = 13;
+
+    /// <summary>Vocabulary size of the language model (WikiText-2), used when <see cref="CostOptions.Classes"/> is null.</summary>
+    public const int StandardVocabulary = 33278;
+    /// <summary>Embedding width (tied with the decoder).</summary>
+    public const int EmbeddingWidth = 400;
+    /// <summary>Hidden width of the inner layers, used when <see cref="CostOptions.Width"/> is null.</summary>
+    public const int StandardHidden = 600;
+    /// <summary>Stacked recurrent layers, used when <see cref="CostOptions.CellsPerStage"/> is null.</summary>
+    public const int StandardLayers = 3;
+
+    /// <inheritdoc />
+    public string Name => "nbnlp";
+    /// <inheritdoc />
+    public string Description => "NAS-Bench-NLP recurrent cell: DAG of linear/blend/elementwise/activation nodes over x and 1-3 hidden states (free topology, <= 28 slots); perplexity is lower-is-better";
+    /// <inheritdoc />
+    public long? Size => null;
+    /// <inheritdoc />
+    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    /// <inheritdoc />
+    public int MaxNodes => MaxSlots;
+    /// <inheritdoc />
+    public bool[,]? FixedAdjacency => null;
+
+    /// <summary>Keyless (one recipe id appears twice); the recipe JSON is the architecture; the run status and the
+    /// recipe id are text; runs whose loss became NaN have no perplexity (empty cells).</summary>
+    public TableLayout? Tables { get; } = new("nbnlp", null, "recepie_json", CompleteTables: false)
+    {
+        TextColumns = ["recepie_id", "status"],
+        MissingValues = true,
+    };
+
+    private static int Arity(int op) => op switch { LinearOp => -1, BlendOp => 3, 2 or 3 => 2, _ => 1 };
+
+    private static bool Commutative(int op) => op != BlendOp;
+
+    private static bool Accepts(int op, int inputs) => Arity(op) > 0 ? inputs == Arity(op) : inputs is >= 1 and <= 3;
+
+    internal static string RefName(int r, NlpArch a) =>
+        r == -1 ? "x" : r <= -2 ? $"h_prev_{-2 - r}" : NodeName(r, a);
+
+    private static string NodeName(int i, NlpArch a)
+    {
+        for (int k = 0; k < a.Outputs.Count; k++) if (a.Outputs[k] == i) return $"h_new_{k}";
+        return $"node_{i}";
+    }
+
+    internal static string Format(NlpArch a)
+    {
+        var sb = new StringBuilder("{");
+        for (int i = 0; i < a.Nodes.Count; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            sb.Append('"').Append(NodeName(i, a)).Append("\": {\"op\": \"").Append(Operations[a.Nodes[i].Op]).Append("\", \"input\": [")
+              .Append(string.Join(", ", a.Nodes[i].Inputs.Select(r => "\"" + RefName(r, a) + "\""))).Append("]}");
+        }
+        return sb.Append('}').ToString();
+    }
+
+    /// <summary>
+    /// Checks a cell and returns it with commutative inputs sorted, or null with the reason. Rules: 1..3 hidden states;
+    /// every operation's arity (linear 1-3); distinct inputs that exist and come earlier; each output a distinct node;
+    /// every node reaching an output; x and every h_prev used; the encoding fitting in <see cref="MaxSlots"/> slots.
+    /// </summary>
+    internal static NlpArch? TryBuild(int hidden, IReadOnlyList<NlpNode> nodes, IReadOnlyList<int> outputs, out string? reason)
+    {
+        reason = null;
+        if (hidden is < 1 or > MaxHidden) { reason = $"{hidden} hidden states, expected 1..{MaxHidden}"; return null; }
+        if (outputs.Count != hidden) { reason = $"{outputs.Count} new hidden states for {hidden} previous ones"; return null; }
+        var sorted = new NlpNode[nodes.Count];
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var n = nodes[i];
+            if (n.Op < 0 || n.Op >= Operations.Count) { reason = $"node {i}: operation {n.Op} is outside 0..{Operations.Count - 1}"; return null; }
+            int arity = Arity(n.Op);
+            if (!Accepts(n.Op, n.Inputs.Count))
+            {
+                reason = $"node {i} ({Operations[n.Op]}) has {n.Inputs.Count} inputs, expected {(arity > 0 ? arity.ToString(CultureInfo.InvariantCulture) : "1..3")}";
+                return null;
+            }
+            foreach (int r in n.Inputs)
+                if (r >= i || r < -1 - hidden) { reason = $"node {i} ({Operations[n.Op]}) reads {(r >= 0 ? $"node {r}, which is not earlier" : $"h_prev_{-2 - r}, but there are {hidden} hidden states")}"; return null; }
+            if (n.Inputs.Distinct().Count() != n.Inputs.Count) { reason = $"node {i} ({Operations[n.Op]}) reads the same input twice"; return null; }
+            sorted[i] = Commutative(n.Op) ? n with { Inputs = n.Inputs.Order(Comparer<int>.Create(CompareRefs)).ToArray() } : n with { Inputs = n.Inputs.ToArray() };
+        }
+        for (int k = 0; k < outputs.Count; k++)
+        {
+            if (outputs[k] < 0 || outputs[k] >= nodes.Count) { reason = $"h_new_{k} is not an operation node"; return null; }
+            for (int j = 0; j < k; j++) if (outputs[j] == outputs[k]) { reason = $"one node is both h_new_{j} and h_new_{k}"; return null; }
+        }
+        var live = new bool[nodes.Count];
+        foreach (int o in outputs) live[o] = true;
+        for (int i = nodes.Count - 1; i >= 0; i--)
+            if (live[i]) foreach (int r in nodes[i].Inputs) if (r >= 0) live[r] = true;
+        for (int i = 0; i < nodes.Count; i++)
+            if (!live[i]) { reason = $"node {i} ({Operations[nodes[i].Op]}) does not reach any new hidden state"; return null; }
+        var used = nodes.SelectMany(n => n.Inputs).Where(r => r < 0).ToHashSet();
+        if (!used.Contains(-1)) { reason = "x is not used"; return null; }
+        for (int k = 0; k < hidden; k++) if (!used.Contains(-2 - k)) { reason = $"h_prev_{k} is not used"; return null; }
+        int slots = 1 + 2 * hidden + nodes.Count + 2 * nodes.Count(n => n.Op == BlendOp);
+        if (slots > MaxSlots) { reason = $"the cell needs {slots} graph slots, at most {MaxSlots}"; return null; }
+        return new NlpArch(hidden, sorted, outputs.ToArray());
+    }
+
+    // x first, then h_prev_0, h_prev_1, ..., then nodes by index.
+    private static int CompareRefs(int a, int b) => RefRank(a).CompareTo(RefRank(b));
+    private static int RefRank(int r) => r < 0 ? -r - 1 - 1000 : r;
+
+    /// <summary>
+    /// Parses a recipe: a JSON object of named nodes <c>{"name": {"op": "linear", "input": ["x", "h_prev_0"]}, ...}</c>
+    /// over the inputs <c>x</c> and <c>h_prev_k</c>, with outputs named <c>h_new_0..H-1</c>. Nodes may be listed in any
+    /// order; they are put in topological order (earliest listed first among the ready ones) and renamed by position.
+    /// </summary>
+    public Arch Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string s = text.Trim();
+        if (s.Length == 0) throw new ArchFormatException("empty NAS-Bench-NLP recipe");
+        string what = $"NAS-Bench-NLP recipe '{(s.Length > 60 ? s[..60] + "..." : s)}'";
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(s); }
+        catch (JsonException e) { throw new ArchFormatException($"{what}: not valid JSON ({e.Message})"); }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ArchFormatException($"{what}: expected a JSON object of nodes");
+            var names = new List<string>();
+            var ops = new List<int>();
+            var inputNames = new List<string[]>();
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Name == "x" || p.Name.StartsWith("h_prev_", StringComparison.Ordinal)) throw new ArchFormatException($"{what}: node '{p.Name}' redefines an input");
+                if (names.Contains(p.Name)) throw new ArchFormatException($"{what}: node '{p.Name}' is defined twice");
+                if (p.Value.ValueKind != JsonValueKind.Object || !p.Value.TryGetProperty("op", out var op) || op.ValueKind != JsonValueKind.String
+                    || !p.Value.TryGetProperty("input", out var inp) || inp.ValueKind != JsonValueKind.Array)
+                    throw new ArchFormatException($"{what}: node '{p.Name}' is not {{\"op\": \"...\", \"input\": [...]}}");
+                int opIndex = SpaceText.IndexOf(Operations, op.GetString()!);
+                if (opIndex < 0) throw new ArchFormatException($"{what}: node '{p.Name}': unknown operation '{op.GetString()}' (expected one of {string.Join(", ", Operations)})");
+                var ins = inp.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()!
+                    : throw new ArchFormatException($"{what}: node '{p.Name}': inputs must be node names")).ToArray();
+                names.Add(p.Name); ops.Add(opIndex); inputNames.Add(ins);
+            }
+            int hidden = 0;
+            while (names.Contains($"h_new_{hidden}")) hidden++;
+            if (hidden == 0) throw new ArchFormatException($"{what}: no output node h_new_0");
+            foreach (var n in names)
+                if (n.StartsWith("h_new_", StringComparison.Ordinal) && int.TryParse(n[6..], NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k >= hidden)
+                    throw new ArchFormatException($"{what}: output '{n}' without h_new_{hidden}");
+            if (hidden > MaxHidden) throw new ArchFormatException($"{what}: {hidden} hidden states, at most {MaxHidden}");
+            // Topological order, earliest listed first among the ready nodes.
+            var order = new List<int>();
+            var placed = new bool[names.Count];
+            while (order.Count < names.Count)
+            {
+                int next = -1;
+                for (int i = 0; i < names.Count && next < 0; i++)
+                {
+                    if (placed[i]) continue;
+                    bool ready = true;
+                    foreach (var r in inputNames[i])
+                    {
+                        if (r == "x" || (r.StartsWith("h_prev_", StringComparison.Ordinal))) continue;
+                        int j = names.IndexOf(r);
+                        if (j < 0) throw new ArchFormatException($"{what}: node '{names[i]}' reads '{r}', which is not defined");
+                        if (!placed[j]) { ready = false; break; }
+                    }
+                    if (ready) next = i;
+                }
+                if (next < 0) throw new ArchFormatException($"{what}: the nodes form a cycle ({string.Join(", ", names.Where((_, i) => !placed[i]))})");
+                placed[next] = true;
+                order.Add(next);
+            }
+            var position = new int[names.Count];
+            for (int p = 0; p < order.Count; p++) position[order[p]] = p;
+            var nodes = new List<NlpNode>();
+            foreach (int i in order)
+            {
+                var refs = new int[inputNames[i].Length];
+                for (int q = 0; q < refs.Length; q++)
+                {
+                    string r = inputNames[i][q];
+                    if (r == "x") refs[q] = -1;
+                    else if (r.StartsWith("h_prev_", StringComparison.Ordinal))
+                    {
+                        if (!int.TryParse(r[7..], NumberStyles.None, CultureInfo.InvariantCulture, out int k) || k >= hidden)
+                            throw new ArchFormatException($"{what}: node '{names[i]}' reads '{r}', but the cell has {hidden} hidden state(s)");
+                        refs[q] = -2 - k;
+                    }
+                    else refs[q] = position[names.IndexOf(r)];
+                }
+                nodes.Add(new NlpNode(ops[i], refs));
+            }
+            var outputs = Enumerable.Range(0, hidden).Select(k => position[names.IndexOf($"h_new_{k}")]).ToArray();
+            return TryBuild(hidden, nodes, outputs, out string? reason) ?? throw new ArchFormatException($"{what}: {reason}");
+        }
+    }
+
+    private static NlpArch Cast(Arch arch) =>
+        arch as NlpArch ?? throw new ArgumentException($"not a NAS-Bench-NLP architecture: {arch.GetType().Name}", nameof(arch));
+
+    /// <inheritdoc />
+    public ArchGraph Encode(Arch arch)
+    {
+        var a = Cast(arch);
+        var types = Enumerable.Repeat(-1, MaxSlots).ToArray();
+        var adj = new bool[MaxSlots, MaxSlots];
+        types[0] = XSym;
+        for (int k = 0; k < a.Hidden; k++) types[1 + k] = HPrevSym + k;
+        int slot = 1 + a.Hidden;
+        var nodeSlot = new int[a.Nodes.Count];
+        int SlotOf(int r) => r == -1 ? 0 : r <= -2 ? 1 + (-2 - r) : nodeSlot[r];
+        for (int i = 0; i < a.Nodes.Count; i++)
+        {
+            var n = a.Nodes[i];
+            if (n.Op == BlendOp)
+            {
+                int gate = slot++, second = slot++, blend = slot++;
+                types[gate] = GateSym; types[second] = SecondSym; types[blend] = OpSym + BlendOp;
+                adj[SlotOf(n.Inputs[0]), gate] = true; adj[gate, blend] = true;
+                adj[SlotOf(n.Inputs[1]), blend] = true;
+                adj[SlotOf(n.Inputs[2]), second] = true; adj[second, blend] = true;
+                nodeSlot[i] = blend;
+            }
+            else
+            {
+                types[slot] = OpSym + n.Op;
+                foreach (int r in n.Inputs) adj[SlotOf(r), slot] = true;
+                nodeSlot[i] = slot++;
+            }
+        }
+        for (int k = 0; k < a.Hidden; k++)
+        {
+            types[slot] = HNewSym + k;
+            adj[nodeSlot[a.Outputs[k]], slot++] = true;
+        }
+        return new ArchGraph(types, adj);
+    }
+
+    /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it; any other shape is invalid with the reason.</summary>
+    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    {
+        reason = null;
+        if (graph.NodeCount != MaxSlots) { reason = $"expected {MaxSlots} node slots, got {graph.NodeCount}"; return null; }
+        var adj = graph.Adjacency;
+        if (adj.GetLength(0) != MaxSlots || adj.GetLength(1) != MaxSlots) { reason = $"adjacency is {adj.GetLength(0)}x{adj.GetLength(1)}, expected {MaxSlots}x{MaxSlots}"; return null; }
+        var t = graph.NodeTypes;
+        for (int i = 0; i < MaxSlots; i++)
+            if (t[i] < -1 || t[i] >= Vocabulary.Length) { reason = $"node {i} has symbol {t[i]}, outside -1..{Vocabulary.Length - 1}"; return null; }
+        int present = Array.IndexOf(t, -1);
+        if (present < 0) present = MaxSlots;
+        for (int i = present; i < MaxSlots; i++) if (t[i] >= 0) { reason = $"node {i} is present after absent node {present}"; return null; }
+        for (int i = 0; i < MaxSlots; i++)
+            for (int j = 0; j < MaxSlots; j++)
+                if (adj[i, j] && (j <= i || j >= present)) { reason = $"edge {i}->{j} {(j <= i ? "goes backwards" : "touches an absent node")}"; return null; }
+        if (present == 0 || t[0] != XSym) { reason = "node 0 is not x"; return null; }
+        int hidden = 0;
+        while (hidden < MaxHidden && 1 + hidden < present && t[1 + hidden] == HPrevSym + hidden) hidden++;
+        if (hidden == 0) { reason = "node 1 is not h_prev_0"; return null; }
+        int firstOut = present - hidden;
+        for (int k = 0; k < hidden; k++)
+            if (firstOut + k <= hidden || t[firstOut + k] != HNewSym + k) { reason = $"the last {hidden} present nodes must be h_new_0..h_new_{hidden - 1} (there are {hidden} h_prev)"; return null; }
+        string Name(int i) => $"node {i} ({Vocabulary[t[i]]})";
+        for (int j = 0; j <= hidden; j++)
+            for (int i = 0; i < j; i++)
+                if (adj[i, j]) { reason = $"{Name(j)} is an input but node {i} feeds it"; return null; }
+        int[] Preds(int j) => Enumerable.Range(0, j).Where(i => adj[i, j]).ToArray();
+        int[] Succs(int i) => Enumerable.Range(i + 1, present - i - 1).Where(j => adj[i, j]).ToArray();
+        var refOfSlot = new Dictionary<int, int> { [0] = -1 };
+        for (int k = 0; k < hidden; k++) refOfSlot[1 + k] = -2 - k;
+        var nodes = new List<NlpNode>();
+        for (int j = 1 + hidden; j < firstOut; j++)
+        {
+            int sym = t[j];
+            if (sym is GateSym or SecondSym)
+            {
+                var p = Preds(j);
+                var s = Succs(j);
+                if (p.Length != 1 || !refOfSlot.ContainsKey(p[0])) { reason = $"{Name(j)} must have exactly one input, an x/h_prev or operation node"; return null; }
+                if (s.Length != 1 || t[s[0]] != OpSym + BlendOp) { reason = $"{Name(j)} must feed exactly one blend"; return null; }
+                continue;
+            }
+            if (sym < OpSym || sym >= OpSym + Operations.Count) { reason = $"{Name(j)} is not an operation here"; return null; }
+            int op = sym - OpSym;
+            var preds = Preds(j);
+            List<int> inputs;
+            if (op == BlendOp)
+            {
+                var gates = preds.Where(i => t[i] == GateSym).ToArray();
+                var seconds = preds.Where(i => t[i] == SecondSym).ToArray();
+                var direct = preds.Where(i => t[i] != GateSym && t[i] != SecondSym).ToArray();
+                if (gates.Length != 1 || seconds.Length != 1 || direct.Length != 1) { reason = $"{Name(j)} needs one blend_gate, one blend_second and one direct input, has {gates.Length}, {seconds.Length} and {direct.Length}"; return null; }
+                if (!refOfSlot.ContainsKey(direct[0])) { reason = $"{Name(j)} reads {Name(direct[0])}"; return null; }
+                inputs = [refOfSlot[Preds(gates[0])[0]], refOfSlot[direct[0]], refOfSlot[Preds(seconds[0])[0]]];
+            }
+            else
+            {
+                foreach (int i in preds)
+                    if (!refOfSlot.ContainsKey(i)) { reason = $"{Name(j)} reads {Name(i)}"; return null; }
+                inputs = preds.Select(i => refOfSlot[i]).ToList();
+            }
+            refOfSlot[j] = nodes.Count;
+            nodes.Add(new NlpNode(op, inputs));
+        }
+        var outputs = new int[hidden];
+        for (int k = 0; k < hidden; k++)
+        {
+            int j = firstOut + k;
+            var p = Preds(j);
+            if (p.Length != 1 || !refOfSlot.TryGetValue(p[0], out int r) || r < 0) { reason = $"{Name(j)} must have exactly one input, an operation node"; return null; }
+            if (Succs(j).Length > 0) { reason = $"{Name(j)} feeds other nodes; its operation node does that"; return null; }
+            outputs[k] = r;
+        }
+        return TryBuild(hidden, nodes, outputs, out reason);
+    }
+
+    /// <summary>
+    /// A key shared by recipes that compute the same recurrence up to node names and order: each node is the MD5 of its
+    /// operation and its inputs' keys (sorted for linear and the elementwise operations, in order for blend), and the cell
+    /// the keys of h_new_0..H-1 in order.
+    /// </summary>
+    public string CanonicalForm(Arch arch)
+    {
+        var a = Cast(arch);
+        var key = new string[a.Nodes.Count];
+        string Ref(int r) => r == -1 ? "x" : r <= -2 ? $"h{-2 - r}" : key[r];
+        for (int i = 0; i < a.Nodes.Count; i++)
+        {
+            var n = a.Nodes[i];
+            var ins = n.Inputs.Select(Ref);
+            if (Commutative(n.Op)) ins = ins.Order(StringComparer.Ordinal);
+            key[i] = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(Operations[n.Op] + "(" + string.Join(",", ins) + ")")));
+        }
+        return string.Join(";", a.Outputs.Select((o, k) => $"h_new_{k}={key[o]}"));
+    }
+
+    /// <summary>
+    /// A random cell from a simple generative process (not NAS-Bench-NLP's own generator): H uniform in 1..3; 2H..12
+    /// operation nodes, each with a uniform operation (linear taking 2 or 3 inputs) reading distinct uniform earlier
+    /// nodes or inputs; the last H nodes are h_new_0..H-1 in random order; nodes that reach no output are dropped. Draws
+    /// that still break a rule (an unused input) are redrawn.
+    /// </summary>
+    public Arch Sample(Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        while (true)
+        {
+            int hidden = 1 + rng.Next(MaxHidden), count = 2 * hidden + rng.Next(13 - 2 * hidden);
+            var nodes = new List<NlpNode>();
+            for (int i = 0; i < count; i++)
+            {
+                int op = rng.Next(Operations.Count);
+                int arity = Arity(op) > 0 ? Arity(op) : 2 + rng.Next(2);
+                var pool = new List<int> { -1 };
+                for (int k = 0; k < hidden; k++) pool.Add(-2 - k);
+                for (int j = 0; j < i; j++) pool.Add(j);
+                if (pool.Count < arity) { op = 4 + rng.Next(3); arity = 1; }
+                rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pool));
+                nodes.Add(new NlpNode(op, pool.Take(arity).ToArray()));
+            }
+            var outputs = Enumerable.Range(count - hidden, hidden).ToArray();
+            rng.Shuffle(outputs);
+            // Drop the nodes that reach no output, renumbering the rest.
+            var live = new bool[count];
+            foreach (int o in outputs) live[o] = true;
+            for (int i = count - 1; i >= 0; i--)
+                if (live[i]) foreach (int r in nodes[i].Inputs) if (r >= 0) live[r] = true;
+            var index = new int[count];
+            var kept = new List<NlpNode>();
+            for (int i = 0; i < count; i++)
+                if (live[i]) { index[i] = kept.Count; kept.Add(nodes[i] with { Inputs = nodes[i].Inputs.Select(r => r >= 0 ? index[r] : r).ToArray() }); }
+            if (TryBuild(hidden, kept, outputs.Select(o => index[o]).ToArray(), out _) is NlpArch a) return a;
+        }
+    }
+
+    /// <summary>Every valid cell one change away: one node's operation replaced by another that takes as many inputs, or one
+    /// input of one node rewired to another earlier node or input; distinct, without the cell itself.</summary>
+    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    {
+        var a = Cast(arch);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { a.ToString() };
+        var list = new List<Arch>();
+        void Add(List<NlpNode> nodes)
+        {
+            if (TryBuild(a.Hidden, nodes, a.Outputs, out _) is NlpArch b && seen.Add(b.ToString())) list.Add(b);
+        }
+        for (int i = 0; i < a.Nodes.Count; i++)
+        {
+            var n = a.Nodes[i];
+            for (int op = 0; op < Operations.Count; op++)
+                if (op != n.Op && Accepts(op, n.Inputs.Count))
+                {
+                    var nodes = a.Nodes.ToList();
+                    nodes[i] = n with { Op = op };
+                    Add(nodes);
+                }
+            for (int q = 0; q < n.Inputs.Count; q++)
+                for (int r = -1 - a.Hidden; r < i; r++)
+                {
+                    if (n.Inputs.Contains(r)) continue;
+                    var ins = n.Inputs.ToArray();
+                    ins[q] = r;
+                    var nodes = a.Nodes.ToList();
+                    nodes[i] = n with { Inputs = ins };
+                    Add(nodes);
+                }
+        }
+        return list;
+    }
+
+    /// <summary>Not enumerable. Always throws.</summary>
+    public IEnumerable<Arch> Enumerate() =>
+        throw new NagUserException("nbnlp cannot be enumerated (free-topology recurrent cells); sample it or use its benchmark table");
+
+    /// <summary>
+    /// Parameters of NAS-Bench-NLP's language model around the cell: a tied embedding/decoder of V x 400 with a decoder bias
+    /// of V (V = 33,278 for WikiText-2), and L = 3 stacked cells whose widths go 400 -&gt; 600 -&gt; 600 -&gt; 400. In a layer
+    /// every linear node has one weight matrix per input (x's matrix maps the layer's input width, every other input the
+    /// layer's hidden width) and one bias. Equal to the table's <c>num_params</c> on every row. Classes = V, Width = the
+    /// inner hidden width, CellsPerStage = L; the input size does not apply.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    {
+        var a = Cast(arch);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.InputSize is not null) throw new NagUserException("nbnlp: the input-size option does not apply to a language model");
+        if (options.Classes < 1 || options.Width < 1 || options.CellsPerStage < 1) throw new NagUserException($"invalid cost options {options}");
+        long v = options.Classes ?? StandardVocabulary, hid = options.Width ?? StandardHidden;
+        int layers = options.CellsPerStage ?? StandardLayers;
+        double p = (double)v * EmbeddingWidth + v;
+        for (int l = 0; l < layers; l++)
+        {
+            long inW = l == 0 ? EmbeddingWidth : hid, outW = l == layers - 1 ? EmbeddingWidth : hid;
+            foreach (var n in a.Nodes.Where(n => n.Op == LinearOp))
+            {
+                p += outW;
+                foreach (int r in n.Inputs) p += (r == -1 ? inW : outW) * outW;
+            }
+        }
+        return new Dictionary<string, double> { ["num_params"] = p, ["params_M"] = p / 1e6 };
+    }
+}
