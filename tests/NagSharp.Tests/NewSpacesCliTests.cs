@@ -146,3 +146,25 @@ public sealed class NewSpacesTorchCliTests
         Assert.Equal(1, Run("ofa", "predict", "--data-dir", data).Code);
     }
 }
+
+/// <summary>The table-restricted view strategies use on partial tables.</summary>
+public sealed class TableSpaceTests
+{
+    [SkippableFact]
+    public void SamplesAndNeighboursStayInsideTheTable()
+    {
+        var data = TestData.For("anb");
+        var space = new Search.TableSpace(data.Space, data, "throughput_tpuv3");
+        Assert.True(Search.TableSpace.Needed(data.Space, data));
+        Assert.Equal(data.ColumnEntries("throughput_tpuv3").Select(e => e.Arch.ToString()).Distinct().Count(), space.Size);
+        var rng = new Random(1);
+        for (int i = 0; i < 200; i++)
+        {
+            var a = space.Sample(rng);
+            Assert.NotNull(data.Get(a, "throughput_tpuv3"));
+            Assert.All(space.Neighbours(a), b => Assert.NotNull(data.Get(b, "throughput_tpuv3")));
+        }
+        Assert.False(Search.TableSpace.Needed(TestData.For("tnb101_micro").Space, TestData.For("tnb101_micro")));
+        Assert.Throws<NagUserException>(() => new Search.TableSpace(data.Space, data, "nope"));
+    }
+}

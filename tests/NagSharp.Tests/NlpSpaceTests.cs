@@ -56,45 +56,51 @@ public sealed class NlpSpaceTests
     }
 
     [Fact]
-    public void EncodingRoutesBlendInputsThroughMarkersAndEndsWithTheOutputs()
+    public void EncodingPutsRolesAtFixedSlotsAndRoutesBlendInputsThroughMarkers()
     {
         var g = Space.Encode(P(Gru));
         var v = Space.NodeVocabulary;
-        string[] expected = ["x", "h_prev_0", "linear", "activation_sigm", "linear", "activation_tanh", "blend_gate", "blend_second", "blend", "h_new_0"];
+        string[] expected = ["x", "h_prev_0", "unused", "unused", "linear", "activation_sigm", "linear", "activation_tanh", "blend_gate", "blend_second", "blend"];
         Assert.Equal(expected, g.NodeTypes.Take(expected.Length).Select(t => v[t]));
-        Assert.All(g.NodeTypes.Skip(expected.Length), t => Assert.Equal(-1, t));
-        Assert.True(g.Adjacency[3, 6] && g.Adjacency[6, 8]);   // gate: sigm -> blend_gate -> blend
-        Assert.True(g.Adjacency[1, 8]);                        // first input h_prev_0 directly
-        Assert.True(g.Adjacency[5, 7] && g.Adjacency[7, 8]);   // second: tanh -> blend_second -> blend
-        Assert.True(g.Adjacency[8, 9]);
-        Assert.False(g.Adjacency[3, 8] || g.Adjacency[5, 8]);
+        Assert.All(g.NodeTypes[11..25], t => Assert.Equal("unused", v[t]));
+        Assert.Equal(["h_new_0", "unused", "unused"], g.NodeTypes[25..].Select(t => v[t]));
+        Assert.True(g.Adjacency[5, 8] && g.Adjacency[8, 10]);    // gate: sigm -> blend_gate -> blend
+        Assert.True(g.Adjacency[1, 10]);                         // first input h_prev_0 directly
+        Assert.True(g.Adjacency[7, 9] && g.Adjacency[9, 10]);    // second: tanh -> blend_second -> blend
+        Assert.True(g.Adjacency[10, 25]);
+        Assert.False(g.Adjacency[5, 10] || g.Adjacency[7, 10]);
     }
 
     [Fact]
-    public void ContractOnSamplesAndHandWrittenCells()
-    {
-        var samples = SpaceContract.Samples(Space, 150);
-        SpaceContract.Check(Space, samples.Append(P(Rnn)).Append(P(Gru)));
-        Assert.Null(Space.FixedAdjacency);
-        Assert.Contains(samples, a => ((NlpArch)a).Hidden == 3);
-        Assert.Contains(samples, a => ((NlpArch)a).Nodes.Any(n => n.Op == 1));
-        Assert.True(samples.Select(a => a.ToString()).Distinct().Count() > 140);
-    }
-
-    [Fact]
-    public void DecodeRefusesMisplacedMarkersAndDeadNodes()
+    public void DecodeRefusesMisplacedRolesAndDeadNodes()
     {
         var a = P(Gru);
         var v = Space.NodeVocabulary.ToList();
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[3, 8] = true), "needs one blend_gate");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[2, 9] = true), "must have exactly one input");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[9] = v.IndexOf("h_new_1")), "must be h_new_0");
+        int unused = v.IndexOf("unused"), tanh = v.IndexOf("activation_tanh");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[5, 10] = true), "needs one blend_gate");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[4, 25] = true), "must have exactly one input");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { (t[25], t[26]) = (unused, v.IndexOf("h_new_1")); adj[10, 25] = false; adj[10, 26] = true; }), "slot 26 holds h_new_1");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[2] = v.IndexOf("h_prev_1")), "1 h_new for 2 h_prev");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[0, 1] = true), "is an input but node 0 feeds it");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[6, 7] = true), "must feed exactly one blend");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[4] = -1), "present after absent");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[8, 9] = true), "must feed exactly one blend");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[4, 12] = true), "(unused) has edges");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[4] = -1), "every slot is present");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[0] = tanh), "expected x");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[12] = v.IndexOf("x")), "is not an operation");
         // An extra activation nobody reads is dead.
-        var dead = SpaceContract.Mutate(Space, a, (t, adj) => { t[10] = t[9]; t[9] = v.IndexOf("activation_tanh"); adj[8, 9] = false; adj[8, 10] = true; adj[2, 9] = true; });
-        SpaceContract.AssertInvalid(Space, dead, "does not reach any new hidden state");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { t[12] = tanh; adj[10, 12] = true; }), "does not reach any new hidden state");
+        // Unused slots between operations are fine: the same cell.
+        var spread = SpaceContract.Mutate(Space, a, (t, adj) =>
+        {
+            // move the blend group (slots 8-10) to 12-14
+            for (int k = 0; k < 3; k++) { t[12 + k] = t[8 + k]; t[8 + k] = unused; }
+            adj[5, 8] = false; adj[5, 12] = true; adj[8, 10] = false; adj[12, 14] = true;
+            adj[1, 10] = false; adj[1, 14] = true;
+            adj[7, 9] = false; adj[7, 13] = true; adj[9, 10] = false; adj[13, 14] = true;
+            adj[10, 25] = false; adj[14, 25] = true;
+        });
+        Assert.Equal(a, Space.TryDecode(spread, out var reason));
+        Assert.Null(reason);
     }
 
     [Fact]
@@ -145,6 +151,6 @@ public sealed class NlpSpaceTests
         var np = costs.Single(r => r.Column == "num_params");
         Assert.Equal(0, np.MaxRelativeError);
         Assert.Equal(NlpSpace.StandardVocabulary, np.Classes);
-        Assert.All(data.Keys, k => Assert.True(Space.Encode(data.ArchOf(k)).NodeTypes.Count(t => t >= 0) <= 26));
+        Assert.All(data.Keys, k => Assert.True(Space.Encode(data.ArchOf(k)).NodeTypes[NlpSpace.OpStart..NlpSpace.OpEnd].Count(t => t != 0) <= 19));
     }
 }

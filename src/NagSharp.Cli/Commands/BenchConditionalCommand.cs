@@ -51,7 +51,8 @@ public static class BenchConditionalCommand
             double trainSeconds = double.NaN;
             if (!File.Exists(path))
             {
-                var set = DiscreteTraining.BuildTrainingSet(s, data, conds, 1.0, p.GetValue(unlabelled), seedValue);
+                var set = DiscreteTraining.BuildTrainingSet(s, data, conds, 1.0, p.GetValue(unlabelled), seedValue,
+                    s.Size is null ? TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : null);
                 using var g = new DiscreteGenerator(s, new DiscreteConfig(), DenoiserConfig.Preset(p.GetValue(preset)!),
                     new TrainConfig(Steps: p.GetValue(trainSteps), Seed: seedValue), conds.Select(c => c.Text).ToList(), set);
                 var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -46,13 +46,16 @@ public sealed class NlpArch : Arch
 /// sigmoid, leaky-ReLU activations. Free topology, so only the discrete engine generates it.
 /// </summary>
 /// <remarks>
-/// Graph encoding (at most <see cref="MaxSlots"/> slots, present slots first as the discrete engine expects): x, then
-/// h_prev_0..H-1, then the operation nodes in order, then the markers h_new_0..H-1, each fed by the node that is that
-/// hidden state. Blend's inputs are ordered, which an adjacency cannot say, so its gate and second input reach it through
-/// marker nodes (<c>blend_gate</c>, <c>blend_second</c>) placed just before it; its first input feeds it directly.
+/// Graph encoding: <see cref="MaxSlots"/> slots, all present, at fixed places: slot 0 is x, slots 1-3 h_prev_0..2, slots
+/// 4-24 the operation nodes in order, slots 25-27 the markers h_new_0..2, each fed by the node that is that hidden state;
+/// a slot a cell does not use holds <c>unused</c> (no edges). Fixed places make the roles positional, which generators
+/// learn easily; the first layout (present slots first, outputs after the last operation) gave 0 % valid samples because
+/// where "last" falls depends on the drawn node count. Unused slots may sit anywhere among the operations. Blend's inputs
+/// are ordered, which an adjacency cannot say, so its gate and second input reach it through marker nodes
+/// (<c>blend_gate</c>, <c>blend_second</c>) placed just before it; its first input feeds it directly.
 /// Validity: every operation has its arity, inputs are distinct, every node reaches a new hidden state, x and every
-/// h_prev are used, and a node is at most one h_new. All 345 table recipes need at most 26 slots.
-/// Perplexity columns are lower-is-better.
+/// h_prev are used, as many h_new as h_prev, and a node is at most one h_new. The table's recipes need at most 19 of the
+/// 21 operation slots. Perplexity columns are lower-is-better.
 /// </remarks>
 public sealed class NlpSpace : ISearchSpace
 {
@@ -68,8 +71,11 @@ public sealed class NlpSpace : ISearchSpace
 
     private const int LinearOp = 0, BlendOp = 1;
     private static readonly string[] Vocabulary =
-        ["x", "h_prev_0", "h_prev_1", "h_prev_2", .. Operations, "blend_gate", "blend_second", "h_new_0", "h_new_1", "h_new_2"];
-    private const int XSym = 0, HPrevSym = 1, OpSym = 4, GateSym = 11, SecondSym = 12, HNewSym = 13;
+        ["unused", "x", "h_prev_0", "h_prev_1", "h_prev_2", .. Operations, "blend_gate", "blend_second", "h_new_0", "h_new_1", "h_new_2"];
+    private const int UnusedSym = 0, XSym = 1, HPrevSym = 2, OpSym = 5, GateSym = 12, SecondSym = 13, HNewSym = 14;
+
+    /// <summary>First and one-past-last slot of the operation region.</summary>
+    public const int OpStart = 1 + MaxHidden, OpEnd = MaxSlots - MaxHidden;
 
     /// <summary>Vocabulary size of the language model (WikiText-2), used when <see cref="CostOptions.Classes"/> is null.</summary>
     public const int StandardVocabulary = 33278;
@@ -83,7 +89,7 @@ public sealed class NlpSpace : ISearchSpace
     /// <inheritdoc />
     public string Name => "nbnlp";
     /// <inheritdoc />
-    public string Description => "NAS-Bench-NLP recurrent cell: DAG of linear/blend/elementwise/activation nodes over x and 1-3 hidden states (free topology, <= 28 slots); perplexity is lower-is-better";
+    public string Description => "NAS-Bench-NLP recurrent cell: DAG of linear/blend/elementwise/activation nodes over x and 1-3 hidden states (free topology, 28 fixed slots); perplexity is lower-is-better";
     /// <inheritdoc />
     public long? Size => null;
     /// <inheritdoc />
@@ -168,8 +174,8 @@ public sealed class NlpSpace : ISearchSpace
         var used = nodes.SelectMany(n => n.Inputs).Where(r => r < 0).ToHashSet();
         if (!used.Contains(-1)) { reason = "x is not used"; return null; }
         for (int k = 0; k < hidden; k++) if (!used.Contains(-2 - k)) { reason = $"h_prev_{k} is not used"; return null; }
-        int slots = 1 + 2 * hidden + nodes.Count + 2 * nodes.Count(n => n.Op == BlendOp);
-        if (slots > MaxSlots) { reason = $"the cell needs {slots} graph slots, at most {MaxSlots}"; return null; }
+        int slots = nodes.Count + 2 * nodes.Count(n => n.Op == BlendOp);
+        if (slots > OpEnd - OpStart) { reason = $"the cell needs {slots} operation slots (a blend takes 3), at most {OpEnd - OpStart}"; return null; }
         return new NlpArch(hidden, sorted, outputs.ToArray());
     }
 
@@ -272,11 +278,11 @@ public sealed class NlpSpace : ISearchSpace
     public ArchGraph Encode(Arch arch)
     {
         var a = Cast(arch);
-        var types = Enumerable.Repeat(-1, MaxSlots).ToArray();
+        var types = Enumerable.Repeat(UnusedSym, MaxSlots).ToArray();
         var adj = new bool[MaxSlots, MaxSlots];
         types[0] = XSym;
         for (int k = 0; k < a.Hidden; k++) types[1 + k] = HPrevSym + k;
-        int slot = 1 + a.Hidden;
+        int slot = OpStart;
         var nodeSlot = new int[a.Nodes.Count];
         int SlotOf(int r) => r == -1 ? 0 : r <= -2 ? 1 + (-2 - r) : nodeSlot[r];
         for (int i = 0; i < a.Nodes.Count; i++)
@@ -300,13 +306,14 @@ public sealed class NlpSpace : ISearchSpace
         }
         for (int k = 0; k < a.Hidden; k++)
         {
-            types[slot] = HNewSym + k;
-            adj[nodeSlot[a.Outputs[k]], slot++] = true;
+            types[OpEnd + k] = HNewSym + k;
+            adj[nodeSlot[a.Outputs[k]], OpEnd + k] = true;
         }
         return new ArchGraph(types, adj);
     }
 
-    /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it; any other shape is invalid with the reason.</summary>
+    /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it (unused slots may also sit between operations);
+    /// any other shape is invalid with the reason.</summary>
     public Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = null;
@@ -315,41 +322,50 @@ public sealed class NlpSpace : ISearchSpace
         if (adj.GetLength(0) != MaxSlots || adj.GetLength(1) != MaxSlots) { reason = $"adjacency is {adj.GetLength(0)}x{adj.GetLength(1)}, expected {MaxSlots}x{MaxSlots}"; return null; }
         var t = graph.NodeTypes;
         for (int i = 0; i < MaxSlots; i++)
-            if (t[i] < -1 || t[i] >= Vocabulary.Length) { reason = $"node {i} has symbol {t[i]}, outside -1..{Vocabulary.Length - 1}"; return null; }
-        int present = Array.IndexOf(t, -1);
-        if (present < 0) present = MaxSlots;
-        for (int i = present; i < MaxSlots; i++) if (t[i] >= 0) { reason = $"node {i} is present after absent node {present}"; return null; }
-        for (int i = 0; i < MaxSlots; i++)
-            for (int j = 0; j < MaxSlots; j++)
-                if (adj[i, j] && (j <= i || j >= present)) { reason = $"edge {i}->{j} {(j <= i ? "goes backwards" : "touches an absent node")}"; return null; }
-        if (present == 0 || t[0] != XSym) { reason = "node 0 is not x"; return null; }
-        int hidden = 0;
-        while (hidden < MaxHidden && 1 + hidden < present && t[1 + hidden] == HPrevSym + hidden) hidden++;
-        if (hidden == 0) { reason = "node 1 is not h_prev_0"; return null; }
-        int firstOut = present - hidden;
-        for (int k = 0; k < hidden; k++)
-            if (firstOut + k <= hidden || t[firstOut + k] != HNewSym + k) { reason = $"the last {hidden} present nodes must be h_new_0..h_new_{hidden - 1} (there are {hidden} h_prev)"; return null; }
+            if (t[i] < 0 || t[i] >= Vocabulary.Length) { reason = $"node {i} has symbol {t[i]}, outside 0..{Vocabulary.Length - 1} (every slot is present; unused marks empty ones)"; return null; }
         string Name(int i) => $"node {i} ({Vocabulary[t[i]]})";
-        for (int j = 0; j <= hidden; j++)
-            for (int i = 0; i < j; i++)
-                if (adj[i, j]) { reason = $"{Name(j)} is an input but node {i} feeds it"; return null; }
         int[] Preds(int j) => Enumerable.Range(0, j).Where(i => adj[i, j]).ToArray();
-        int[] Succs(int i) => Enumerable.Range(i + 1, present - i - 1).Where(j => adj[i, j]).ToArray();
+        int[] Succs(int i) => Enumerable.Range(i + 1, MaxSlots - i - 1).Where(j => adj[i, j]).ToArray();
+        for (int i = 0; i < MaxSlots; i++)
+            for (int j = 0; j <= i; j++)
+                if (adj[i, j]) { reason = $"edge {i}->{j} goes backwards"; return null; }
+        for (int i = 0; i < MaxSlots; i++)
+            if (t[i] == UnusedSym && (Preds(i).Length > 0 || Succs(i).Length > 0)) { reason = $"{Name(i)} has edges"; return null; }
+        if (t[0] != XSym) { reason = $"node 0 is {Vocabulary[t[0]]}, expected x"; return null; }
+        int hidden = 0;
+        for (int k = 0; k < MaxHidden; k++)
+        {
+            int sym = t[1 + k];
+            if (sym == HPrevSym + k && hidden == k) hidden++;
+            else if (sym != UnusedSym) { reason = $"{Name(1 + k)}: slot {1 + k} holds h_prev_{k} (after h_prev_0..{k - 1}) or unused"; return null; }
+        }
+        if (hidden == 0) { reason = "node 1 is not h_prev_0"; return null; }
+        int outs = 0;
+        for (int k = 0; k < MaxHidden; k++)
+        {
+            int sym = t[OpEnd + k];
+            if (sym == HNewSym + k && outs == k) outs++;
+            else if (sym != UnusedSym) { reason = $"{Name(OpEnd + k)}: slot {OpEnd + k} holds h_new_{k} (after h_new_0..{k - 1}) or unused"; return null; }
+        }
+        if (outs != hidden) { reason = $"{outs} h_new for {hidden} h_prev"; return null; }
+        for (int j = 0; j < OpStart; j++)
+            if (Preds(j).Length > 0) { reason = $"{Name(j)} is an input but node {Preds(j)[0]} feeds it"; return null; }
         var refOfSlot = new Dictionary<int, int> { [0] = -1 };
         for (int k = 0; k < hidden; k++) refOfSlot[1 + k] = -2 - k;
         var nodes = new List<NlpNode>();
-        for (int j = 1 + hidden; j < firstOut; j++)
+        for (int j = OpStart; j < OpEnd; j++)
         {
             int sym = t[j];
+            if (sym == UnusedSym) continue;
             if (sym is GateSym or SecondSym)
             {
                 var p = Preds(j);
-                var s = Succs(j);
+                var s2 = Succs(j);
                 if (p.Length != 1 || !refOfSlot.ContainsKey(p[0])) { reason = $"{Name(j)} must have exactly one input, an x/h_prev or operation node"; return null; }
-                if (s.Length != 1 || t[s[0]] != OpSym + BlendOp) { reason = $"{Name(j)} must feed exactly one blend"; return null; }
+                if (s2.Length != 1 || t[s2[0]] != OpSym + BlendOp) { reason = $"{Name(j)} must feed exactly one blend"; return null; }
                 continue;
             }
-            if (sym < OpSym || sym >= OpSym + Operations.Count) { reason = $"{Name(j)} is not an operation here"; return null; }
+            if (sym < OpSym || sym >= OpSym + Operations.Count) { reason = $"{Name(j)} is not an operation (slots {OpStart}-{OpEnd - 1} hold operations)"; return null; }
             int op = sym - OpSym;
             var preds = Preds(j);
             List<int> inputs;
@@ -374,10 +390,9 @@ public sealed class NlpSpace : ISearchSpace
         var outputs = new int[hidden];
         for (int k = 0; k < hidden; k++)
         {
-            int j = firstOut + k;
+            int j = OpEnd + k;
             var p = Preds(j);
             if (p.Length != 1 || !refOfSlot.TryGetValue(p[0], out int r) || r < 0) { reason = $"{Name(j)} must have exactly one input, an operation node"; return null; }
-            if (Succs(j).Length > 0) { reason = $"{Name(j)} feeds other nodes; its operation node does that"; return null; }
             outputs[k] = r;
         }
         return TryBuild(hidden, nodes, outputs, out reason);
