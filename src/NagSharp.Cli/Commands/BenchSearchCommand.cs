@@ -30,20 +30,10 @@ public static class BenchSearchCommand
     /// </summary>
     public static int? SourceOrderQueries(BenchmarkData data, IReadOnlyList<string> sources, string objective)
     {
-        var score = new Dictionary<string, (Arch Arch, double Sum, int Count)>(StringComparer.Ordinal);
-        foreach (var c in sources)
-        {
-            var rows = data.ColumnEntries(c).ToList();
-            var r = Stats.RankScores(rows.Select(e => e.Value).ToArray());
-            for (int i = 0; i < rows.Count; i++)
-            {
-                string k = rows[i].Arch.ToString();
-                score[k] = score.TryGetValue(k, out var e) ? (e.Arch, e.Sum + r[i], e.Count + 1) : (rows[i].Arch, r[i], 1);
-            }
-        }
+        var score = TransferPrior.MeanRankScores(sources.Select(c => (c, (IReadOnlyList<(Arch, double)>)data.ColumnEntries(c).ToList())).ToList());
         double top = data.ColumnEntries(objective).Max(e => e.Value);
         var order = score.Values.Where(e => e.Count == sources.Count && data.Get(e.Arch, objective) is not null)
-            .OrderByDescending(e => e.Sum / e.Count).ThenBy(e => e.Arch.ToString(), StringComparer.Ordinal).ToList();
+            .OrderByDescending(e => e.Score).ThenBy(e => e.Arch.ToString(), StringComparer.Ordinal).ToList();
         int index = order.FindIndex(e => data.Get(e.Arch, objective) == top);
         return index < 0 ? null : index + 1;
     }

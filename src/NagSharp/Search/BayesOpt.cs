@@ -276,6 +276,21 @@ public sealed class TransferPrior : IDisposable
         EnsembleConfig config, Sde sde, int seed = 0, int steps = 400, int batch = 1024)
     {
         if (sources.Count == 0) throw new NagUserException("--transfer-from needs at least one source column");
+        var scores = MeanRankScores(sources);
+        var archs = scores.Values.Select(e => e.Arch).ToList();
+        var targets = scores.Values.Select(e => e.Score).ToList();
+        var ensemble = new EnsembleSurrogate(space, config, seed, sde);
+        ensemble.Fit(archs, targets, seed, steps: steps, batch: batch);
+        return new TransferPrior(sources.Select(s => s.Column).ToList(), ensemble);
+    }
+
+    /// <summary>
+    /// Per architecture: the mean over the sources that label it of its rank score within each source, and how many
+    /// sources label it (the transfer prior's training target, and the order of the source-order baseline).
+    /// </summary>
+    public static Dictionary<string, (Arch Arch, double Score, int Count)> MeanRankScores(
+        IReadOnlyList<(string Column, IReadOnlyList<(Arch Arch, double Value)> Rows)> sources)
+    {
         var sum = new Dictionary<string, (Arch Arch, double Sum, int Count)>(StringComparer.Ordinal);
         foreach (var (column, rows) in sources)
         {
@@ -287,11 +302,7 @@ public sealed class TransferPrior : IDisposable
                 sum[key] = sum.TryGetValue(key, out var e) ? (e.Arch, e.Sum + scores[i], e.Count + 1) : (rows[i].Arch, scores[i], 1);
             }
         }
-        var archs = sum.Values.Select(e => e.Arch).ToList();
-        var targets = sum.Values.Select(e => e.Sum / e.Count).ToList();
-        var ensemble = new EnsembleSurrogate(space, config, seed, sde);
-        ensemble.Fit(archs, targets, seed, steps: steps, batch: batch);
-        return new TransferPrior(sources.Select(s => s.Column).ToList(), ensemble);
+        return sum.ToDictionary(kv => kv.Key, kv => (kv.Value.Arch, kv.Value.Sum / kv.Value.Count, kv.Value.Count), StringComparer.Ordinal);
     }
 
     /// <inheritdoc />
