@@ -312,8 +312,8 @@ public sealed class NlpSpace : ISearchSpace
         return new ArchGraph(types, adj);
     }
 
-    /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it (unused slots may also sit between operations);
-    /// any other shape is invalid with the reason.</summary>
+    /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it (unused slots may also sit between operations, and
+    /// edges touching an unused slot are ignored); any other shape is invalid with the reason.</summary>
     public Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = null;
@@ -329,8 +329,11 @@ public sealed class NlpSpace : ISearchSpace
         for (int i = 0; i < MaxSlots; i++)
             for (int j = 0; j <= i; j++)
                 if (adj[i, j]) { reason = $"edge {i}->{j} goes backwards"; return null; }
+        // An unused slot is empty: edges touching it mean nothing and are dropped (as NB101 drops nodes off every path).
+        adj = (bool[,])adj.Clone();
         for (int i = 0; i < MaxSlots; i++)
-            if (t[i] == UnusedSym && (Preds(i).Length > 0 || Succs(i).Length > 0)) { reason = $"{Name(i)} has edges"; return null; }
+            if (t[i] == UnusedSym)
+                for (int j = 0; j < MaxSlots; j++) adj[i, j] = adj[j, i] = false;
         if (t[0] != XSym) { reason = $"node 0 is {Vocabulary[t[0]]}, expected x"; return null; }
         int hidden = 0;
         for (int k = 0; k < MaxHidden; k++)

@@ -69,6 +69,14 @@ public sealed class DiscreteGenerator : IDisposable
     /// <summary>Relative frequency of each node count (index = count) in the training set.</summary>
     public IReadOnlyList<double> NodeCounts { get; }
 
+    /// <summary>Per slot, the symbol every training graph has there (e.g. an input node at a fixed place), or -1. Such
+    /// slots are clamped while sampling: the data never varies them, so generating them can only add invalid samples.</summary>
+    public IReadOnlyList<int> ConstantSymbols { get; }
+
+    /// <summary>Per pair i &lt; j (row-major, N x N), the edge state (0 or 1) every training graph with both nodes present
+    /// has, or -1; clamped while sampling like <see cref="ConstantSymbols"/> (free topologies only: a fixed one clamps all).</summary>
+    public IReadOnlyList<int> ConstantEdges { get; }
+
     private readonly CosineSchedule _schedule;
     private readonly Adam _optimizer;
     private readonly bool[,]? _fixed;
@@ -101,6 +109,23 @@ public sealed class DiscreteGenerator : IDisposable
         NodeTransition = new MarginalTransition(nodeFreq);
         EdgeTransition = new MarginalTransition([pairs - edges + 1e-3, edges + 1e-3]);
         NodeCounts = counts.Select(c => c / graphs.Length).ToArray();
+        var constNodes = Enumerable.Range(0, _n).Select(i => graphs[0].NodeTypes[i]).ToArray();
+        var constEdges = new int[_n * _n];
+        Array.Fill(constEdges, -2);   // -2: not seen yet
+        foreach (var g in graphs)
+            for (int i = 0; i < _n; i++)
+            {
+                if (constNodes[i] != g.NodeTypes[i]) constNodes[i] = -1;
+                if (g.NodeTypes[i] < 0) continue;
+                for (int j = i + 1; j < _n; j++)
+                {
+                    if (g.NodeTypes[j] < 0) continue;
+                    int v = g.Adjacency[i, j] ? 1 : 0, k = i * _n + j;
+                    constEdges[k] = constEdges[k] == -2 || constEdges[k] == v ? v : -1;
+                }
+            }
+        ConstantSymbols = constNodes.Select(v => Math.Max(v, -1)).ToArray();
+        ConstantEdges = constEdges.Select(v => v < 0 ? -1 : v).ToArray();
         torch.manual_seed(train.Seed);
         Model = new GraphDenoiser(network, _n, _k, conditions.Count);
         Ema = new GraphDenoiser(network, _n, _k, conditions.Count);
@@ -220,9 +245,10 @@ public sealed class DiscreteGenerator : IDisposable
         var counts = multinomial(tensor(NodeCounts.Select(c => (float)c).ToArray()), n, replacement: true);  // [B]
         var mask = (arange(_n).unsqueeze(0) < counts.unsqueeze(1)).to_type(ScalarType.Float32);             // [B, N]
         var pairs = PairMask(mask);                                                                           // [B, N, N, 1]
-        var zx = MarginalTransition.SampleOneHot(tensor(NodeTransition.Marginals).expand(n, _n, _k).contiguous()) * mask.unsqueeze(-1);
+        var (nodeKeep, nodeValue, edgeKeep, edgeValue) = ClampTensors();
+        var zx = ClampNodes(MarginalTransition.SampleOneHot(tensor(NodeTransition.Marginals).expand(n, _n, _k).contiguous()), nodeKeep, nodeValue) * mask.unsqueeze(-1);
         var ze = _fixed is null
-            ? MarginalTransition.SampleOneHot(tensor(EdgeTransition.Marginals).expand(n, _n, _n, 2).contiguous()) * pairs
+            ? ClampEdges(MarginalTransition.SampleOneHot(tensor(EdgeTransition.Marginals).expand(n, _n, _n, 2).contiguous()), edgeKeep, edgeValue) * pairs
             : FixedEdges(n);
         var cond = st.Count == 0 ? zeros(n, 0, dtype: ScalarType.Int64)
             : tensor(st.Select(v => (long)v).ToArray(), dtype: ScalarType.Int64).view(1, -1).expand(n, st.Count).contiguous();   // [B, C]
@@ -244,18 +270,43 @@ public sealed class DiscreteGenerator : IDisposable
             }
             else (lx, le) = Ema.forward(zx, ze, mask, tt, cond);
             double abT = _schedule.AlphaBar(t), abS = _schedule.AlphaBar(s);
-            var nx = MarginalTransition.SampleOneHot(NodeTransition.Posterior(zx, lx.softmax(-1), abT, abS)) * mask.unsqueeze(-1);
+            var nx = ClampNodes(MarginalTransition.SampleOneHot(NodeTransition.Posterior(zx, lx.softmax(-1), abT, abS)), nodeKeep, nodeValue) * mask.unsqueeze(-1);
             zx.Dispose();
             zx = nx.MoveToOuterDisposeScope();
             if (_fixed is null)
             {
-                var ne = MarginalTransition.SampleOneHot(EdgeTransition.Posterior(ze, le.softmax(-1), abT, abS)) * pairs;
+                var ne = ClampEdges(MarginalTransition.SampleOneHot(EdgeTransition.Posterior(ze, le.softmax(-1), abT, abS)), edgeKeep, edgeValue) * pairs;
                 ze.Dispose();
                 ze = ne.MoveToOuterDisposeScope();
             }
         }
         return Decode(zx, ze, mask);
     }
+
+    /// <summary>Masks and one-hot values of the clamped slots and pairs: node [N, 1] and [N, K], edge [N, N, 1] and [N, N, 2]
+    /// (a mask is 0 where the value is clamped).</summary>
+    private (Tensor NodeKeep, Tensor NodeValue, Tensor EdgeKeep, Tensor EdgeValue) ClampTensors()
+    {
+        var nodeKeep = new float[_n];
+        var nodeValue = new float[_n * _k];
+        for (int i = 0; i < _n; i++)
+        {
+            nodeKeep[i] = ConstantSymbols[i] < 0 ? 1 : 0;
+            if (ConstantSymbols[i] >= 0) nodeValue[i * _k + ConstantSymbols[i]] = 1;
+        }
+        var edgeKeep = new float[_n * _n];
+        var edgeValue = new float[_n * _n * 2];
+        for (int k = 0; k < _n * _n; k++)
+        {
+            edgeKeep[k] = ConstantEdges[k] < 0 ? 1 : 0;
+            if (ConstantEdges[k] >= 0) edgeValue[2 * k + ConstantEdges[k]] = 1;
+        }
+        return (tensor(nodeKeep).view(_n, 1), tensor(nodeValue).view(_n, _k), tensor(edgeKeep).view(_n, _n, 1), tensor(edgeValue).view(_n, _n, 2));
+    }
+
+    private static Tensor ClampNodes(Tensor x, Tensor keep, Tensor value) => x * keep + value * (1 - keep);
+
+    private static Tensor ClampEdges(Tensor e, Tensor keep, Tensor value) => e * keep + value * (1 - keep);
 
     private DecodedSample[] Decode(Tensor zx, Tensor ze, Tensor mask)
     {
