@@ -82,4 +82,32 @@ public sealed class SearchTests
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
+
+    [SkippableFact]
+    public void MinimizeSearchesLowerIsBetterObjectivesTheRightWay()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        const string obj = "cifar10_valid_acc200", rep = "cifar10_test_acc200";
+        var up = SearchHarness.Run(new RegularizedEvolution(space, 4), data, obj, rep, 60, 4);
+        var down = SearchHarness.Run(new RegularizedEvolution(space, 4), data, obj, rep, 60, 4, minimize: true);
+        Assert.True(down.Skip(20).Average(t => t.Objective) < up.Skip(20).Average(t => t.Objective) - 10);
+        // The summary's best-so-far follows the lowest objective, and the optimum is the table's minimum.
+        var summary = SearchHarness.Summarise("evolution", down, data, obj, 60, minimize: true);
+        var lowest = down.MinBy(t => t.Objective)!;
+        Assert.Equal(lowest.Report, summary.BestReport[60].Mean, 6);
+        double min = data.ColumnEntries(obj).Min(e => e.Value);
+        Assert.Equal(down.Any(t => t.Objective == min) ? 1 : 0, summary.FoundOptimum);
+
+        string dir = Path.Combine(Path.GetTempPath(), "nagsharp-min-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var run = CliRunner.Run("search", "--objective", obj, "--report", rep, "--strategy", "evolution", "--budget", "30", "--seeds", "1",
+                "--minimize", "--out", dir, "--data-dir", TestData.RequireDir());
+            Assert.True(run.Code == 0, run.Err);
+            Assert.Contains("\"minimize\":true", File.ReadAllText(Path.Combine(dir, "summary.json")));
+            Assert.Equal(0, CliRunner.Run("plot", dir, "--data-dir", TestData.RequireDir()).Code);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
 }

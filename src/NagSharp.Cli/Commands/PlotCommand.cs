@@ -34,12 +34,14 @@ public static class PlotCommand
             if (!File.Exists(summaryPath) || !File.Exists(trialsPath)) throw new NagDataException($"{dir}: not a `nag search` output (needs summary.json and trials.csv)");
             string spaceName, objective, report;
             int budget;
+            bool minimize;
             try
             {
                 using var doc = JsonDocument.Parse(File.ReadAllText(summaryPath));
                 var r = doc.RootElement;
                 spaceName = r.GetProperty("space").GetString()!; objective = r.GetProperty("objective").GetString()!;
                 report = r.GetProperty("report").GetString()!; budget = r.GetProperty("budget").GetInt32();
+                minimize = r.TryGetProperty("minimize", out var m) && m.GetBoolean();
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
@@ -47,7 +49,8 @@ public static class PlotCommand
             }
             var trials = ReadTrials(trialsPath);
             var data = CliHelpers.LoadData(SpaceRegistry.Get(spaceName), dataDir);
-            double top = data.ColumnEntries(objective).Max(e => e.Value);
+            double sign = minimize ? -1 : 1;
+            double top = sign * data.ColumnEntries(objective).Max(e => sign * e.Value);
             var optimum = data.ColumnEntries(objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
 
             var curve = new ScottPlot.Plot();
@@ -63,7 +66,7 @@ public static class PlotCommand
                 var hi = new double[budget];
                 for (int q = 1; q <= budget; q++)
                 {
-                    var v = runs.Where(r => r.Length >= q).Select(r => r.Take(q).MaxBy(t => t.Objective)!.Report).ToArray();
+                    var v = runs.Where(r => r.Length >= q).Select(r => r.Take(q).MaxBy(t => sign * t.Objective)!.Report).ToArray();
                     double m = v.Average(), sd = Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / Math.Max(1, v.Length - 1));
                     means[q - 1] = m; lo[q - 1] = m - sd; hi[q - 1] = m + sd;
                 }

@@ -83,9 +83,10 @@ public static class SearchCommand
         var guidance = new Option<double>("--guidance") { Description = "Guidance scale of the acquisition in generator-bo/transfer", DefaultValueFactory = _ => new SearchSettings().Guidance };
         var samples = new Option<int>("--samples") { Description = "Architectures generated per BO round", DefaultValueFactory = _ => new SearchSettings().Samples };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "Sampler steps per generation", DefaultValueFactory = _ => new SearchSettings().SampleSteps };
+        var minimize = new Option<bool>("--minimize") { Description = "The objective is lower-is-better (perplexity, latency): strategies minimise it" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("search", "Run NAS strategies on a benchmark table and aggregate over seeds")
-            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir };
+            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string? dbPath = p.GetValue(db);
@@ -116,7 +117,7 @@ public static class SearchCommand
                 (b, runs, first) = (p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed));
                 string? genPath = p.GetValue(generator);
                 settings = new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
-                    genPath is null ? null : Path.GetFullPath(genPath), sources);
+                    genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize));
             }
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             data.RequireColumn(obj); data.RequireColumn(rep);
@@ -138,10 +139,10 @@ public static class SearchCommand
                 var recorder = experiment is null ? null : new StoreRecorder(store!, experiment.Id);
                 var trials = new List<Trial>();
                 ProgressRunner.Run(ctx, "search", report2 =>
-                    trials = SearchRunner.Run(names, searchSpace, data, obj, rep, b, runs, first, options, recordedAll, recorder, report2));
+                    trials = SearchRunner.Run(names, searchSpace, data, obj, rep, b, runs, first, options, recordedAll, recorder, report2, settings.Minimize));
                 if (experiment is not null) store!.Complete(experiment.Id);
-                var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b)).ToArray();
-                SearchRunner.Write(p.GetValue(outDir)!, s.Name, obj, rep, b, runs, trials, summaries);
+                var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b, settings.Minimize)).ToArray();
+                SearchRunner.Write(p.GetValue(outDir)!, s.Name, obj, rep, b, runs, trials, summaries, minimize: settings.Minimize);
                 ctx.Console.Write(SearchRunner.Table(rep, summaries));
             }
             finally { dispose(); }

@@ -18,8 +18,9 @@ namespace NagSharp.Cli.Commands;
 /// <param name="SampleSteps">Sampler steps per generation.</param>
 /// <param name="Generator">Generator checkpoint, or null for the default model of the space.</param>
 /// <param name="TransferFrom">Source columns of the transfer strategy.</param>
+/// <param name="Minimize">The objective is lower-is-better (perplexity, latency).</param>
 public sealed record SearchSettings(string Acquisition = "its", double Guidance = 10, int Samples = 64, int SampleSteps = 25,
-    string? Generator = null, IReadOnlyList<string>? TransferFrom = null)
+    string? Generator = null, IReadOnlyList<string>? TransferFrom = null, bool Minimize = false)
 {
     /// <summary>JSON form stored in the experiment store.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json.SerializerOptions);
@@ -79,7 +80,8 @@ public static class SearchRunner
 
     /// <summary>Runs every (strategy, seed), replaying recorded trials first, and returns all trials in order.</summary>
     public static List<Trial> Run(IReadOnlyList<string> names, ISearchSpace space, BenchmarkData data, string objective, string report, int budget,
-        int seeds, int first, StrategyOptions options, IReadOnlyList<Trial> recordedAll, ITrialRecorder? recorder, Action<int, int, string>? progress)
+        int seeds, int first, StrategyOptions options, IReadOnlyList<Trial> recordedAll, ITrialRecorder? recorder, Action<int, int, string>? progress,
+        bool minimize = false)
     {
         var trials = new List<Trial>();
         int done = 0;
@@ -88,7 +90,7 @@ public static class SearchRunner
             {
                 var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == first + k).OrderBy(t => t.Query).ToList();
                 var strategy = StrategyRegistry.Create(n, space, first + k, options);
-                try { trials.AddRange(SearchHarness.Run(strategy, data, objective, report, budget, first + k, recorded, recorder)); }
+                try { trials.AddRange(SearchHarness.Run(strategy, data, objective, report, budget, first + k, recorded, recorder, minimize: minimize)); }
                 finally { (strategy as IDisposable)?.Dispose(); }
                 progress?.Invoke(++done, names.Count * seeds, $"{n} seed {first + k}");
             }
@@ -97,7 +99,7 @@ public static class SearchRunner
 
     /// <summary>Writes trials.csv, summary.csv and summary.json into <paramref name="dir"/> (each atomically).</summary>
     public static void Write(string dir, string space, string objective, string report, int budget, int seeds, IReadOnlyList<Trial> trials,
-        IReadOnlyList<StrategySummary> summaries, IReadOnlyDictionary<string, double>? seconds = null)
+        IReadOnlyList<StrategySummary> summaries, IReadOnlyDictionary<string, double>? seconds = null, bool minimize = false)
     {
         Directory.CreateDirectory(dir);
         AtomicFile.WriteText(Path.Combine(dir, "trials.csv"), w =>
@@ -121,7 +123,7 @@ public static class SearchRunner
         {
             j.WriteStartObject();
             j.WriteString("space", space); j.WriteString("objective", objective); j.WriteString("report", report);
-            j.WriteNumber("budget", budget); j.WriteNumber("seeds", seeds);
+            j.WriteNumber("budget", budget); j.WriteNumber("seeds", seeds); j.WriteBoolean("minimize", minimize);
             j.WriteStartArray("strategies");
             foreach (var sm in summaries)
             {

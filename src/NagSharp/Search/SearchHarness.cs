@@ -46,10 +46,13 @@ public static class SearchHarness
     /// are replayed first: the strategy must ask for the same architectures in the same order (strategies are
     /// deterministic given seed and history) and is told the recorded values without querying the oracle again.
     /// <paramref name="oracle"/> (optional) is the counter the objective queries go through, for callers that audit it.
+    /// With <paramref name="minimize"/> the strategy is told the negated value (strategies maximise), so lower-is-better
+    /// columns (perplexity, latency) are searched the right way; trials keep the table's value.
     /// </summary>
     public static List<Trial> Run(ISearchStrategy strategy, BenchmarkData data, string objective, string report, int budget, int seed,
-        IReadOnlyList<Trial>? recorded = null, ITrialRecorder? recorder = null, Oracle? oracle = null)
+        IReadOnlyList<Trial>? recorded = null, ITrialRecorder? recorder = null, Oracle? oracle = null, bool minimize = false)
     {
+        double sign = minimize ? -1 : 1;
         data.RequireColumn(objective);
         data.RequireColumn(report);
         if (budget < 1) throw new NagUserException($"--budget must be at least 1, got {budget}");
@@ -66,7 +69,7 @@ public static class SearchHarness
                 // A repeat costs nothing (the harness remembers it); an architecture the tables cannot score is
                 // skipped. Either way the strategy learns nothing new, so stop if it keeps doing it.
                 if (++wasted > 100 * budget) throw new NagUserException($"strategy {strategy.Name} keeps proposing repeated or unscored architectures");
-                if (cache.ContainsKey(key)) strategy.Tell(arch, known);
+                if (cache.ContainsKey(key)) strategy.Tell(arch, sign * known);
                 continue;
             }
             int query = trials.Count + 1;
@@ -86,21 +89,23 @@ public static class SearchHarness
             }
             cache[key] = trial.Objective;
             trials.Add(trial);
-            strategy.Tell(arch, trial.Objective);
+            strategy.Tell(arch, sign * trial.Objective);
         }
         return trials;
     }
 
-    /// <summary>Aggregates the trials of one strategy over its seeds.</summary>
-    public static StrategySummary Summarise(string strategy, IReadOnlyList<Trial> trials, BenchmarkData data, string objective, int budget)
+    /// <summary>Aggregates the trials of one strategy over its seeds; "best" is the lowest value with <paramref name="minimize"/>.</summary>
+    public static StrategySummary Summarise(string strategy, IReadOnlyList<Trial> trials, BenchmarkData data, string objective, int budget,
+        bool minimize = false)
     {
-        double top = data.ColumnEntries(objective).Max(e => e.Value);
+        double sign = minimize ? -1 : 1;
+        double top = sign * data.ColumnEntries(objective).Max(e => sign * e.Value);
         var optimum = data.ColumnEntries(objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
         var runs = trials.Where(t => t.Strategy == strategy).GroupBy(t => t.Seed).Select(g => g.OrderBy(t => t.Query).ToList()).ToList();
         var best = new Dictionary<int, (double, double)>();
         foreach (int b in ReportBudgets.Where(b => b <= budget).Append(budget).Distinct())
         {
-            var values = runs.Select(r => r.Take(b).MaxBy(t => t.Objective)!.Report).ToArray();
+            var values = runs.Select(r => r.Take(b).MaxBy(t => sign * t.Objective)!.Report).ToArray();
             double mean = values.Average();
             best[b] = (mean, Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, values.Length - 1)));
         }
