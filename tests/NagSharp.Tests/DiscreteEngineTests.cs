@@ -100,6 +100,32 @@ public sealed class DiscreteEngineTests
     }
 
     [Fact]
+    public void GuidanceStartZeroIsTheConditionalModelAndOutOfRangeIsAUserError()
+    {
+        using var gen = TinyNb201();
+        gen.TrainToEnd();
+        byte[] ask = [2];
+        var plain = gen.Sample(12, 5, 9, ask, 0).Select(d => d.Arch?.ToString() ?? d.Reason).ToArray();
+        var late = gen.Sample(12, 5, 9, ask, 3, guidanceStart: 0).Select(d => d.Arch?.ToString() ?? d.Reason).ToArray();
+        Assert.Equal(plain, late);   // no step is late enough to be guided
+        var full = gen.Sample(12, 5, 9, ask, 3).Select(d => d.Arch?.ToString() ?? d.Reason).ToArray();
+        Assert.NotEqual(plain, full);
+        Assert.Throws<NagUserException>(() => gen.Sample(4, 5, 9, ask, 3, guidanceStart: 1.5));
+    }
+
+    [Fact]
+    public void SamplesNeverUseASymbolTheTrainingDataNeverPutsInThatSlot()
+    {
+        // Barely trained and strongly guided: the extrapolated logits are far off, yet every NB201 cell must keep its
+        // input and output markers only at the ends, so every sample decodes.
+        using var gen = TinyNb201(steps: 2);
+        gen.TrainToEnd();
+        Assert.False(gen.AllowedSymbols[1][gen.Space.NodeVocabulary.ToList().IndexOf("input")]);
+        var samples = gen.Sample(64, 5, 3, [2], 20);
+        Assert.All(samples, d => Assert.NotNull(d.Arch));
+    }
+
+    [Fact]
     public void CheckpointRoundTripAndUnknownConditionIsAUserError()
     {
         string path = Path.Combine(Path.GetTempPath(), "nagsharp-disc-" + Guid.NewGuid().ToString("N") + ".ckpt");

@@ -35,8 +35,9 @@ public static class BenchConditionalCommand
         var steps = new Option<int>("--sample-steps") { Description = "Reverse steps", DefaultValueFactory = _ => 50 };
         var weight = new Option<double>("--guidance-weight") { Description = "W of the guided mode", DefaultValueFactory = _ => 2.0 };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
+        var guidanceStart = new Option<double>("--guidance-start") { Description = "Guided mode: classifier-free guidance only at diffusion times t/T <= this (earlier steps run the conditional model alone)", DefaultValueFactory = _ => 1 };
         var cmd = new Command("conditional", "Benchmark multi-conditioned generation against unconditional and rejection sampling")
-            { space, conditions, outDir, preset, trainSteps, unlabelled, n, steps, weight, seed };
+            { space, conditions, outDir, preset, trainSteps, unlabelled, n, steps, weight, seed, guidanceStart };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var s = SpaceRegistry.Get(p.GetValue(space)!);
@@ -64,12 +65,13 @@ public static class BenchConditionalCommand
             var train = new HashSet<string>(gen.TrainingSet.Select(t => t.Arch), StringComparer.Ordinal);
             var texts = conds.Select(c => c.Text).ToArray();
             var all = gen.StatesFor(texts);
+            double cfgStart = p.GetValue(guidanceStart);
             Row Measure(string mode, byte[] states, double w)
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var decoded = new List<DecodedSample>(count);
                 for (int start = 0, k = 0; start < count; start += 256, k++)
-                    decoded.AddRange(gen.Sample(Math.Min(256, count - start), sampleSteps, seedValue + k, states, w));
+                    decoded.AddRange(gen.Sample(Math.Min(256, count - start), sampleSteps, seedValue + k, states, w, cfgStart));
                 var result = new GenerationResult(GenerationMetrics.Flag(decoded, train), clock.Elapsed.TotalSeconds);
                 var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
                 var sat = GenerateCommand.ConditionSatisfaction(result, texts, data, out int satisfying);
@@ -99,6 +101,7 @@ public static class BenchConditionalCommand
             double baseRate = tableArchs.Count(a => maps.All(m => m.TryGetValue(a, out bool v) && v)) / (double)tableArchs.Length;
             double dataRejection = baseRate == 0 ? double.PositiveInfinity : guided.Satisfying / baseRate;
             string md = Markdown(s.Name, texts, rows, rejectionSamples, rejectionSeconds, trainSeconds, path) +
+                string.Create(CultureInfo.InvariantCulture, $"Sampling: {count} samples per mode, {sampleSteps} reverse steps, guidance at t/T <= {cfgStart:G}, {TorchSharp.torch.get_num_threads()} torch thread(s); times exclude a warm-up call.\n") +
                 string.Create(CultureInfo.InvariantCulture, $"In the tables {baseRate * 100:F3} % of the architectures satisfy every condition; rejection from the data distribution would need about {dataRejection:F0} samples for the same {guided.Satisfying}.\n");
             AtomicFile.WriteText(Path.Combine(dir, $"bench_conditional_{s.Name}_{tag}.md"), w => w.Write(md));
             AtomicFile.WriteText(Path.Combine(dir, $"bench_conditional_{s.Name}_{tag}.json"), w => w.WriteLine(Json.Write(j =>
@@ -107,6 +110,9 @@ public static class BenchConditionalCommand
                 j.WriteString("space", s.Name);
                 j.WriteStartArray("conditions"); foreach (var t in texts) j.WriteStringValue(t); j.WriteEndArray();
                 j.WriteString("generator", path);
+                j.WriteNumber("samples", count);
+                j.WriteNumber("sample_steps", sampleSteps);
+                j.WriteNumber("guidance_start", cfgStart);
                 if (double.IsFinite(trainSeconds)) j.WriteNumber("train_seconds", trainSeconds);
                 j.WriteStartArray("rows");
                 foreach (var r in rows) System.Text.Json.JsonSerializer.Serialize(j, r, Json.SerializerOptions);

@@ -20,7 +20,7 @@ public static class GenerateCommand
         var target = new Option<string?>("--target") { Description = "Guide towards the best values of this column (trains/reuses a default predictor under --models-dir)" };
         var guidance = new Option<double?>("--guidance") { Description = "Guidance scale s (default 100 with a predictor; 0 disables)" };
         var aboveTop = new Option<double?>("--guide-top") { Description = "Guide towards the top P percent of the predictor's training targets (e.g. 1) instead of the maximum" };
-        var start = new Option<double>("--guidance-start") { Description = "No guidance above this diffusion time (0..1)", DefaultValueFactory = _ => 1 };
+        var start = new Option<double>("--guidance-start") { Description = "No guidance above this diffusion time (0..1); with the discrete engine, classifier-free guidance only below it", DefaultValueFactory = _ => 1 };
         var stop = new Option<double>("--guidance-stop") { Description = "No guidance below this diffusion time (0..1)", DefaultValueFactory = _ => 0 };
         var decay = new Option<double>("--guidance-decay") { Description = "Lower the scale by this much per batch (the reference's per-round decay)", DefaultValueFactory = _ => 0 };
         var targetValue = new Option<double?>("--target-value") { Description = "Steer towards this value of the property instead of maximising it" };
@@ -56,6 +56,7 @@ public static class GenerateCommand
             if (b < 1) throw new NagUserException($"--batch must be at least 1, got {b}");
             string kind = Store.Checkpoint.Load(genPath).Kind;
             GenerationResult result = null!;
+            double warmupSeconds = 0;   // first calls JIT-compile the sampling path and size the allocator: timed apart from "seconds"
             ISearchSpace genSpace;
             BenchmarkData? data = null;
             string? predPath = p.GetValue(predictor);
@@ -68,14 +69,17 @@ public static class GenerateCommand
                 using var dgen = DiscreteGenerator.Load(genPath);
                 genSpace = dgen.Space;
                 var states = dgen.StatesFor(condTexts);
-                double w = p.GetValue(weight);
+                double w = p.GetValue(weight), cfgStart = p.GetValue(start);
+                var warm = System.Diagnostics.Stopwatch.StartNew();
+                dgen.Sample(Math.Min(b, n), 2, p.GetValue(seed), states, w);
+                warmupSeconds = warm.Elapsed.TotalSeconds;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var decoded = new List<DecodedSample>(n);
                 ProgressRunner.Run(ctx, "generate", rep =>
                 {
                     for (int start = 0, k = 0; start < n; start += b, k++)
                     {
-                        decoded.AddRange(dgen.Sample(Math.Min(b, n - start), p.GetValue(steps), p.GetValue(seed) + k, states, w));
+                        decoded.AddRange(dgen.Sample(Math.Min(b, n - start), p.GetValue(steps), p.GetValue(seed) + k, states, w, cfgStart));
                         rep(Math.Min(n, start + b), n, "");
                     }
                 });
@@ -108,6 +112,9 @@ public static class GenerateCommand
                         : null,
                 };
                 var batchGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
+                var warm = System.Diagnostics.Stopwatch.StartNew();
+                using (gen.Sample(Math.Min(b, n), samplerConfig with { Steps = 1 }, p.GetValue(seed), guide)) { }
+                warmupSeconds = warm.Elapsed.TotalSeconds;
                 ProgressRunner.Run(ctx, "generate", rep =>
                     result = ScoreSampling.Generate(gen, n, b, samplerConfig, p.GetValue(seed), batchGuide, (done, total) => { batchGuide?.NextRound(); rep(done, total, ""); }));
             }
@@ -136,6 +143,7 @@ public static class GenerateCommand
                         w.WriteNumber("novel", novel);
                         w.WriteNumber("unique_valid_count", result.Records.Count(r => r.Unique));
                         w.WriteNumber("seconds", result.Seconds);
+                        w.WriteNumber("warmup_seconds", warmupSeconds);
                         if (double.IsFinite(result.SecondsPerUniqueValid)) w.WriteNumber("seconds_per_unique_valid", result.SecondsPerUniqueValid);
                         else w.WriteNull("seconds_per_unique_valid");
                         w.WriteNumber("oracle_queries", oracle?.Queries ?? 0);
@@ -165,7 +173,7 @@ public static class GenerateCommand
                 }
                 else
                 {
-                    PrintSummary(ctx, result, summaries, data, reports, p.GetValue(top), pred);
+                    PrintSummary(ctx, result, warmupSeconds, summaries, data, reports, p.GetValue(top), pred);
                     if (trained is not null) TrainBest.Print(ctx, trained, reports);
                     foreach (var (c, f) in satisfaction)
                         ctx.Console.MarkupLine($"{Spectre.Console.Markup.Escape(c)}: {(f is double v ? v.ToString("P1", System.Globalization.CultureInfo.InvariantCulture) : "unknown")} of unique valid architectures satisfy it");
@@ -229,12 +237,12 @@ public static class GenerateCommand
         });
     }
 
-    private static void PrintSummary(CliContext ctx, GenerationResult result, Dictionary<string, ColumnSummary?> summaries, BenchmarkData? data,
+    private static void PrintSummary(CliContext ctx, GenerationResult result, double warmupSeconds, Dictionary<string, ColumnSummary?> summaries, BenchmarkData? data,
         string[] reports, int top, NoiseAwarePredictor? pred)
     {
         var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
         ctx.Console.MarkupLine($"[bold]{result.Records.Length}[/] samples: valid {valid:P2}, unique {unique:P2}, novel {novel:P2}; " +
-            $"{result.Seconds:F2} s ({result.SecondsPerUniqueValid * 1000:F1} ms per unique valid architecture)");
+            $"{result.Seconds:F2} s ({result.SecondsPerUniqueValid * 1000:F1} ms per unique valid architecture; warm-up {warmupSeconds:F2} s before that)");
         var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!).ToList();
         string? sortBy = reports.FirstOrDefault();
         var predicted = pred is null ? null : pred.Predict(uniques);
