@@ -46,7 +46,7 @@ public sealed class GenerateCliTests : IDisposable
         using var doc = JsonDocument.Parse(stdout);
         var root = doc.RootElement;
         Assert.Equal(12, root.GetProperty("n").GetInt32());
-        foreach (var f in new[] { "valid", "unique", "novel", "seconds" }) Assert.InRange(root.GetProperty(f).GetDouble(), 0, 1e6);
+        foreach (var f in new[] { "valid", "unique", "novel", "seconds", "warmup_seconds" }) Assert.InRange(root.GetProperty(f).GetDouble(), 0, 1e6);
         Assert.True(root.TryGetProperty("seconds_per_unique_valid", out _));
         Assert.True(root.GetProperty("report").TryGetProperty("cifar10_test_acc200", out _));
         var lines = File.ReadAllLines(samples);

@@ -66,6 +66,7 @@ public static class BenchConditionalCommand
             var texts = conds.Select(c => c.Text).ToArray();
             var all = gen.StatesFor(texts);
             double cfgStart = p.GetValue(guidanceStart);
+            using var oneThread = CliHelpers.OneTorchThread();
             Row Measure(string mode, byte[] states, double w)
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -70,6 +70,7 @@ public static class GenerateCommand
                 genSpace = dgen.Space;
                 var states = dgen.StatesFor(condTexts);
                 double w = p.GetValue(weight), cfgStart = p.GetValue(start);
+                using var oneThread = CliHelpers.OneTorchThread();
                 var warm = System.Diagnostics.Stopwatch.StartNew();
                 dgen.Sample(Math.Min(b, n), 2, p.GetValue(seed), states, w);
                 warmupSeconds = warm.Elapsed.TotalSeconds;
@@ -112,6 +113,7 @@ public static class GenerateCommand
                         : null,
                 };
                 var batchGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
+                using var oneThread = CliHelpers.OneTorchThread();
                 var warm = System.Diagnostics.Stopwatch.StartNew();
                 using (gen.Sample(Math.Min(b, n), samplerConfig with { Steps = 1 }, p.GetValue(seed), guide)) { }
                 warmupSeconds = warm.Elapsed.TotalSeconds;
