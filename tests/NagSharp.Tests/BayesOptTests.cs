@@ -89,8 +89,119 @@ public sealed class BayesOptTests
         using var transfer = new GeneratorBoSearch(space, 0, TinyGenerator.Value, Fast,
             new GeneratorBoConfig(Samples: 16, Sampler: new SamplerConfig(Steps: 4), Scale: 10), prior);
         Assert.Equal("transfer", transfer.Name);
-        var firstAsk = transfer.Ask();   // no target value is known yet
-        Assert.NotNull(data.Get(firstAsk, Obj));
+        // Before any target value is known the round is the top of the exact source ranking, in order.
+        var firstRound = Enumerable.Range(0, Fast.BatchAt(0)).Select(_ => transfer.Ask().ToString()).ToList();
+        Assert.Equal(prior.Ranked.Take(firstRound.Count).Select(a => a.ToString()), firstRound);
+    }
+
+    [SkippableFact]
+    public void SourceScoresAverageOwnAndNeighbourhoodRankScores()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var rows = data.ColumnEntries("cifar100_valid_acc200").ToList();
+        var scores = TransferPrior.SourceScores(space, [("cifar100_valid_acc200", rows)]);
+        var z = Stats.RankScores(rows.Select(r => r.Value).ToArray());
+        var byKey = rows.Select((r, i) => (r.Arch.ToString(), z[i])).ToDictionary(e => e.Item1, e => e.Item2);
+        foreach (var arch in new[] { rows[0].Arch, rows[4321].Arch })
+        {
+            var near = space.Neighbours(arch).Select(n => byKey[n.ToString()]).Average();
+            Assert.Equal((byKey[arch.ToString()] + near) / 2, scores[arch.ToString()].Score, 9);
+        }
+        Assert.Equal(rows.Count, scores.Count);
+    }
+
+    [Fact]
+    public void ShrunkLineIsLeastSquaresPulledTowardsUnitSlope()
+    {
+        // Sxy = 4, Sxx = 2 around means (1, 3): beta = (4 + 5) / (2 + 5); without shrinkage the exact line y = 1 + 2x.
+        var (c, beta) = GeneratorBoSearch.ShrunkLine([0, 1, 2], [1, 3, 5], 5);
+        Assert.Equal(9.0 / 7, beta, 12);
+        Assert.Equal(3 - 9.0 / 7, c, 12);
+        Assert.Equal((1.0, 2.0), GeneratorBoSearch.ShrunkLine([0, 1, 2], [1, 3, 5], 0));
+    }
+
+    [Fact]
+    public void PathEncodingOfNb201MatchesTheHandCountedPaths()
+    {
+        var space = new Nb201Space();
+        var paths = PathEncoding.TryCreate(space)!;
+        // Input and output never vary, so sequences use the five operations; paths of 1, 2, 2 and 3 operations.
+        Assert.Equal([2, 3, 4, 5, 6], paths.Alphabet);
+        Assert.Equal(4, paths.Paths.Count);
+        Assert.Equal(5 + 25 + 125, paths.FeatureCount);
+        // Edges (0->1, 0->2, 1->2, 0->3, 1->3, 2->3) = (3x3, 3x3, 1x1, skip, 3x3, 3x3); op index = alphabet index.
+        var arch = new Nb201Arch([3, 3, 2, 1, 3, 3]);
+        var expected = new float[155];
+        expected[1] = 1;                       // 0->3: skip
+        expected[5 + 3 * 5 + 3] = 2;           // 0->1->3 and 0->2->3: both 3x3 then 3x3
+        expected[30 + 3 * 25 + 2 * 5 + 3] = 1; // 0->1->2->3: 3x3, 1x1, 3x3
+        using var x = Diffusion.GraphCodec.Encode(space, [arch]);
+        using var f = paths.Compute(x);
+        var got = f.data<float>().ToArray();
+        Assert.Equal(155, got.Length);
+        for (int i = 0; i < got.Length; i++) Assert.True(Math.Abs(got[i] - expected[i]) < 0.05, $"feature {i}: {got[i]} vs {expected[i]}");
+    }
+
+    [Fact]
+    public void PathFeaturesPassGradientsToTheOperationNodesOnly()
+    {
+        var space = new Nb201Space();
+        var paths = PathEncoding.TryCreate(space)!;
+        var rng = new Random(3);
+        using var clean = Diffusion.GraphCodec.Encode(space, [space.Sample(rng), space.Sample(rng)]);
+        using var x = (clean + randn_like(clean) * 0.7f).requires_grad_(true);
+        using var f = paths.Compute(x);
+        using var weights = arange(f.shape[1], dtype: ScalarType.Float32);   // a sum would hide opposite-signed terms
+        using var g = autograd.grad([(f * weights).sum()], [x])[0];
+        Assert.True(g.isfinite().all().item<bool>());
+        Assert.True(g[.., 1..7].abs().sum().item<float>() > 1e-3);             // the six operation nodes
+        Assert.Equal(0f, g[.., 0].abs().sum().item<float>() + g[.., 7].abs().sum().item<float>());   // input and output are constant
+
+        // Through a noise-aware surrogate on path features, as the generator's guidance uses it.
+        using var ens = new EnsembleSurrogate(space, new EnsembleConfig(Hidden: 16, Encoding: "paths"), 0, new SdeConfig().Create());
+        Assert.Equal(155, ens.ModelInputs);
+        using var xs = x.detach().requires_grad_(true);
+        using var preds = ens.Forward(xs.reshape(2, -1), full(2, 0.5f));
+        using var gs = autograd.grad([preds.sum()], [xs])[0];
+        Assert.True(gs.isfinite().all().item<bool>() && gs.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void PathEncodingFallsBackWhereItDoesNotFit()
+    {
+        Assert.Null(PathEncoding.TryCreate(new Nb101Space()));   // topology varies
+        var ofa = new OfaSpace();                                 // one long chain: |alphabet|^nodes features
+        Assert.Null(PathEncoding.TryCreate(ofa));
+        using var ens = new EnsembleSurrogate(ofa, new EnsembleConfig(Hidden: 8, Encoding: "onehot+paths"), 0);
+        Assert.Null(ens.Paths);
+        Assert.Equal(ens.FeatureCount, ens.ModelInputs);
+        Assert.Throws<NagUserException>(() => new EnsembleConfig(Encoding: "graph").Validate());
+        Assert.Throws<NagUserException>(() => new BoConfig(ExploitFraction: 1.5).Validate());
+        Assert.Throws<NagUserException>(() => new BoConfig(ExploitParents: 0).Validate());
+    }
+
+    [SkippableTheory]
+    [InlineData("bananas")]
+    [InlineData("generator-bo")]
+    public void PathInputsAndExploitationKeepTheProtocol(string name)
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var options = Options(data) with
+        {
+            Bo = Fast with { ExploitFraction = 0.6, Ensemble = Fast.EnsembleOrDefault with { Encoding = "onehot+paths" } },
+        };
+        List<Trial> RunOnce()
+        {
+            var s = StrategyRegistry.Create(name, space, 5, options);
+            try { return SearchHarness.Run(s, data, Obj, Rep, 30, 5); }
+            finally { (s as IDisposable)?.Dispose(); }
+        }
+        var a = RunOnce();
+        Assert.Equal(30, a.Count);
+        Assert.Equal(30, a.Select(t => t.Arch).Distinct().Count());
+        Assert.Equal(a, RunOnce());
     }
 
     [Fact]
