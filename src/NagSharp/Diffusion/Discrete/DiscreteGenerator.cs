@@ -38,30 +38,19 @@ public sealed record LabelledArch(string Arch, byte[] States);
 /// classifier-free guidance over any number of binary conditions. Fixed-topology spaces clamp the edges; spaces
 /// whose topology varies draw the node count from the training distribution and mask the absent slots.
 /// </summary>
-public sealed class DiscreteGenerator : IDisposable
+public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
 {
     /// <summary>Checkpoint kind.</summary>
     public const string Kind = "discrete-generator";
 
-    /// <summary>The space generated.</summary>
-    public ISearchSpace Space { get; }
     /// <summary>Diffusion settings.</summary>
     public DiscreteConfig Config { get; }
     /// <summary>Denoiser size.</summary>
     public DenoiserConfig Network { get; }
-    /// <summary>Optimisation settings.</summary>
-    public TrainConfig Train { get; }
     /// <summary>Condition texts, in embedding order.</summary>
     public IReadOnlyList<string> Conditions { get; }
     /// <summary>Training examples.</summary>
     public IReadOnlyList<LabelledArch> TrainingSet { get; }
-    /// <summary>Steps trained.</summary>
-    public int Step { get => _step; private set => _step = value; }
-    private int _step;
-    /// <summary>Trained weights.</summary>
-    public GraphDenoiser Model { get; }
-    /// <summary>EMA weights, used for sampling.</summary>
-    public GraphDenoiser Ema { get; }
     /// <summary>Node-type transition (marginals of the training set).</summary>
     public MarginalTransition NodeTransition { get; }
     /// <summary>Edge transition (edge / no-edge marginals over possible pairs).</summary>
@@ -83,17 +72,17 @@ public sealed class DiscreteGenerator : IDisposable
     public IReadOnlyList<bool[]> AllowedSymbols { get; }
 
     private readonly CosineSchedule _schedule;
-    private readonly Adam _optimizer;
     private readonly bool[,]? _fixed;
     private readonly int _n, _k;
 
     /// <summary>Creates an untrained generator; marginals and node counts come from the training set.</summary>
     public DiscreteGenerator(ISearchSpace space, DiscreteConfig config, DenoiserConfig network, TrainConfig train,
         IReadOnlyList<string> conditions, IReadOnlyList<LabelledArch> trainingSet)
+        : base(space, train, () => new GraphDenoiser(network, space.MaxNodes, space.NodeVocabulary.Count, conditions.Count))
     {
-        config.Validate(); network.Validate(); train.Validate();
+        config.Validate();
         if (trainingSet.Count == 0) throw new NagUserException("empty training set");
-        Space = space; Config = config; Network = network; Train = train; Conditions = conditions; TrainingSet = trainingSet;
+        Config = config; Network = network; Conditions = conditions; TrainingSet = trainingSet;
         _fixed = space.FixedAdjacency;
         _n = space.MaxNodes; _k = space.NodeVocabulary.Count;
         _schedule = new CosineSchedule(config.DiffusionSteps);
@@ -136,16 +125,7 @@ public sealed class DiscreteGenerator : IDisposable
                 if (g.NodeTypes[i] >= 0) allowed[i][g.NodeTypes[i]] = true;
         AllowedSymbols = allowed;
         ConstantEdges = constEdges.Select(v => v < 0 ? -1 : v).ToArray();
-        torch.manual_seed(train.Seed);
-        Model = new GraphDenoiser(network, _n, _k, conditions.Count);
-        Ema = new GraphDenoiser(network, _n, _k, conditions.Count);
-        TorchState.CopyWeights(Model, Ema);
-        Ema.eval();
-        _optimizer = optim.Adam(Model.parameters(), lr: train.LearningRate);
     }
-
-    /// <summary>Trainable parameters.</summary>
-    public long ParameterCount => Model.parameters().Sum(p => p.numel());
 
     private (Tensor X, Tensor E, Tensor Mask, Tensor Cond) Encode(IReadOnlyList<LabelledArch> items)
     {
@@ -199,7 +179,7 @@ public sealed class DiscreteGenerator : IDisposable
         var (x0All, e0All, maskAll, condAll) = Encode(TrainingSet);
         using var _x = x0All; using var _e = e0All; using var _m = maskAll; using var _c = condAll;
         using var weights = tensor(SamplingWeights());                                          // [M]
-        TrainLoop.Run(ref _step, Model, Ema, _optimizer, Train, () =>
+        RunTraining(() =>
         {
             int b = Train.Batch;
             var idx = multinomial(weights, b, replacement: true);                                // [B]
@@ -363,17 +343,14 @@ public sealed class DiscreteGenerator : IDisposable
     /// <summary>Writes everything needed to sample or resume.</summary>
     public void Save(string path)
     {
-        var ck = new Checkpoint(Kind);
-        ck.Header["space"] = Space.Name;
-        ck.Header["step"] = Step;
+        var ck = NewCheckpoint(Kind);
         ck.Set("config", Config);
         ck.Set("network", Network);
         ck.Set("train", Train);
         ck.Set("conditions", Conditions);
         ck.Set("training_set", TrainingSet.Select(t => t.Arch).ToList());
         ck.Set("condition_states", TrainingSet.Select(t => string.Concat(t.States.Select(s => (char)('0' + s)))).ToList());
-        TorchState.SaveTraining(ck, Model, Ema, _optimizer);
-        ck.Save(path);
+        SaveCheckpoint(ck, path);
     }
 
     /// <summary>Loads a checkpoint (optionally with new training settings, to resume to more steps).</summary>
@@ -384,19 +361,7 @@ public sealed class DiscreteGenerator : IDisposable
         var states = ck.Get<List<string>>("condition_states", path);
         if (states.Count != archs.Count) throw new NagDataException($"{path}: training set and condition states differ in length");
         var set = archs.Zip(states, (a, s) => new LabelledArch(a, s.Select(ch => (byte)(ch - '0')).ToArray())).ToList();
-        var gen = new DiscreteGenerator(SpaceRegistry.Get(ck.Get<string>("space", path)), ck.Get<DiscreteConfig>("config", path),
-            ck.Get<DenoiserConfig>("network", path), overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("conditions", path), set);
-        try { TorchState.RestoreTraining(ck, path, gen.Model, gen.Ema, gen._optimizer); }
-        catch { gen.Dispose(); throw; }
-        gen.Step = ck.Get<int>("step", path);
-        return gen;
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        Model.Dispose();
-        Ema.Dispose();
-        _optimizer.Dispose();
+        return Restore(new DiscreteGenerator(SpaceRegistry.Get(ck.Get<string>("space", path)), ck.Get<DiscreteConfig>("config", path),
+            ck.Get<DenoiserConfig>("network", path), overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("conditions", path), set), ck, path);
     }
 }

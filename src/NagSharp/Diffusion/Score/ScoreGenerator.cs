@@ -66,55 +66,32 @@ public readonly record struct TrainProgress(int Step, int Total, double Loss);
 /// with an EMA copy for sampling. Holds what a checkpoint holds: configs, weights, EMA, optimiser, step,
 /// RNG state and the training set (for novelty).
 /// </summary>
-public sealed class ScoreGenerator : IDisposable
+public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
 {
     /// <summary>Checkpoint kind.</summary>
     public const string Kind = "score-generator";
 
-    /// <summary>The space the generator produces.</summary>
-    public ISearchSpace Space { get; }
     /// <summary>Noise process.</summary>
     public SdeConfig SdeConfig { get; }
     /// <summary>Network size.</summary>
     public NetworkConfig Network { get; }
-    /// <summary>Training settings.</summary>
-    public TrainConfig Train { get; }
     /// <summary>Architectures the generator was trained on (string forms).</summary>
     public IReadOnlyList<string> TrainingSet { get; }
-    /// <summary>Steps trained so far.</summary>
-    public int Step { get => _step; private set => _step = value; }
-    private int _step;
     /// <summary>The SDE.</summary>
     public Sde Sde { get; }
-    /// <summary>Trained weights.</summary>
-    public ScoreNetwork Model { get; }
-    /// <summary>EMA weights, used for sampling.</summary>
-    public ScoreNetwork Ema { get; }
-
-    private readonly Adam _optimizer;
-    private readonly bool[,] _adjacency;
-
     /// <summary>Creates an untrained generator.</summary>
     public ScoreGenerator(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet)
+        : base(space, train, () => new ScoreNetwork(network, space.MaxNodes, space.NodeVocabulary.Count, FixedTopology(space)))
     {
-        Space = space; SdeConfig = sde; Network = network; Train = train; TrainingSet = trainingSet;
-        train.Validate();
-        network.Validate();
+        SdeConfig = sde; Network = network; TrainingSet = trainingSet;
         Sde = sde.Create();
-        _adjacency = space.FixedAdjacency ?? throw new NagUserException($"the score engine needs a fixed-topology space; {space.Name} varies its topology (use --engine discrete)");
-        torch.manual_seed(train.Seed);
-        Model = new ScoreNetwork(network, space.MaxNodes, space.NodeVocabulary.Count, _adjacency);
-        Ema = new ScoreNetwork(network, space.MaxNodes, space.NodeVocabulary.Count, _adjacency);
-        TorchState.CopyWeights(Model, Ema);
-        Ema.eval();
-        _optimizer = optim.Adam(Model.parameters(), lr: train.LearningRate);
     }
 
-    /// <summary>Number of trainable parameters.</summary>
-    public long ParameterCount => Model.parameters().Sum(p => p.numel());
+    private static bool[,] FixedTopology(ISearchSpace space) => space.FixedAdjacency
+        ?? throw new NagUserException($"the score engine needs a fixed-topology space; {space.Name} varies its topology (use --engine discrete)");
 
     /// <summary>
-    /// Trains until <see cref="TrainConfig.Steps"/> (resuming from <see cref="Step"/>). Each step draws a batch from
+    /// Trains until <see cref="TrainConfig.Steps"/> (resuming from <see cref="TrainedGenerator{TNet}.Step"/>). Each step draws a batch from
     /// the training set, noises it at t ~ U(epsilon, 1) and regresses the noise (denoising score matching).
     /// </summary>
     public void TrainToEnd(Action<TrainProgress>? progress = null, CancellationToken cancel = default, Action<int>? checkpoint = null, int checkpointEvery = 0)
@@ -122,7 +99,7 @@ public sealed class ScoreGenerator : IDisposable
         var archs = TrainingSet.Select(Space.Parse).ToArray();
         using var data = GraphCodec.Encode(Space, archs);   // [M, N, F]
         long m = data.shape[0];
-        TrainLoop.Run(ref _step, Model, Ema, _optimizer, Train, () =>
+        RunTraining(() =>
         {
             var idx = randint(m, [Train.Batch]);                                                   // [B]
             var x0 = data.index_select(0, idx);                                                     // [B, N, F]
@@ -205,15 +182,12 @@ public sealed class ScoreGenerator : IDisposable
     /// <summary>Writes model, EMA, optimiser, step, RNG state, configs and training set to one file.</summary>
     public void Save(string path)
     {
-        var ck = new Checkpoint(Kind);
-        ck.Header["space"] = Space.Name;
-        ck.Header["step"] = Step;
+        var ck = NewCheckpoint(Kind);
         ck.Set("sde", SdeConfig);
         ck.Set("network", Network);
         ck.Set("train", Train);
         ck.Set("training_set", TrainingSet);
-        TorchState.SaveTraining(ck, Model, Ema, _optimizer);
-        ck.Save(path);
+        SaveCheckpoint(ck, path);
     }
 
     /// <summary>Loads a generator checkpoint; the optimiser and RNG state are restored so training resumes.</summary>
@@ -221,19 +195,7 @@ public sealed class ScoreGenerator : IDisposable
     {
         var ck = Checkpoint.Load(path, Kind);
         var space = SpaceRegistry.Get(ck.Get<string>("space", path));
-        var gen = new ScoreGenerator(space, ck.Get<SdeConfig>("sde", path), ck.Get<NetworkConfig>("network", path),
-            overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("training_set", path));
-        try { TorchState.RestoreTraining(ck, path, gen.Model, gen.Ema, gen._optimizer); }
-        catch { gen.Dispose(); throw; }
-        gen.Step = ck.Get<int>("step", path);
-        return gen;
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        Model.Dispose();
-        Ema.Dispose();
-        _optimizer.Dispose();
+        return Restore(new ScoreGenerator(space, ck.Get<SdeConfig>("sde", path), ck.Get<NetworkConfig>("network", path),
+            overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("training_set", path)), ck, path);
     }
 }
