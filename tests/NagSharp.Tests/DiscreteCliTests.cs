@@ -39,6 +39,10 @@ public sealed class DiscreteCliTests : IDisposable
 
         Assert.Equal(1, Run("generate", "--generator", g, "--condition", "cifar100_valid_acc200>=top1%", "-n", "2", "--data-dir", data).Code);
         Assert.Equal(1, Run("generate", "--generator", g, "--predictor", g, "-n", "2", "--data-dir", data).Code);
+        var snr = Run("generate", "--generator", g, "--snr", "0.3", "-n", "2", "--data-dir", data);
+        Assert.Equal(1, snr.Code);
+        Assert.Contains("--snr only applies to the score engine", snr.Err);
+        Assert.Equal(1, Run("generate", "--generator", g, "--sampler", "ode", "-n", "2", "--data-dir", data).Code);
         Assert.Equal(1, Run("train", "generator", "--engine", "discrete", "--condition", "acc>>3", "--out", Path.Combine(_dir, "x.ckpt")).Code);
         Assert.Equal(1, Run("train", "generator", "--engine", "score", "--condition", "fpga_ms<2", "--out", Path.Combine(_dir, "x.ckpt")).Code);
     }

@@ -66,6 +66,9 @@ public static class GenerateCommand
             {
                 if (predPath is not null || p.GetValue(target) is not null || p.GetValue(guidance) is not null)
                     throw new NagUserException("--predictor/--target/--guidance steer the score engine; the discrete engine takes --condition and --guidance-weight");
+                foreach (var scoreOnly in new Option[] { sampler, snr, corrector, aboveTop, stop, decay, targetValue })
+                    if (p.GetResult(scoreOnly) is { Implicit: false })
+                        throw new NagUserException($"{scoreOnly.Name} only applies to the score engine; {genPath} is a discrete-engine generator");
                 using var dgen = DiscreteGenerator.Load(genPath);
                 genSpace = dgen.Space;
                 var states = dgen.StatesFor(condTexts);
