@@ -90,11 +90,13 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
         var nodeFreq = new double[_k];
         double edges = 0, pairs = 0;
         var counts = new double[_n + 1];
+        var allowed = Enumerable.Range(0, _n).Select(_ => new bool[_k]).ToArray();   // per slot, symbols seen there
         foreach (var g in graphs)
         {
             int present = g.NodeTypes.Count(v => v >= 0);
             counts[present]++;
-            foreach (var v in g.NodeTypes) if (v >= 0) nodeFreq[v]++;
+            for (int i = 0; i < _n; i++)
+                if (g.NodeTypes[i] is int v and >= 0) { nodeFreq[v]++; allowed[i][v] = true; }
             for (int i = 0; i < _n; i++)
                 for (int j = i + 1; j < _n; j++)
                     if (g.NodeTypes[i] >= 0 && g.NodeTypes[j] >= 0) { pairs++; if (g.Adjacency[i, j]) edges++; }
@@ -119,10 +121,6 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
                 }
             }
         ConstantSymbols = constNodes.Select(v => Math.Max(v, -1)).ToArray();
-        var allowed = Enumerable.Range(0, _n).Select(_ => new bool[_k]).ToArray();
-        foreach (var g in graphs)
-            for (int i = 0; i < _n; i++)
-                if (g.NodeTypes[i] >= 0) allowed[i][g.NodeTypes[i]] = true;
         AllowedSymbols = allowed;
         ConstantEdges = constEdges.Select(v => v < 0 ? -1 : v).ToArray();
     }
