@@ -48,6 +48,33 @@ public sealed class DiscreteCliTests : IDisposable
     }
 
     [SkippableFact]
+    public void BenchConditionalReportsEverySeedAndTheMedianTiming()
+    {
+        string data = TestData.RequireDir();
+        string outDir = Path.Combine(_dir, "bc");
+        string[] common = ["bench", "conditional", "--space", "nb201", "--condition", "fpga_ms<2", "--preset", "tiny", "--train-steps", "3",
+            "--out", outDir, "-n", "6", "--sample-steps", "2", "--data-dir", data];
+        var (code, stdout, err) = Run([.. common, "--seeds", "3", "--timing-repeats", "2", "--seed", "4"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("over 3 seeds", stdout);
+        Assert.Contains("median of 2 identical runs", stdout);
+        var json = Directory.GetFiles(outDir, "bench_conditional_nb201_*.json").Single();
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(2, doc.RootElement.GetProperty("timing_repeats").GetInt32());
+        var bySeed = doc.RootElement.GetProperty("guided_by_seed").EnumerateArray().ToArray();
+        Assert.Equal([4, 5, 6], bySeed.Select(s => s.GetProperty("seed").GetInt32()));
+        // The first seed's row is the guided row of the main table: same samples, same satisfying count.
+        var guided = doc.RootElement.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("mode").GetString() == "guided");
+        Assert.Equal(guided.GetProperty("satisfying").GetInt32(), bySeed[0].GetProperty("satisfying").GetInt32());
+        foreach (var bad in new[] { "--seeds", "--timing-repeats" })
+        {
+            var r = Run([.. common, bad, "0"]);
+            Assert.Equal(1, r.Code);
+            Assert.Contains(bad, r.Err);
+        }
+    }
+
+    [SkippableFact]
     public void FreeTopologyNb101TrainsAndGenerates()
     {
         string data = TestData.RequireDir();

@@ -191,6 +191,32 @@ public sealed class ScoreEngineTests
     }
 
     [Fact]
+    public void RepulsionIsTheGradientOfTheKernelPotentialAndSeparatesSamples()
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(1);
+        var x = randn(6, 3, 2, dtype: ScalarType.Float64);
+        var rep = new RepulsionGuidance(null, 0.7);
+        var g = rep.Gradient(x, 0.5, zeros_like(x));                                        // [6, 3, 2]
+        // Reference: autograd of -0.7 * sum_{i,j} exp(-|x_i - x_j|^2 / h) with the median-heuristic bandwidth.
+        var flat = x.reshape(6, -1);
+        var d2 = (flat.unsqueeze(1) - flat.unsqueeze(0)).square().sum(-1);
+        double h = d2.median().item<double>() / Math.Log(6);
+        var xg = x.detach().requires_grad_(true);
+        var fg = xg.reshape(6, -1);
+        var potential = (fg.unsqueeze(1) - fg.unsqueeze(0)).square().sum(-1).div(-h).exp().sum() * -0.7 / 2;
+        var expected = torch.autograd.grad([potential], [xg])[0];
+        Assert.True(g.allclose(expected, rtol: 1e-6, atol: 1e-9), $"max diff {(g - expected).abs().max().item<double>()}");
+        // Two close samples move apart; a pair of identical samples feels no force from each other.
+        var pair = tensor(new double[] { 0, 0, 0.1, 0, 5, 5, 5, 5 }).reshape(4, 2, 1);
+        var step = pair + rep.Gradient(pair, 0.5, zeros_like(pair)) * 0.01;
+        Assert.True((step[1] - step[0]).norm().item<double>() > 0.1);
+        Assert.True((step[3] - step[2]).norm().item<double>() < 1e-12);
+        Assert.Equal(0, new RepulsionGuidance(null, 0.7) { StopTime = 0.6 }.Gradient(x, 0.5, zeros_like(x)).abs().max().item<double>());
+        Assert.Throws<NagUserException>(() => new RepulsionGuidance(null, -1));
+    }
+
+    [Fact]
     public void DecodeFollowsTheThresholdRule()
     {
         var a = Space.Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");

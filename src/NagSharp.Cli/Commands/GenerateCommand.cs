@@ -23,6 +23,7 @@ public static class GenerateCommand
         var start = new Option<double>("--guidance-start") { Description = "No guidance above this diffusion time (0..1); with the discrete engine, classifier-free guidance only below it", DefaultValueFactory = _ => 1 };
         var stop = new Option<double>("--guidance-stop") { Description = "No guidance below this diffusion time (0..1)", DefaultValueFactory = _ => 0 };
         var decay = new Option<double>("--guidance-decay") { Description = "Lower the scale by this much per batch (the reference's per-round decay)", DefaultValueFactory = _ => 0 };
+        var repulsion = new Option<double>("--repulsion") { Description = "Score engine: particle-guidance strength that pushes the samples of a batch apart (0 = off)", DefaultValueFactory = _ => 0 };
         var targetValue = new Option<double?>("--target-value") { Description = "Steer towards this value of the property instead of maximising it" };
         var count = new Option<int>("-n") { Description = "Samples to draw", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch") { Description = "Samples per sampler batch", DefaultValueFactory = _ => 256 };
@@ -40,7 +41,7 @@ public static class GenerateCommand
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, guidance, aboveTop, start, stop, decay, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, top, space, modelsDir };
+            { generator, predictor, target, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, top, space, modelsDir };
         var trainBest = new TrainBest();
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
@@ -66,7 +67,7 @@ public static class GenerateCommand
             {
                 if (predPath is not null || p.GetValue(target) is not null || p.GetValue(guidance) is not null)
                     throw new NagUserException("--predictor/--target/--guidance steer the score engine; the discrete engine takes --condition and --guidance-weight");
-                foreach (var scoreOnly in new Option[] { sampler, snr, corrector, aboveTop, stop, decay, targetValue })
+                foreach (var scoreOnly in new Option[] { sampler, snr, corrector, aboveTop, stop, decay, repulsion, targetValue })
                     if (p.GetResult(scoreOnly) is { Implicit: false })
                         throw new NagUserException($"{scoreOnly.Name} only applies to the score engine; {genPath} is a discrete-engine generator");
                 using var dgen = DiscreteGenerator.Load(genPath);
@@ -115,13 +116,16 @@ public static class GenerateCommand
                         ? (pct is > 0 and < 100 ? 1 - pct / 100 : throw new NagUserException($"--guide-top must be a percentage in (0, 100), got {pct}"))
                         : null,
                 };
-                var batchGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
+                var roundGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
+                IGuidance? batchGuide = p.GetValue(repulsion) is var rho and not 0
+                    ? new RepulsionGuidance(roundGuide, rho) { StopTime = p.GetValue(stop) }
+                    : roundGuide;
                 using var oneThread = CliHelpers.OneTorchThread();
                 var warm = System.Diagnostics.Stopwatch.StartNew();
                 using (gen.Sample(Math.Min(b, n), samplerConfig with { Steps = 1 }, p.GetValue(seed), guide)) { }
                 warmupSeconds = warm.Elapsed.TotalSeconds;
                 ProgressRunner.Run(ctx, "generate", rep =>
-                    result = ScoreSampling.Generate(gen, n, b, samplerConfig, p.GetValue(seed), batchGuide, (done, total) => { batchGuide?.NextRound(); rep(done, total, ""); }));
+                    result = ScoreSampling.Generate(gen, n, b, samplerConfig, p.GetValue(seed), batchGuide, (done, total) => { roundGuide?.NextRound(); rep(done, total, ""); }));
             }
             try
             {
@@ -142,6 +146,7 @@ public static class GenerateCommand
                         w.WriteStartObject();
                         w.WriteString("generator", genPath);
                         if (predPath is not null) { w.WriteString("predictor", predPath); w.WriteNumber("guidance", scale); }
+                        if (p.GetValue(repulsion) != 0) w.WriteNumber("repulsion", p.GetValue(repulsion));
                         w.WriteNumber("n", n);
                         w.WriteNumber("valid", valid);
                         w.WriteNumber("unique", unique);
