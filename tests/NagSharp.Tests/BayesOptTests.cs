@@ -320,4 +320,17 @@ public sealed class BayesOptTests
         // The objective's own order reaches its optimum first.
         Assert.Equal(1, BenchSearchCommand.SourceOrderQueries(data, [Obj], Obj));
     }
+
+    [SkippableFact]
+    public void TransferSourcesShareTheObjectivesDirection()
+    {
+        var data = TestData.Nb201;
+        const string source = "cifar100_valid_acc200";
+        var values = data.ColumnEntries(source).ToArray();
+        string best = values.MaxBy(e => e.Value).Arch.ToString(), worst = values.MinBy(e => e.Value).Arch.ToString();
+        string Top(bool lowerIsBetter) =>
+            TransferPrior.MeanRankScores(TransferPrior.SourceRows(data, [source], lowerIsBetter)).MaxBy(kv => kv.Value.Score).Key;
+        Assert.Equal(best, Top(lowerIsBetter: false));
+        Assert.Equal(worst, Top(lowerIsBetter: true));
+    }
 }

@@ -30,7 +30,7 @@ public static class BenchSearchCommand
     /// </summary>
     public static int? SourceOrderQueries(BenchmarkData data, IReadOnlyList<string> sources, string objective)
     {
-        var score = TransferPrior.MeanRankScores(sources.Select(c => (c, (IReadOnlyList<(Arch, double)>)data.ColumnEntries(c).ToList())).ToList());
+        var score = TransferPrior.MeanRankScores(TransferPrior.SourceRows(data, sources, lowerIsBetter: false));   // bench search maximises
         double top = data.ColumnEntries(objective).Max(e => e.Value);
         var order = score.Values.Where(e => e.Count == sources.Count && data.Get(e.Arch, objective) is not null)
             .OrderByDescending(e => e.Score).ThenBy(e => e.Arch.ToString(), StringComparer.Ordinal).ToList();

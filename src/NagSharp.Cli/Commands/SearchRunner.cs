@@ -70,8 +70,7 @@ public static class SearchRunner
         {
             if (prior is not null) return prior;
             if (sources.Count == 0) throw new NagUserException("strategy transfer needs --transfer-from <column>[,<column>...]");
-            var rows = sources.Select(c => (c, (IReadOnlyList<(Arch, double)>)data.ColumnEntries(c).ToList())).ToList();
-            prior = TransferPrior.Pretrain(space, rows, bo.EnsembleOrDefault, Generator().Sde);
+            prior = TransferPrior.Pretrain(space, TransferPrior.SourceRows(data, sources, settings.Minimize), bo.EnsembleOrDefault, Generator().Sde);
             return prior;
         }
         var options = new StrategyOptions { Bo = bo, GeneratorBo = gen, Generator = Generator, Transfer = Transfer };

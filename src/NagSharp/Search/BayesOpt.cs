@@ -1,3 +1,4 @@
+using NagSharp.Benchmarks;
 using NagSharp.Diffusion;
 using NagSharp.Diffusion.Score;
 using NagSharp.Spaces;
@@ -387,6 +388,16 @@ public sealed class TransferPrior : IDisposable
         }
         return sum.ToDictionary(kv => kv.Key, kv => (kv.Value.Arch, kv.Value.Sum / kv.Value.Count), StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// The labelled rows of each source column, oriented so that higher is better. Sources measure the objective's
+    /// quantity on other tasks or devices, so they share its direction: with a lower-is-better objective
+    /// (<paramref name="lowerIsBetter"/>) their values are negated before they are ranked.
+    /// </summary>
+    public static List<(string Column, IReadOnlyList<(Arch Arch, double Value)> Rows)> SourceRows(
+        BenchmarkData data, IEnumerable<string> columns, bool lowerIsBetter) =>
+        columns.Select(c => (c, (IReadOnlyList<(Arch, double)>)data.ColumnEntries(c)
+            .Select(e => (e.Arch, lowerIsBetter ? -e.Value : e.Value)).ToList())).ToList();
 
     /// <summary>
     /// Per architecture: the mean over the sources that label it of its rank score within each source, and how many
