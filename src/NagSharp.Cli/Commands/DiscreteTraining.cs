@@ -33,10 +33,8 @@ public static class DiscreteTraining
         DiscreteGenerator gen;
         if (p.GetValue(resume) && File.Exists(path))
         {
-            var ck = Store.Checkpoint.Load(path, DiscreteGenerator.Kind);
-            var train = ck.Get<TrainConfig>("train", path) with { Steps = p.GetValue(steps) };
-            gen = DiscreteGenerator.Load(path, train);
-            ctx.Err.WriteLine($"resuming {path} at step {gen.Step} of {train.Steps}");
+            gen = DiscreteGenerator.Load(path, t => t with { Steps = p.GetValue(steps) });
+            ctx.Err.WriteLine($"resuming {path} at step {gen.Step} of {gen.Train.Steps}");
         }
         else
         {

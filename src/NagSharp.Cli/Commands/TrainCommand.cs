@@ -71,11 +71,8 @@ public static class TrainCommand
             ScoreGenerator gen;
             if (p.GetValue(resume) && File.Exists(path))
             {
-                var stored = ScoreGenerator.Load(path);
-                var train = stored.Train with { Steps = p.GetValue(steps) };
-                stored.Dispose();
-                gen = ScoreGenerator.Load(path, train);
-                ctx.Err.WriteLine($"resuming {path} at step {gen.Step} of {train.Steps}");
+                gen = ScoreGenerator.Load(path, t => t with { Steps = p.GetValue(steps) });
+                ctx.Err.WriteLine($"resuming {path} at step {gen.Step} of {gen.Train.Steps}");
             }
             else
             {

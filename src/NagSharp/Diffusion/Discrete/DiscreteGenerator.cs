@@ -351,8 +351,12 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
         SaveCheckpoint(ck, path);
     }
 
-    /// <summary>Loads a checkpoint (optionally with new training settings, to resume to more steps).</summary>
-    public static DiscreteGenerator Load(string path, TrainConfig? overrideTrain = null)
+    /// <summary>Loads a generator checkpoint with <paramref name="overrideTrain"/> in place of its stored training config.</summary>
+    public static DiscreteGenerator Load(string path, TrainConfig overrideTrain) => Load(path, _ => overrideTrain);
+
+    /// <summary>Loads a generator checkpoint (weights, EMA, optimiser, step, RNG state) so training resumes; the file is read
+    /// once, and <paramref name="adjustTrain"/> may change the stored training config (e.g. more steps when resuming).</summary>
+    public static DiscreteGenerator Load(string path, Func<TrainConfig, TrainConfig>? adjustTrain = null)
     {
         var ck = Checkpoint.Load(path, Kind);
         var archs = ck.Get<List<string>>("training_set", path);
@@ -360,6 +364,6 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
         if (states.Count != archs.Count) throw new NagDataException($"{path}: training set and condition states differ in length");
         var set = archs.Zip(states, (a, s) => new LabelledArch(a, s.Select(ch => (byte)(ch - '0')).ToArray())).ToList();
         return Restore(new DiscreteGenerator(SpaceRegistry.Get(ck.Get<string>("space", path)), ck.Get<DiscreteConfig>("config", path),
-            ck.Get<DenoiserConfig>("network", path), overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("conditions", path), set), ck, path);
+            ck.Get<DenoiserConfig>("network", path), (adjustTrain ?? (t => t))(ck.Get<TrainConfig>("train", path)), ck.Get<List<string>>("conditions", path), set), ck, path);
     }
 }

@@ -190,12 +190,16 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         SaveCheckpoint(ck, path);
     }
 
-    /// <summary>Loads a generator checkpoint; the optimiser and RNG state are restored so training resumes.</summary>
-    public static ScoreGenerator Load(string path, TrainConfig? overrideTrain = null)
+    /// <summary>Loads a generator checkpoint with <paramref name="overrideTrain"/> in place of its stored training config.</summary>
+    public static ScoreGenerator Load(string path, TrainConfig overrideTrain) => Load(path, _ => overrideTrain);
+
+    /// <summary>Loads a generator checkpoint (weights, EMA, optimiser, step, RNG state) so training resumes; the file is read
+    /// once, and <paramref name="adjustTrain"/> may change the stored training config (e.g. more steps when resuming).</summary>
+    public static ScoreGenerator Load(string path, Func<TrainConfig, TrainConfig>? adjustTrain = null)
     {
         var ck = Checkpoint.Load(path, Kind);
         var space = SpaceRegistry.Get(ck.Get<string>("space", path));
         return Restore(new ScoreGenerator(space, ck.Get<SdeConfig>("sde", path), ck.Get<NetworkConfig>("network", path),
-            overrideTrain ?? ck.Get<TrainConfig>("train", path), ck.Get<List<string>>("training_set", path)), ck, path);
+            (adjustTrain ?? (t => t))(ck.Get<TrainConfig>("train", path)), ck.Get<List<string>>("training_set", path)), ck, path);
     }
 }
