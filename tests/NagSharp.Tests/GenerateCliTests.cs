@@ -94,6 +94,13 @@ public sealed class GenerateCliTests : IDisposable
         Assert.Equal(1, Run("generate", "--generator", g, "--guidance", "10", "-n", "2").Code);       // guidance without a predictor
         Assert.Equal(1, Run("generate", "--generator", g, "-n", "0").Code);
         Assert.Equal(1, Run("generate", "--generator", g, "--sampler", "magic", "-n", "2").Code);
+        var negative = Run("generate", "--generator", g, "--repulsion", "-1", "-n", "2");
+        Assert.Equal(1, negative.Code);
+        Assert.Contains("--repulsion", negative.Err);
+        // Repulsion alone (no predictor) runs end to end and is echoed in the summary.
+        var repelled = Run("generate", "--generator", g, "--repulsion", "2", "-n", "6", "--sample-steps", "3", "--json");
+        Assert.True(repelled.Code == 0, repelled.Err);
+        using (var doc = JsonDocument.Parse(repelled.Out)) Assert.Equal(2, doc.RootElement.GetProperty("repulsion").GetDouble());
         Assert.Equal(1, Run("train", "generator", "--out", Path.Combine(_dir, "x.ckpt"), "--train-fraction", "1.5").Code);
         Assert.Equal(1, Run("train", "generator", "--out", Path.Combine(_dir, "x.ckpt"), "--engine", "warp").Code);
         Assert.False(File.Exists(Path.Combine(_dir, "x.ckpt")));
