@@ -191,7 +191,11 @@ public sealed class NetTrainingTests
         {
             Assert.Equal(6, doc.RootElement.GetProperty("rows_in_table").GetInt32());
             Assert.True(doc.RootElement.TryGetProperty("run_to_run_rel_diff_median", out _));
+            Assert.True(doc.RootElement.GetProperty("run_to_run_ratio_median").GetDouble() > 0);
+            Assert.InRange(doc.RootElement.GetProperty("run_to_run_ratio_spread").GetDouble(), 0, 10);
+            Assert.Equal(8, doc.RootElement.GetProperty("interleave").GetInt32());
         }
+        Assert.Equal(1, CliRunner.Run([.. args, "--interleave", "0"]).Code);
         var lines = File.ReadAllLines(table);
         Assert.Equal("index,arch_str,local_ms", lines[0]);
         Assert.Equal(new[] { "0", "1", "2", "3", "4", "5" }, lines.Skip(1).Select(l => l.Split(',')[0]));

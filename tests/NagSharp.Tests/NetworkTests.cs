@@ -28,6 +28,24 @@ public sealed class NetworkTests
         }
     }
 
+    [Fact]
+    public void InterleavedTimingReturnsOneSamplePerNetworkInOrder()
+    {
+        var space = new Nb201Space();
+        var builder = NetworkRegistry.Get(space);
+        var conv = space.Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|");
+        var skip = space.Parse("|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+        // Six 3x3 convolutions per cell at width 24 against a cell with no arithmetic at width 4: far apart in cost.
+        using var heavy = builder.Build(conv, new NetworkOptions(InputSize: 16, Width: 24, CellsPerStage: 2));
+        using var light = builder.Build(skip, new NetworkOptions(InputSize: 16, Width: 4, CellsPerStage: 1));
+        var samples = LatencyMeter.MeasureInterleaved([light, heavy, light], new LatencySettings(Warmup: 1, Repeats: 5, Interleave: 3));
+        Assert.Equal(3, samples.Length);
+        Assert.All(samples, s => Assert.True(s.MedianMs > 0 && s.MadMs >= 0));
+        Assert.True(samples[1].MedianMs > 3 * Math.Max(samples[0].MedianMs, samples[2].MedianMs), string.Join(", ", samples.Select(s => s.MedianMs)));
+        Assert.Empty(LatencyMeter.MeasureInterleaved([], new LatencySettings()));
+        Assert.Throws<NagUserException>(() => new LatencySettings(Interleave: 0).Validate());
+    }
+
     [SkippableFact]
     public void StandardNetworkMatchesTheBenchmarkParamsColumn()
     {

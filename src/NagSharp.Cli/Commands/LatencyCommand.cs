@@ -28,9 +28,10 @@ public static class LatencyCommand
         var recheck = new Option<int>("--recheck") { Description = "Measure this many architectures already in --out again and report the run-to-run noise", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Random seed (weights, input, which rows --recheck picks)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
+        var interleave = new Option<int>("--interleave") { Description = "Build this many networks at a time and time them in rotation (1: one network after another)", DefaultValueFactory = _ => new LatencySettings().Interleave };
         var clockOpt = new Option<string?>("--clock") { Description = "wall or cpu (the measuring thread's CPU time; robust on a shared CPU). Default: cpu with --threads 1 where available, else wall" };
         var cmd = new Command("latency", "Time inference of networks built from architectures on this machine (median of repeats, fixed threads)")
-            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt };
+            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave };
         arch.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -45,7 +46,7 @@ public static class LatencyCommand
                 "cpu" => LatencyClock.ThreadCpu,
                 var other => throw new NagUserException($"--clock '{other}' is not wall or cpu"),
             };
-            var settings = new LatencySettings(p.GetValue(batch), p.GetValue(warmup), p.GetValue(repeats), clockKind);
+            var settings = new LatencySettings(p.GetValue(batch), p.GetValue(warmup), p.GetValue(repeats), clockKind, p.GetValue(interleave));
             settings.Validate();
             string col = p.GetValue(column)!;
             if (col.Length == 0 || col.IndexOfAny([',', '"', '\n', '\r']) >= 0) throw new NagUserException($"--column '{col}' is not a usable CSV column name");
@@ -97,24 +98,28 @@ public static class LatencyCommand
             var measured = new List<(int? Key, Arch Arch, LatencySample Sample)>();
             var rechecked = new List<(int Key, double Old, double New)>();
             var clock = Stopwatch.StartNew();
-            torch.manual_seed(p.GetValue(seed));
             int totalWork = todo.Count + recheckKeys.Length;
             ProgressRunner.Run(ctx, "latency", report =>
             {
                 int done = 0;
-                foreach (var (key, a) in todo)
+                foreach (var chunk in todo.Chunk(settings.Interleave))
                 {
-                    var sample = MeasureOne(builder, a, options, settings);
-                    measured.Add((key, a, sample));
-                    if (table is not null && key is int k && !table.Values.ContainsKey(k)) table.Append(k, a, sample.MedianMs);
-                    report(++done, totalWork, string.Create(CultureInfo.InvariantCulture, $"{sample.MedianMs:F2} ms"));
+                    var samples = MeasureBlock(builder, chunk.Select(t => t.Arch).ToArray(), options, settings, p.GetValue(seed));
+                    for (int i = 0; i < chunk.Length; i++)
+                    {
+                        var (key, a) = chunk[i];
+                        measured.Add((key, a, samples[i]));
+                        if (table is not null && key is int k && !table.Values.ContainsKey(k)) table.Append(k, a, samples[i].MedianMs);
+                    }
+                    done += chunk.Length;
+                    report(done, totalWork, string.Create(CultureInfo.InvariantCulture, $"{samples[^1].MedianMs:F2} ms"));
                 }
-                foreach (int k in recheckKeys)
+                foreach (var chunk in recheckKeys.Chunk(settings.Interleave))
                 {
-                    double old = table!.Values[k];
-                    var sample = MeasureOne(builder, data!.ArchOf(k), options, settings);
-                    rechecked.Add((k, old, sample.MedianMs));
-                    report(++done, totalWork, "recheck");
+                    var samples = MeasureBlock(builder, chunk.Select(k => data!.ArchOf(k)).ToArray(), options, settings, p.GetValue(seed));
+                    for (int i = 0; i < chunk.Length; i++) rechecked.Add((chunk[i], table!.Values[chunk[i]], samples[i].MedianMs));
+                    done += chunk.Length;
+                    report(done, totalWork, "recheck");
                 }
             });
             double seconds = clock.Elapsed.TotalSeconds;
@@ -124,10 +129,31 @@ public static class LatencyCommand
         return cmd;
     }
 
-    private static LatencySample MeasureOne(INetworkBuilder builder, Arch arch, NetworkOptions options, LatencySettings settings)
+    /// <summary>
+    /// Builds the networks of one block and times them interleaved. Each network's weights come from a seed derived from
+    /// (seed, architecture), so a later run or a recheck times exactly the same network, not one with other weights.
+    /// </summary>
+    private static LatencySample[] MeasureBlock(INetworkBuilder builder, Arch[] archs, NetworkOptions options, LatencySettings settings, int seed)
     {
-        using var net = builder.Build(arch, options);
-        return LatencyMeter.Measure(net, settings);
+        var nets = new List<NetworkModule>(archs.Length);
+        try
+        {
+            foreach (var a in archs)
+            {
+                torch.manual_seed(WeightSeed(seed, a));
+                nets.Add(builder.Build(a, options));
+            }
+            return LatencyMeter.MeasureInterleaved(nets, settings);
+        }
+        finally { foreach (var n in nets) n.Dispose(); }
+    }
+
+    /// <summary>A stable per-architecture seed (FNV-1a of the string form mixed with the run seed).</summary>
+    internal static long WeightSeed(int seed, Arch arch)
+    {
+        ulong h = 14695981039346656037UL ^ (ulong)(uint)seed;
+        foreach (char c in arch.ToString()) { h ^= c; h *= 1099511628211UL; }
+        return (long)(h & 0x7FFFFFFFFFFFFFFF);
     }
 
     private static void Report(CliContext ctx, bool json, ISearchSpace space, NetworkOptions options, LatencySettings settings, int threads,
@@ -137,6 +163,10 @@ public static class LatencyCommand
         double perArch = measured.Count + rechecked.Count == 0 ? double.NaN : seconds / (measured.Count + rechecked.Count);
         double? withinNoise = measured.Count == 0 ? null : LatencyMeter.Median(measured.Select(m => m.Sample.RelativeMad).ToArray());
         double? runToRun = rechecked.Count == 0 ? null : LatencyMeter.Median(rechecked.Select(r => Math.Abs(r.New / r.Old - 1)).ToArray());
+        // A machine that is uniformly slower in this run (another job on the sibling core) moves every ratio alike; the
+        // spread of the ratios around their median is what changes the ranking of architectures.
+        double? shift = rechecked.Count == 0 ? null : LatencyMeter.Median(rechecked.Select(r => r.New / r.Old).ToArray());
+        double? spread = shift is double sh ? LatencyMeter.Median(rechecked.Select(r => Math.Abs(r.New / r.Old / sh - 1)).ToArray()) : null;
         long? remaining = table is not null && space.Size is long size ? size - table.Values.Count : null;
         // Rank agreement with every latency column the tables have (names ending in _ms), over the rows in the table.
         var correlations = new List<(string Column, double Spearman, int N)>();
@@ -160,6 +190,7 @@ public static class LatencyCommand
                 w.WriteNumber("threads", threads);
                 w.WriteNumber("warmup", settings.Warmup);
                 w.WriteNumber("repeats", settings.Repeats);
+                w.WriteNumber("interleave", settings.Interleave);
                 w.WriteString("clock", settings.Clock == LatencyClock.ThreadCpu ? "cpu" : "wall");
                 w.WriteNumber("measured", measured.Count);
                 w.WriteNumber("rechecked", rechecked.Count);
@@ -167,6 +198,8 @@ public static class LatencyCommand
                 if (double.IsFinite(perArch)) w.WriteNumber("seconds_per_arch", perArch);
                 if (withinNoise is double wn) w.WriteNumber("within_run_rel_mad_median", wn);
                 if (runToRun is double rr) w.WriteNumber("run_to_run_rel_diff_median", rr);
+                if (shift is double sj) w.WriteNumber("run_to_run_ratio_median", sj);
+                if (spread is double sp) w.WriteNumber("run_to_run_ratio_spread", sp);
                 if (table is not null) w.WriteNumber("rows_in_table", table.Values.Count);
                 if (remaining is long rem && double.IsFinite(perArch)) w.WriteNumber("extrapolated_seconds_for_remaining", rem * perArch);
                 if (space.Size is long sz && double.IsFinite(perArch)) w.WriteNumber("extrapolated_seconds_for_space", sz * perArch);
@@ -206,9 +239,9 @@ public static class LatencyCommand
         }
         else
         {
-            ctx.Out.WriteLine(string.Create(inv, $"measured {measured.Count} architectures{(rechecked.Count > 0 ? $" and rechecked {rechecked.Count}" : "")} in {seconds:F1} s ({perArch * 1000:F0} ms each incl. building), batch {settings.Batch}, {threads} thread(s), {settings.Warmup} warm-up + {settings.Repeats} timed passes, {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
+            ctx.Out.WriteLine(string.Create(inv, $"measured {measured.Count} architectures{(rechecked.Count > 0 ? $" and rechecked {rechecked.Count}" : "")} in {seconds:F1} s ({perArch * 1000:F0} ms each incl. building), batch {settings.Batch}, {threads} thread(s), {settings.Warmup} warm-up + {settings.Repeats} timed passes in rotation over blocks of {settings.Interleave}, {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
             if (withinNoise is double wn) ctx.Out.WriteLine(string.Create(inv, $"within-run noise: median MAD/median over architectures {wn * 100:F2}%"));
-            if (runToRun is double rr) ctx.Out.WriteLine(string.Create(inv, $"run-to-run noise: median |remeasured/stored - 1| over {rechecked.Count} architectures {rr * 100:F2}%"));
+            if (runToRun is double rr) ctx.Out.WriteLine(string.Create(inv, $"run-to-run noise: median |remeasured/stored - 1| over {rechecked.Count} architectures {rr * 100:F2}% (median ratio {shift:F3}, spread around it {spread * 100:F2}%)"));
         }
         if (table is not null)
         {

@@ -23,7 +23,9 @@ public enum LatencyClock
 /// <param name="Warmup">Untimed forward passes first (allocator and kernel caches settle).</param>
 /// <param name="Repeats">Timed forward passes; the latency is their median.</param>
 /// <param name="Clock">Wall time or the calling thread's CPU time (only meaningful with one intra-op thread).</param>
-public sealed record LatencySettings(int Batch = 1, int Warmup = 3, int Repeats = 11, LatencyClock Clock = LatencyClock.Wall)
+/// <param name="Interleave">Networks timed together in rotation (<see cref="LatencyMeter.MeasureInterleaved"/>); 1 times
+/// them one after another.</param>
+public sealed record LatencySettings(int Batch = 1, int Warmup = 3, int Repeats = 11, LatencyClock Clock = LatencyClock.Wall, int Interleave = 8)
 {
     /// <summary>Throws a user error naming the first bad field.</summary>
     public void Validate()
@@ -31,6 +33,7 @@ public sealed record LatencySettings(int Batch = 1, int Warmup = 3, int Repeats 
         if (Batch < 1) throw new NagUserException($"--batch must be at least 1, got {Batch}");
         if (Warmup < 0) throw new NagUserException($"--warmup must be at least 0, got {Warmup}");
         if (Repeats < 3) throw new NagUserException($"--repeats must be at least 3 (a median and its spread need them), got {Repeats}");
+        if (Interleave < 1) throw new NagUserException($"--interleave must be at least 1, got {Interleave}");
     }
 }
 
@@ -47,36 +50,58 @@ public sealed record LatencySample(double MedianMs, double MadMs)
 public static class LatencyMeter
 {
     /// <summary>Median and MAD of <see cref="LatencySettings.Repeats"/> timed forward passes after the warm-up.</summary>
-    public static LatencySample Measure(NetworkModule net, LatencySettings s)
+    public static LatencySample Measure(NetworkModule net, LatencySettings s) => MeasureInterleaved([net], s)[0];
+
+    /// <summary>
+    /// Times several networks together: after the warm-up, each of the <see cref="LatencySettings.Repeats"/> rounds runs
+    /// every network once (the starting network rotates), and each network's latency is the median of its passes. The
+    /// speed of a shared virtual CPU drifts over seconds; timed back to back, a network measured in a slow second is
+    /// slow, while interleaved, every network of the block sees the same mix of slow and fast moments, so their
+    /// latencies compare fairly and repeat better across runs.
+    /// </summary>
+    public static LatencySample[] MeasureInterleaved(IReadOnlyList<NetworkModule> nets, LatencySettings s)
     {
         s.Validate();
-        net.eval();
-        var o = net.Options;
-        var times = new double[s.Repeats];
+        if (nets.Count == 0) return [];
+        var times = new double[nets.Count][];
         using var outer = NewDisposeScope();
         using var _ = no_grad();
-        var x = randn(s.Batch, o.InputChannels, o.InputSize, o.InputSize);
-        for (int i = 0; i < s.Warmup + s.Repeats; i++)
+        var inputs = new Tensor[nets.Count];
+        for (int j = 0; j < nets.Count; j++)
         {
-            using var scope = NewDisposeScope();
-            double ms;
-            if (s.Clock == LatencyClock.ThreadCpu)
-            {
-                double c0 = ThreadCpuMs();
-                net.forward(x);
-                ms = ThreadCpuMs() - c0;
-            }
-            else
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                net.forward(x);
-                ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            }
-            if (i >= s.Warmup) times[i - s.Warmup] = ms;
+            nets[j].eval();
+            var o = nets[j].Options;
+            inputs[j] = randn(s.Batch, o.InputChannels, o.InputSize, o.InputSize);
+            times[j] = new double[s.Repeats];
         }
-        double median = Median(times);
-        double mad = Median(times.Select(t => Math.Abs(t - median)).ToArray());
-        return new LatencySample(median, mad);
+        for (int r = 0; r < s.Warmup + s.Repeats; r++)
+        {
+            for (int step = 0; step < nets.Count; step++)
+            {
+                int j = (step + r) % nets.Count;
+                using var scope = NewDisposeScope();
+                double ms = TimeOne(nets[j], inputs[j], s.Clock);
+                if (r >= s.Warmup) times[j][r - s.Warmup] = ms;
+            }
+        }
+        return times.Select(t =>
+        {
+            double median = Median(t);
+            return new LatencySample(median, Median(t.Select(v => Math.Abs(v - median)).ToArray()));
+        }).ToArray();
+    }
+
+    private static double TimeOne(NetworkModule net, Tensor x, LatencyClock clock)
+    {
+        if (clock == LatencyClock.ThreadCpu)
+        {
+            double c0 = ThreadCpuMs();
+            net.forward(x);
+            return ThreadCpuMs() - c0;
+        }
+        long t0 = Stopwatch.GetTimestamp();
+        net.forward(x);
+        return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     }
 
     [StructLayout(LayoutKind.Sequential)]
