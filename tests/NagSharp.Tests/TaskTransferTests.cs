@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using NagSharp.Benchmarks;
+using NagSharp.Diffusion.Discrete;
+using NagSharp.Diffusion.Guidance;
+
+namespace NagSharp.Tests;
+
+/// <summary>The model-free parts of <c>nag bench task-transfer</c>: ranks, top-P % membership, baselines, condition strictness.</summary>
+public sealed class TaskTransferTests
+{
+    [Fact]
+    public void RandomHitProbabilityIsHypergeometric()
+    {
+        Assert.Equal(0.5, TaskTransfer.RandomHitProbability(4, 1, 2), 12);
+        Assert.Equal(1 - 3.0 / 5 * 2.0 / 4, TaskTransfer.RandomHitProbability(5, 2, 2), 12);
+        Assert.Equal(1, TaskTransfer.RandomHitProbability(10, 1, 10));
+        Assert.Equal(0, TaskTransfer.RandomHitProbability(10, 0, 3));
+        // 205 of 4,096 in the top 5 %, best of 10: about 0.40.
+        Assert.InRange(TaskTransfer.RandomHitProbability(4096, 205, 10), 0.39, 0.41);
+    }
+
+    [Fact]
+    public void RandomDrawIsSeededAndDistinct()
+    {
+        var pool = Enumerable.Range(0, 100).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var a = TaskTransfer.RandomDraw(pool, 10, 3);
+        Assert.Equal(a, TaskTransfer.RandomDraw(pool, 10, 3));
+        Assert.Equal(10, a.Distinct().Count());
+        Assert.NotEqual(a, TaskTransfer.RandomDraw(pool, 10, 4));
+        Assert.Equal(3, TaskTransfer.RandomDraw(pool[..3], 10, 0).Count);
+    }
+
+    [SkippableFact]
+    public void TopPercentMembershipIsTheConditionsRule()
+    {
+        var data = TestData.For("tnb101_micro");
+        foreach (var column in TaskTransfer.TaskColumns(data))
+        {
+            var ranking = new ColumnRanking(data, column);
+            var condition = Condition.Parse(TaskTransfer.SourceCondition(column, 5)).Evaluate(data);
+            foreach (var (arch, value) in data.ColumnEntries(column))
+                Assert.Equal(condition[arch.ToString()], ranking.InTop(value, 5));
+            Assert.Equal(condition.Count(kv => kv.Value), ranking.CountInTop(5));
+        }
+    }
+
+    [SkippableFact]
+    public void TaskColumnsAreEveryMetricColumnAndTheConditionPercentReadsSourcesOnly()
+    {
+        var data = TestData.For("tnb101_micro");
+        var tasks = TaskTransfer.TaskColumns(data);
+        Assert.Equal(data.Columns, tasks);
+        Assert.Equal(7, tasks.Count);
+        var sources = tasks.Skip(1).ToArray();
+        var (q, support) = TaskTransfer.ChooseConditionPercent(data, sources, 5, 20);
+        Assert.True(support >= 20);
+        Assert.Equal(0, q % 5, 9);
+        // The next stricter level would not have had enough support.
+        if (q > 5)
+            Assert.True(TaskTransfer.Support(data, sources.Select(c => Condition.Parse(TaskTransfer.SourceCondition(c, q - 5))).ToArray()) < 20);
+        var rankings = sources.Select(c => new ColumnRanking(data, c)).ToArray();
+        var order = TaskTransfer.MeanRankOrder(rankings);
+        Assert.Equal(data.Count, order.Count);
+        var scores = TaskTransfer.MeanRankScores(rankings);
+        var best = TaskTransfer.MeanRankTop(scores, 5);
+        Assert.InRange(best.Count, 205, 260);   // ceil(5 % of 4,096) plus ties with the 205th
+        Assert.True(order.Take(205).All(best.Contains));
+        Assert.Equal(5, TaskTransfer.ChooseMeanRankPercent(scores, 5, 20).Percent);
+    }
+}
+
+/// <summary><c>nag bench task-transfer</c> end to end on tiny models (a few training steps).</summary>
+[Collection(TorchCollection.Name)]
+public sealed class TaskTransferCliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "nagsharp-transfer-" + Guid.NewGuid().ToString("N"));
+
+    public TaskTransferCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static string[] Tiny(string data, string outDir, params string[] more) =>
+        ["bench", "task-transfer", "--space", "tnb101_micro", "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--sample-steps", "3",
+            "--k", "5", "--seed", "2", "--out", outDir, "--data-dir", data, .. more];
+
+    /// <summary>A copy of the micro table whose <paramref name="column"/> is negated: any read of it before scoring
+    /// would change what is generated.</summary>
+    private string NegatedCopy(string data, string column)
+    {
+        string src = Path.Combine(data, "transnas101", "tnb101_micro_val_metrics.csv");
+        string dst = Path.Combine(_dir, "negated", "transnas101", "tnb101_micro_val_metrics.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(dst)!);
+        var lines = File.ReadAllLines(src);
+        var header = lines[0].Split(',');
+        int c = Array.IndexOf(header, column);
+        Assert.True(c > 0);
+        var output = new List<string> { lines[0] };
+        foreach (var line in lines.Skip(1))
+        {
+            // The architecture is the first, quoted field ("(0, 1, ...)"); the metrics follow, unquoted.
+            int close = line.IndexOf("\",", StringComparison.Ordinal);
+            var metrics = line[(close + 2)..].Split(',');
+            double v = double.Parse(metrics[c - 1], CultureInfo.InvariantCulture);
+            metrics[c - 1] = (-v).ToString("R", CultureInfo.InvariantCulture);
+            output.Add(line[..(close + 2)] + string.Join(',', metrics));
+        }
+        File.WriteAllLines(dst, output);
+        return Path.Combine(_dir, "negated");
+    }
+
+    [SkippableTheory]
+    [InlineData("per-task", 6)]
+    [InlineData("mean-rank", 1)]
+    public void HeldOutColumnIsNeitherAConditionNorReadBeforeScoring(string design, int conditionCount)
+    {
+        string data = TestData.RequireDir();
+        var (code, stdout, err) = CliRunner.Run(Tiny(data, Path.Combine(_dir, "a"), "--tasks", "jigsaw", "--design", design));
+        Assert.True(code == 0, err);
+        Assert.Contains("| jigsaw |", stdout);
+        var first = ReadTask(Path.Combine(_dir, "a"), "jigsaw");
+        var conditions = first.GetProperty("conditions").EnumerateArray().Select(x => x.GetString()!).ToArray();
+        Assert.Equal(conditionCount, conditions.Length);
+        Assert.All(conditions, c => Assert.NotEqual("jigsaw", Condition.Parse(c).Column));
+        var sources = first.GetProperty("sources").EnumerateArray().Select(x => x.GetString()!).ToArray();
+        Assert.Equal(TaskTransfer.TaskColumns(TestData.For("tnb101_micro")).Where(c => c != "jigsaw"), sources);
+        using (var gen = DiscreteGenerator.Load(first.GetProperty("generator").GetString()!))
+            Assert.All(gen.Conditions, c => Assert.NotEqual("jigsaw", Condition.Parse(c).Column));
+
+        // The same run on a table whose jigsaw column is negated generates the same architectures with the same
+        // baselines' choices; only the scores differ.
+        var (code2, _, err2) = CliRunner.Run(Tiny(NegatedCopy(data, "jigsaw"), Path.Combine(_dir, "b"), "--tasks", "jigsaw", "--design", design));
+        Assert.True(code2 == 0, err2);
+        var second = ReadTask(Path.Combine(_dir, "b"), "jigsaw");
+        foreach (var method in new[] { "generated", "random", "mean_rank" })
+            Assert.Equal(Archs(first, method), Archs(second, method));
+        Assert.Equal(conditions, second.GetProperty("conditions").EnumerateArray().Select(x => x.GetString()!));
+        Assert.NotEqual(first.GetProperty("generated").GetProperty("best_value").GetDouble(), second.GetProperty("generated").GetProperty("best_value").GetDouble());
+    }
+
+    [SkippableFact]
+    public void CollectsKUniqueValidArchitecturesOrSaysHowManyAndWritesEveryField()
+    {
+        string data = TestData.RequireDir();
+        string outDir = Path.Combine(_dir, "k");
+        var (code, stdout, err) = CliRunner.Run(Tiny(data, outDir, "--tasks", "normal,room_layout", "--condition-top", "30"));
+        Assert.True(code == 0, err);
+        Assert.Contains("of 2** held-out tasks", stdout);
+        var json = Directory.GetFiles(outDir, "task_transfer_tnb101_micro_*.json").Single();
+        Assert.True(File.Exists(Path.ChangeExtension(json, ".md")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        foreach (var field in new[] { "space", "top_percent", "k", "seed", "preset", "train_steps", "sample_steps", "guidance_weight", "condition_top",
+                     "direction", "tasks_count", "generated_met", "random_met", "random_expected_met", "mean_rank_met", "tasks" })
+            Assert.True(root.TryGetProperty(field, out _), field);
+        Assert.Equal(2, root.GetProperty("tasks_count").GetInt32());
+        foreach (var task in root.GetProperty("tasks").EnumerateArray())
+        {
+            foreach (var field in new[] { "task", "sources", "conditions", "condition_percent", "support", "generator", "train_seconds", "drawn", "valid",
+                         "unique_valid", "unknown_to_table", "kept", "complete", "satisfying_sources", "generated", "random_expected_probability", "random", "mean_rank" })
+                Assert.True(task.TryGetProperty(field, out _), field);
+            Assert.Equal(30, task.GetProperty("condition_percent").GetDouble());
+            Assert.True(task.GetProperty("complete").GetBoolean());
+            var archs = Archs(task, "generated");
+            Assert.Equal(5, archs.Length);
+            Assert.Equal(5, archs.Distinct().Count());
+            Assert.Equal(5, task.GetProperty("kept").GetInt32());
+            Assert.True(task.GetProperty("drawn").GetInt32() >= 5);
+            foreach (var method in new[] { "generated", "random", "mean_rank" })
+            {
+                var m = task.GetProperty(method);
+                foreach (var field in new[] { "archs", "best_arch", "best_value", "best_rank", "of", "best_top_percent", "in_top" })
+                    Assert.True(m.TryGetProperty(field, out _), $"{method}.{field}");
+                Assert.Equal(4096, m.GetProperty("of").GetInt32());
+            }
+        }
+
+        // A budget smaller than what K needs is reported, not hidden: macro skeletons are often invalid after 3 steps.
+        string shortDir = Path.Combine(_dir, "short");
+        var (sc, sout, serr) = CliRunner.Run(["bench", "task-transfer", "--space", "tnb101_macro", "--preset", "tiny", "--train-steps", "3", "--batch", "16",
+            "--sample-steps", "3", "--k", "30", "--max-samples", "30", "--sample-batch", "30", "--tasks", "jigsaw", "--seed", "0", "--out", shortDir, "--data-dir", data]);
+        Assert.True(sc == 0, serr);
+        using var sdoc = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(shortDir, "*.json").Single()));
+        var st = sdoc.RootElement.GetProperty("tasks")[0];
+        int kept = st.GetProperty("kept").GetInt32();
+        Assert.Equal(30, st.GetProperty("drawn").GetInt32());
+        Assert.Equal(kept == 30, st.GetProperty("complete").GetBoolean());
+        Assert.Equal(kept, Archs(st, "generated").Length);
+        if (kept < 30)
+        {
+            Assert.Contains($"only {kept} of 30", sout);
+            Assert.Contains($"only {kept} unique valid scored architectures after 30 samples", serr);
+        }
+    }
+
+    [SkippableFact]
+    public void BadFlagsAreOneLineUserErrors()
+    {
+        string data = TestData.RequireDir();
+        string outDir = Path.Combine(_dir, "bad");
+        string[][] bad =
+        [
+            ["--top-percent", "0"], ["--top-percent", "101"], ["--k", "0"], ["--train-steps", "0"], ["--batch", "0"], ["--sample-steps", "0"], ["--sample-steps", "501"],
+            ["--guidance-weight", "-1"], ["--sample-batch", "0"], ["--max-samples", "4"], ["--min-support", "0"], ["--unlabelled", "-1"],
+            ["--condition-top", "abc"], ["--condition-top", "0"], ["--condition-top", "150"], ["--tasks", "no_such_task"], ["--preset", "huge"], ["--design", "bogus"],
+        ];
+        foreach (var flags in bad)
+        {
+            var (code, _, err) = CliRunner.Run(Tiny(data, outDir, flags));
+            Assert.True(code == 1, $"{string.Join(' ', flags)}: exit {code}, {err}");
+            Assert.StartsWith("nag: error:", err, StringComparison.Ordinal);
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.Contains(flags[0], err);
+        }
+        var space = CliRunner.Run(["bench", "task-transfer", "--space", "nosuch", "--data-dir", data, "--out", outDir]);
+        Assert.Equal(1, space.Code);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFiles(outDir, "*.ckpt").Any(), "no generator is trained for refused flags");
+    }
+
+    private static JsonElement ReadTask(string outDir, string task)
+    {
+        var json = Directory.GetFiles(outDir, "task_transfer_tnb101_micro_*.json").Single();
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        return doc.RootElement.GetProperty("tasks").EnumerateArray().Single(t => t.GetProperty("task").GetString() == task).Clone();
+    }
+
+    private static string[] Archs(JsonElement task, string method) =>
+        task.GetProperty(method).GetProperty("archs").EnumerateArray().Select(x => x.GetString()!).ToArray();
+}
