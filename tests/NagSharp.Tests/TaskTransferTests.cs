@@ -80,9 +80,15 @@ public sealed class TaskTransferCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static string[] Tiny(string data, string outDir, params string[] more) =>
-        ["bench", "task-transfer", "--space", "tnb101_micro", "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--sample-steps", "3",
-            "--k", "5", "--seed", "2", "--out", outDir, "--data-dir", data, .. more];
+    /// <summary>A tiny run's arguments; a flag in <paramref name="more"/> replaces the default given here.</summary>
+    private static string[] Tiny(string data, string outDir, params string[] more)
+    {
+        string[] defaults = ["--space", "tnb101_micro", "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--sample-steps", "3",
+            "--k", "5", "--seed", "2", "--out", outDir, "--data-dir", data];
+        var overridden = more.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
+        var kept = defaults.Chunk(2).Where(pair => !overridden.Contains(pair[0])).SelectMany(pair => pair);
+        return ["bench", "task-transfer", .. kept, .. more];
+    }
 
     /// <summary>A copy of the micro table whose <paramref name="column"/> is negated: any read of it before scoring
     /// would change what is generated.</summary>
