@@ -56,19 +56,12 @@ public static class BenchConditionalCommand
             if (seedCount < 1) throw new NagUserException($"--seeds must be at least 1, got {seedCount}");
             string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", conds.Select(c => c.Text)))))[..8];
             string path = Path.Combine(dir, $"{s.Name}-discrete-{p.GetValue(preset)}-{p.GetValue(trainSteps)}-{tag}.ckpt");
-            double trainSeconds = double.NaN;
-            if (!File.Exists(path))
-            {
-                var set = DiscreteTraining.BuildTrainingSet(s, data, conds, 1.0, p.GetValue(unlabelled), seedValue,
-                    s.Size is null ? TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : null);
-                using var g = new DiscreteGenerator(s, new DiscreteConfig(), DenoiserConfig.Preset(p.GetValue(preset)!),
-                    new TrainConfig(Steps: p.GetValue(trainSteps), Seed: seedValue), conds.Select(c => c.Text).ToList(), set);
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                ProgressRunner.Run(ctx, "train", rep => g.TrainToEnd(pr => rep(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
-                trainSeconds = clock.Elapsed.TotalSeconds;
-                g.Save(path);
-            }
-            using var gen = DiscreteGenerator.Load(path);
+            var (gen, trained) = DiscreteTraining.TrainOrLoad(ctx, path, "train", () => new DiscreteGenerator(s, new DiscreteConfig(),
+                DenoiserConfig.Preset(p.GetValue(preset)!), new TrainConfig(Steps: p.GetValue(trainSteps), Seed: seedValue), conds.Select(c => c.Text).ToList(),
+                DiscreteTraining.BuildTrainingSet(s, data, conds, 1.0, p.GetValue(unlabelled), seedValue,
+                    s.Size is null ? TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : null)));
+            using var _ = gen;
+            double trainSeconds = trained ?? double.NaN;
             var train = new HashSet<string>(gen.TrainingSet.Select(t => t.Arch), StringComparer.Ordinal);
             var texts = conds.Select(c => c.Text).ToArray();
             var all = gen.StatesFor(texts);

@@ -198,17 +198,9 @@ public static class BenchTransferCommand
         // The name encodes every setting the model depends on; the tag covers the condition list, so a changed Q retrains.
         string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", texts) + $"\n{batchSize}\n{unlabelled}")))[..8];
         string path = Path.Combine(dir, $"{s.Name}-transfer-{design}-{task}-{presetName}-{steps}-s{seed}-{tag}.ckpt");
-        double? trainSeconds = null;
-        if (!File.Exists(path))
-        {
-            var set = trainingSet();
-            using var g = new DiscreteGenerator(s, new DiscreteConfig(), network, new TrainConfig(Steps: steps, Batch: batchSize, Seed: seed), texts, set);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            ProgressRunner.Run(ctx, $"train without {task}", rep => g.TrainToEnd(pr => rep(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
-            trainSeconds = clock.Elapsed.TotalSeconds;
-            g.Save(path);
-        }
-        using var gen = DiscreteGenerator.Load(path);
+        var (gen, trainSeconds) = DiscreteTraining.TrainOrLoad(ctx, path, $"train without {task}",
+            () => new DiscreteGenerator(s, new DiscreteConfig(), network, new TrainConfig(Steps: steps, Batch: batchSize, Seed: seed), texts, trainingSet()));
+        using var _ = gen;
         if (gen.Conditions.Any(c => Condition.Parse(c).Column == task))
             throw new NagDataException($"{path}: the cached generator was trained with a condition on the held-out column {task}");
 

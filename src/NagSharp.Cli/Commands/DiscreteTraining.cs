@@ -24,6 +24,25 @@ public static class DiscreteTraining
         return archs.Select(a => new LabelledArch(a, maps.Select(m => m.TryGetValue(a, out bool v) ? (byte)(v ? 2 : 1) : (byte)0).ToArray())).ToList();
     }
 
+    /// <summary>
+    /// The benchmarks' model cache: loads the generator at <paramref name="path"/>, first training it from
+    /// <paramref name="create"/> (progress bar <paramref name="label"/>) and saving it when the file is missing.
+    /// Returns the training time, or null when the model came from the cache.
+    /// </summary>
+    public static (DiscreteGenerator Generator, double? TrainSeconds) TrainOrLoad(CliContext ctx, string path, string label, Func<DiscreteGenerator> create)
+    {
+        double? seconds = null;
+        if (!File.Exists(path))
+        {
+            using var g = create();
+            var clock = Stopwatch.StartNew();
+            ProgressRunner.Run(ctx, label, rep => g.TrainToEnd(pr => rep(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
+            seconds = clock.Elapsed.TotalSeconds;
+            g.Save(path);
+        }
+        return (DiscreteGenerator.Load(path), seconds);
+    }
+
     /// <summary>Runs the command body.</summary>
     public static int Run(CliContext ctx, ParseResult p, Option<string> space, Option<string[]> conditions, Option<int> unlabelled,
         Option<double> fraction, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<string> outPath,
