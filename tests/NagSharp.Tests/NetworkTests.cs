@@ -44,6 +44,10 @@ public sealed class NetworkTests
         Assert.True(samples[1].MedianMs > 3 * Math.Max(samples[0].MedianMs, samples[2].MedianMs), string.Join(", ", samples.Select(s => s.MedianMs)));
         Assert.Empty(LatencyMeter.MeasureInterleaved([], new LatencySettings()));
         Assert.Throws<NagUserException>(() => new LatencySettings(Interleave: 0).Validate());
+        Assert.Throws<NagUserException>(() => new LatencySettings(TurnPasses: 0).Validate());
+        // One timed pass per turn (no cache-refill pass) still orders the networks the same way.
+        var single = LatencyMeter.MeasureInterleaved([light, heavy], new LatencySettings(Warmup: 1, Repeats: 3, Interleave: 2, TurnPasses: 1));
+        Assert.True(single[1].MedianMs > 3 * single[0].MedianMs, string.Join(", ", single.Select(s => s.MedianMs)));
     }
 
     [SkippableFact]

@@ -28,10 +28,11 @@ public static class LatencyCommand
         var recheck = new Option<int>("--recheck") { Description = "Measure this many architectures already in --out again and report the run-to-run noise", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Random seed (weights, input, which rows --recheck picks)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
+        var turnPasses = new Option<int>("--turn-passes") { Description = "Passes per network at its turn of a round, the first untimed (it brings the network back into the caches after its neighbours)", DefaultValueFactory = _ => new LatencySettings().TurnPasses };
         var interleave = new Option<int>("--interleave") { Description = "Build this many networks at a time and time them in rotation (1: one network after another)", DefaultValueFactory = _ => new LatencySettings().Interleave };
         var clockOpt = new Option<string?>("--clock") { Description = "wall or cpu (the measuring thread's CPU time; robust on a shared CPU). Default: cpu with --threads 1 where available, else wall" };
         var cmd = new Command("latency", "Time inference of networks built from architectures on this machine (median of repeats, fixed threads)")
-            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave };
+            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave, turnPasses };
         arch.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -46,7 +47,7 @@ public static class LatencyCommand
                 "cpu" => LatencyClock.ThreadCpu,
                 var other => throw new NagUserException($"--clock '{other}' is not wall or cpu"),
             };
-            var settings = new LatencySettings(p.GetValue(batch), p.GetValue(warmup), p.GetValue(repeats), clockKind, p.GetValue(interleave));
+            var settings = new LatencySettings(p.GetValue(batch), p.GetValue(warmup), p.GetValue(repeats), clockKind, p.GetValue(interleave), p.GetValue(turnPasses));
             settings.Validate();
             string col = p.GetValue(column)!;
             if (col.Length == 0 || col.IndexOfAny([',', '"', '\n', '\r']) >= 0) throw new NagUserException($"--column '{col}' is not a usable CSV column name");
@@ -191,6 +192,7 @@ public static class LatencyCommand
                 w.WriteNumber("warmup", settings.Warmup);
                 w.WriteNumber("repeats", settings.Repeats);
                 w.WriteNumber("interleave", settings.Interleave);
+                w.WriteNumber("turn_passes", settings.TurnPasses);
                 w.WriteString("clock", settings.Clock == LatencyClock.ThreadCpu ? "cpu" : "wall");
                 w.WriteNumber("measured", measured.Count);
                 w.WriteNumber("rechecked", rechecked.Count);
