@@ -56,19 +56,32 @@ public sealed class NlpSpaceTests
     }
 
     [Fact]
-    public void EncodingPutsRolesAtFixedSlotsAndRoutesBlendInputsThroughMarkers()
+    public void EncodingPutsRolesAtFixedSlotsAndSaysBlendOrderInItsSymbol()
     {
         var g = Space.Encode(P(Gru));
         var v = Space.NodeVocabulary;
-        string[] expected = ["x", "h_prev_0", "unused", "unused", "linear", "activation_sigm", "linear", "activation_tanh", "blend_gate", "blend_second", "blend"];
+        // blend(gate = sigm at slot 5, first = h_prev_0 at slot 1, second = tanh at slot 7): in slot order 1, 5, 7 the gate
+        // is at position 1 and first precedes second.
+        string[] expected = ["x", "h_prev_0", "unused", "unused", "linear", "activation_sigm", "linear", "activation_tanh", "blend_g1_ab"];
         Assert.Equal(expected, g.NodeTypes.Take(expected.Length).Select(t => v[t]));
-        Assert.All(g.NodeTypes[11..25], t => Assert.Equal("unused", v[t]));
+        Assert.All(g.NodeTypes[9..25], t => Assert.Equal("unused", v[t]));
         Assert.Equal(["h_new_0", "unused", "unused"], g.NodeTypes[25..].Select(t => v[t]));
-        Assert.True(g.Adjacency[5, 8] && g.Adjacency[8, 10]);    // gate: sigm -> blend_gate -> blend
-        Assert.True(g.Adjacency[1, 10]);                         // first input h_prev_0 directly
-        Assert.True(g.Adjacency[7, 9] && g.Adjacency[9, 10]);    // second: tanh -> blend_second -> blend
-        Assert.True(g.Adjacency[10, 25]);
-        Assert.False(g.Adjacency[5, 10] || g.Adjacency[7, 10]);
+        Assert.True(g.Adjacency[5, 8] && g.Adjacency[1, 8] && g.Adjacency[7, 8]);   // the blend's three inputs, directly
+        Assert.True(g.Adjacency[8, 25]);
+        Assert.Equal(20, v.Count);
+        Assert.DoesNotContain("blend", v);
+        // Every order of (gate, first, second) has its own symbol and round-trips.
+        string[] names = ["z_act", "h_prev_0", "c_act"];
+        var symbols = new HashSet<string>();
+        foreach (var perm in new[] { new[] { 0, 1, 2 }, [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0] })
+        {
+            var a = P(Gru.Replace("[\"z_act\", \"h_prev_0\", \"c_act\"]", "[" + string.Join(", ", perm.Select(i => $"\"{names[i]}\"")) + "]"));
+            var enc = Space.Encode(a);
+            symbols.Add(v[enc.NodeTypes[8]]);
+            Assert.Equal(a, Space.TryDecode(enc, out var why));
+            Assert.Null(why);
+        }
+        Assert.Equal(6, symbols.Count);
     }
 
     [Fact]
@@ -77,27 +90,30 @@ public sealed class NlpSpaceTests
         var a = P(Gru);
         var v = Space.NodeVocabulary.ToList();
         int unused = v.IndexOf("unused"), tanh = v.IndexOf("activation_tanh");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[5, 10] = true), "needs one blend_gate");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[4, 8] = true), "has 4 inputs, expected 3");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[5, 8] = false), "has 2 inputs, expected 3");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[4, 25] = true), "must have exactly one input");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { (t[25], t[26]) = (unused, v.IndexOf("h_new_1")); adj[10, 25] = false; adj[10, 26] = true; }), "slot 26 holds h_new_1");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { (t[25], t[26]) = (unused, v.IndexOf("h_new_1")); adj[8, 25] = false; adj[8, 26] = true; }), "slot 26 holds h_new_1");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[2] = v.IndexOf("h_prev_1")), "1 h_new for 2 h_prev");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[0, 1] = true), "is an input but node 0 feeds it");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[8, 9] = true), "must feed exactly one blend");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[5, 7] = true), "has 2 inputs, expected 1");
         Assert.Equal(a, Space.TryDecode(SpaceContract.Mutate(Space, a, (_, adj) => adj[4, 12] = true), out _));   // edges of unused slots are ignored
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[4] = -1), "every slot is present");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[0] = tanh), "expected x");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[12] = v.IndexOf("x")), "is not an operation");
+        // Another blend symbol reads the same three inputs in another order: a different, still valid cell.
+        var swapped = Space.TryDecode(SpaceContract.Mutate(Space, a, (t, _) => t[8] = v.IndexOf("blend_g1_ba")), out var swapReason);
+        Assert.Null(swapReason);
+        Assert.NotEqual(a, swapped);
         // An extra activation nobody reads is dead.
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { t[12] = tanh; adj[10, 12] = true; }), "does not reach any new hidden state");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { t[12] = tanh; adj[8, 12] = true; }), "does not reach any new hidden state");
         // Unused slots between operations are fine: the same cell.
         var spread = SpaceContract.Mutate(Space, a, (t, adj) =>
         {
-            // move the blend group (slots 8-10) to 12-14
-            for (int k = 0; k < 3; k++) { t[12 + k] = t[8 + k]; t[8 + k] = unused; }
-            adj[5, 8] = false; adj[5, 12] = true; adj[8, 10] = false; adj[12, 14] = true;
-            adj[1, 10] = false; adj[1, 14] = true;
-            adj[7, 9] = false; adj[7, 13] = true; adj[9, 10] = false; adj[13, 14] = true;
-            adj[10, 25] = false; adj[14, 25] = true;
+            // move the blend (slot 8) to slot 14
+            (t[14], t[8]) = (t[8], unused);
+            foreach (int i in new[] { 1, 5, 7 }) { adj[i, 8] = false; adj[i, 14] = true; }
+            adj[8, 25] = false; adj[14, 25] = true;
         });
         Assert.Equal(a, Space.TryDecode(spread, out var reason));
         Assert.Null(reason);

@@ -51,8 +51,9 @@ public sealed class NlpArch : Arch
 /// a slot a cell does not use holds <c>unused</c> (no edges). Fixed places make the roles positional, which generators
 /// learn easily; the first layout (present slots first, outputs after the last operation) gave 0 % valid samples because
 /// where "last" falls depends on the drawn node count. Unused slots may sit anywhere among the operations. Blend's inputs
-/// are ordered, which an adjacency cannot say, so its gate and second input reach it through marker nodes
-/// (<c>blend_gate</c>, <c>blend_second</c>) placed just before it; its first input feeds it directly.
+/// are ordered (gate, first, second), which an adjacency cannot say, so blend has six symbols: the position of the gate
+/// among its three inputs in slot order, and whether the first input precedes the second. (An earlier layout routed the
+/// gate and second input through marker nodes; half of the discrete engine's invalid samples broke a marker rule.)
 /// Validity: every operation has its arity, inputs are distinct, every node reaches a new hidden state, x and every
 /// h_prev are used, as many h_new as h_prev, and a node is at most one h_new. The table's recipes need at most 19 of the
 /// 21 operation slots. Perplexity columns are lower-is-better.
@@ -70,9 +71,18 @@ public sealed class NlpSpace : ISearchSpace
     public const int MaxSlots = 28;
 
     private const int LinearOp = 0, BlendOp = 1;
+    // Blend reads (gate, first, second) in that order, which an adjacency cannot say: its symbol says it instead. In slot
+    // order of its three inputs, g<p> puts the gate at position p and ab/ba says whether the first input precedes the second.
     private static readonly string[] Vocabulary =
-        ["unused", "x", "h_prev_0", "h_prev_1", "h_prev_2", .. Operations, "blend_gate", "blend_second", "h_new_0", "h_new_1", "h_new_2"];
-    private const int UnusedSym = 0, XSym = 1, HPrevSym = 2, OpSym = 5, GateSym = 12, SecondSym = 13, HNewSym = 14;
+        ["unused", "x", "h_prev_0", "h_prev_1", "h_prev_2", .. Operations.Where(o => o != "blend"),
+         "blend_g0_ab", "blend_g0_ba", "blend_g1_ab", "blend_g1_ba", "blend_g2_ab", "blend_g2_ba", "h_new_0", "h_new_1", "h_new_2"];
+    private const int UnusedSym = 0, XSym = 1, HPrevSym = 2, OpSym = 5, BlendSym = 11, HNewSym = 17;
+
+    private static int SymbolOf(int op) => op == BlendOp ? throw new ArgumentException("blend has six symbols") : OpSym + op - (op > BlendOp ? 1 : 0);
+
+    private static int OpOf(int sym) => sym is >= BlendSym and < HNewSym ? BlendOp : sym - OpSym + (sym - OpSym >= BlendOp ? 1 : 0);
+
+    private static bool IsOperation(int sym) => sym >= OpSym && sym < HNewSym;
 
     /// <summary>First and one-past-last slot of the operation region.</summary>
     public const int OpStart = 1 + MaxHidden, OpEnd = MaxSlots - MaxHidden;
@@ -174,8 +184,7 @@ public sealed class NlpSpace : ISearchSpace
         var used = nodes.SelectMany(n => n.Inputs).Where(r => r < 0).ToHashSet();
         if (!used.Contains(-1)) { reason = "x is not used"; return null; }
         for (int k = 0; k < hidden; k++) if (!used.Contains(-2 - k)) { reason = $"h_prev_{k} is not used"; return null; }
-        int slots = nodes.Count + 2 * nodes.Count(n => n.Op == BlendOp);
-        if (slots > OpEnd - OpStart) { reason = $"the cell needs {slots} operation slots (a blend takes 3), at most {OpEnd - OpStart}"; return null; }
+        if (nodes.Count > OpEnd - OpStart) { reason = $"the cell has {nodes.Count} operations, at most {OpEnd - OpStart}"; return null; }
         return new NlpArch(hidden, sorted, outputs.ToArray());
     }
 
@@ -290,19 +299,15 @@ public sealed class NlpSpace : ISearchSpace
             var n = a.Nodes[i];
             if (n.Op == BlendOp)
             {
-                int gate = slot++, second = slot++, blend = slot++;
-                types[gate] = GateSym; types[second] = SecondSym; types[blend] = OpSym + BlendOp;
-                adj[SlotOf(n.Inputs[0]), gate] = true; adj[gate, blend] = true;
-                adj[SlotOf(n.Inputs[1]), blend] = true;
-                adj[SlotOf(n.Inputs[2]), second] = true; adj[second, blend] = true;
-                nodeSlot[i] = blend;
+                // Inputs in slot order; the symbol records where the gate is and whether first precedes second.
+                var slots = n.Inputs.Select(SlotOf).ToArray();                  // gate, first, second
+                var order = slots.Order().ToArray();
+                int gatePos = Array.IndexOf(order, slots[0]);
+                types[slot] = BlendSym + 2 * gatePos + (slots[1] < slots[2] ? 0 : 1);
             }
-            else
-            {
-                types[slot] = OpSym + n.Op;
-                foreach (int r in n.Inputs) adj[SlotOf(r), slot] = true;
-                nodeSlot[i] = slot++;
-            }
+            else types[slot] = SymbolOf(n.Op);
+            foreach (int r in n.Inputs) adj[SlotOf(r), slot] = true;
+            nodeSlot[i] = slot++;
         }
         for (int k = 0; k < a.Hidden; k++)
         {
@@ -325,7 +330,6 @@ public sealed class NlpSpace : ISearchSpace
             if (t[i] < 0 || t[i] >= Vocabulary.Length) { reason = $"node {i} has symbol {t[i]}, outside 0..{Vocabulary.Length - 1} (every slot is present; unused marks empty ones)"; return null; }
         string Name(int i) => $"node {i} ({Vocabulary[t[i]]})";
         int[] Preds(int j) => Enumerable.Range(0, j).Where(i => adj[i, j]).ToArray();
-        int[] Succs(int i) => Enumerable.Range(i + 1, MaxSlots - i - 1).Where(j => adj[i, j]).ToArray();
         for (int i = 0; i < MaxSlots; i++)
             for (int j = 0; j <= i; j++)
                 if (adj[i, j]) { reason = $"edge {i}->{j} goes backwards"; return null; }
@@ -360,33 +364,22 @@ public sealed class NlpSpace : ISearchSpace
         {
             int sym = t[j];
             if (sym == UnusedSym) continue;
-            if (sym is GateSym or SecondSym)
-            {
-                var p = Preds(j);
-                var s2 = Succs(j);
-                if (p.Length != 1 || !refOfSlot.ContainsKey(p[0])) { reason = $"{Name(j)} must have exactly one input, an x/h_prev or operation node"; return null; }
-                if (s2.Length != 1 || t[s2[0]] != OpSym + BlendOp) { reason = $"{Name(j)} must feed exactly one blend"; return null; }
-                continue;
-            }
-            if (sym < OpSym || sym >= OpSym + Operations.Count) { reason = $"{Name(j)} is not an operation (slots {OpStart}-{OpEnd - 1} hold operations)"; return null; }
-            int op = sym - OpSym;
+            if (!IsOperation(sym)) { reason = $"{Name(j)} is not an operation (slots {OpStart}-{OpEnd - 1} hold operations)"; return null; }
+            int op = OpOf(sym);
             var preds = Preds(j);
+            foreach (int i in preds)
+                if (!refOfSlot.ContainsKey(i)) { reason = $"{Name(j)} reads {Name(i)}"; return null; }
             List<int> inputs;
             if (op == BlendOp)
             {
-                var gates = preds.Where(i => t[i] == GateSym).ToArray();
-                var seconds = preds.Where(i => t[i] == SecondSym).ToArray();
-                var direct = preds.Where(i => t[i] != GateSym && t[i] != SecondSym).ToArray();
-                if (gates.Length != 1 || seconds.Length != 1 || direct.Length != 1) { reason = $"{Name(j)} needs one blend_gate, one blend_second and one direct input, has {gates.Length}, {seconds.Length} and {direct.Length}"; return null; }
-                if (!refOfSlot.ContainsKey(direct[0])) { reason = $"{Name(j)} reads {Name(direct[0])}"; return null; }
-                inputs = [refOfSlot[Preds(gates[0])[0]], refOfSlot[direct[0]], refOfSlot[Preds(seconds[0])[0]]];
+                if (preds.Length != 3) { reason = $"{Name(j)} has {preds.Length} inputs, expected 3"; return null; }
+                int gatePos = (sym - BlendSym) / 2;
+                bool firstBeforeSecond = (sym - BlendSym) % 2 == 0;
+                var rest = preds.Where((_, q) => q != gatePos).ToArray();       // slot order
+                var (first, second) = firstBeforeSecond ? (rest[0], rest[1]) : (rest[1], rest[0]);
+                inputs = [refOfSlot[preds[gatePos]], refOfSlot[first], refOfSlot[second]];
             }
-            else
-            {
-                foreach (int i in preds)
-                    if (!refOfSlot.ContainsKey(i)) { reason = $"{Name(j)} reads {Name(i)}"; return null; }
-                inputs = preds.Select(i => refOfSlot[i]).ToList();
-            }
+            else inputs = preds.Select(i => refOfSlot[i]).ToList();
             refOfSlot[j] = nodes.Count;
             nodes.Add(new NlpNode(op, inputs));
         }
