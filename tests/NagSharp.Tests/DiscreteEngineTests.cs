@@ -1,3 +1,4 @@
+using NagSharp.Diffusion;
 using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Guidance;
 using NagSharp.Diffusion.Score;
@@ -215,6 +216,36 @@ public sealed class DiscreteFreeTopologyTests
                 for (int j = i + 1; j < g.NodeCount; j++)
                     if (g.NodeTypes[i] < 0 || g.NodeTypes[j] < 0) Assert.False(g.Adjacency[i, j], "edge touches an absent slot");
         }
+    }
+
+    [Fact]
+    public void InDegreeDecodingGivesEveryNodeAnInDegreeTheDataShowsForItsSymbol()
+    {
+        // NAS-Bench-NLP: arities 1 (activations), 2 (elementwise), 3 (blend), 1-3 (linear); an untrained model's
+        // independent edges almost never match them, the joint choice at the last step always does.
+        var space = new NlpSpace();
+        var rng = new Random(2);
+        var set = Enumerable.Range(0, 300).Select(_ => new LabelledArch(space.Sample(rng).ToString(), [])).ToList();
+        using var gen = new DiscreteGenerator(space, new DiscreteConfig(DiffusionSteps: 20), DenoiserConfig.Preset("tiny"),
+            new TrainConfig(Steps: 2, Batch: 16, Warmup: 1), [], set);
+        gen.TrainToEnd();
+        var allowed = gen.AllowedInDegrees!;
+        var blend = space.NodeVocabulary.ToList().IndexOf("blend_g0_ab");
+        Assert.Equal([3], Enumerable.Range(0, space.MaxNodes).Where(d => allowed[blend][d]));
+        int Mismatches(IEnumerable<DecodedSample> samples) => samples.Sum(s =>
+        {
+            var g = s.Graph!;
+            return Enumerable.Range(0, g.NodeCount).Count(j => g.NodeTypes[j] >= 0
+                && !allowed[g.NodeTypes[j]][Enumerable.Range(0, j).Count(i => g.NodeTypes[i] >= 0 && g.Adjacency[i, j])]);
+        });
+        Assert.Equal(0, Mismatches(gen.Sample(16, 4, 1)));
+        gen.InDegreeDecoding = false;
+        Assert.True(Mismatches(gen.Sample(16, 4, 1)) > 0);
+        // Fixed topologies have no such table: their edges are never sampled.
+        var nb201 = new Nb201Space();
+        using var fixedGen = new DiscreteGenerator(nb201, new DiscreteConfig(DiffusionSteps: 20), DenoiserConfig.Preset("tiny"), new TrainConfig(Steps: 1),
+            [], nb201.Enumerate().Take(20).Select(a => new LabelledArch(a.ToString(), [])).ToList());
+        Assert.Null(fixedGen.AllowedInDegrees);
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public static class BenchMarginCommand
         var outDir = new Option<string>("--out") { Description = "Directory for the model and results", DefaultValueFactory = _ => Path.Combine("runs", "bench-margin") };
         var preset = new Option<string>("--preset") { Description = "Denoiser size", DefaultValueFactory = _ => "tiny" };
         var trainSteps = new Option<int>("--train-steps") { Description = "Training steps of the conditional generator", DefaultValueFactory = _ => 8000 };
+        var batch = new Option<int>("--batch") { Description = "Training batch size", DefaultValueFactory = _ => new TrainConfig().Batch };
         var unlabelled = new Option<int>("--unlabelled") { Description = "Uniform samples added on non-enumerable spaces", DefaultValueFactory = _ => 20000 };
         var n = new Option<int>("-n") { Description = "Samples per mode and seed", DefaultValueFactory = _ => 256 };
         var steps = new Option<int>("--sample-steps") { Description = "Reverse steps", DefaultValueFactory = _ => new SamplerConfig().Steps };
@@ -43,7 +44,7 @@ public static class BenchMarginCommand
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the table kept out of the surrogate's fit to measure it", DefaultValueFactory = _ => 0.2 };
         var surrogateSteps = new Option<int>("--surrogate-steps") { Description = "Adam steps (batches of up to 512 rows) fitting the surrogate", DefaultValueFactory = _ => 1500 };
         var cmd = new Command("margin", "Conditioned vs unconditioned samples on the condition's metric, scored by the table or, off the table, by a measured surrogate")
-            { space, conditions, metric, minimize, outDir, preset, trainSteps, unlabelled, n, steps, weight, k, seeds, seed, heldOut, surrogateSteps };
+            { space, conditions, metric, minimize, outDir, preset, trainSteps, batch, unlabelled, n, steps, weight, k, seeds, seed, heldOut, surrogateSteps };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var s = SpaceRegistry.Get(p.GetValue(space)!);
@@ -64,10 +65,10 @@ public static class BenchMarginCommand
             string dir = p.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-                string.Join("\n", conds.Select(c => c.Text)) + $"\nunlabelled={p.GetValue(unlabelled)}")))[..8];
+                string.Join("\n", conds.Select(c => c.Text)) + $"\nunlabelled={p.GetValue(unlabelled)}\nbatch={p.GetValue(batch)}")))[..8];
             string path = Path.Combine(dir, $"{s.Name}-discrete-{p.GetValue(preset)}-{p.GetValue(trainSteps)}-s{seedValue}-{tag}.ckpt");
             var (gen, trained) = DiscreteTraining.TrainOrLoad(ctx, path, "train", () => new DiscreteGenerator(s, new DiscreteConfig(),
-                DenoiserConfig.Preset(p.GetValue(preset)!), new TrainConfig(Steps: p.GetValue(trainSteps), Seed: seedValue), conds.Select(c => c.Text).ToList(),
+                DenoiserConfig.Preset(p.GetValue(preset)!), new TrainConfig(Steps: p.GetValue(trainSteps), Batch: p.GetValue(batch), Seed: seedValue), conds.Select(c => c.Text).ToList(),
                 DiscreteTraining.BuildTrainingSet(s, data, conds, 1.0, p.GetValue(unlabelled), seedValue,
                     s.Size is null ? TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : null)));
             using var _ = gen;

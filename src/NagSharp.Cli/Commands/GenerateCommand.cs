@@ -37,11 +37,12 @@ public static class GenerateCommand
         var corrector = new Option<int>("--corrector-steps") { Description = "Langevin corrector steps per predictor step (pc sampler; 0 = reverse diffusion only)", DefaultValueFactory = _ => new SamplerConfig().CorrectorSteps };
         var conditions = new Option<string[]>("--condition") { Description = "Discrete engine: ask for a condition the generator was trained with (repeatable)" };
         var weight = new Option<double>("--guidance-weight") { Description = "Discrete engine: classifier-free guidance weight W", DefaultValueFactory = _ => 2.0 };
+        var edgeDecoding = new Option<string>("--edge-decoding") { Description = "Discrete engine, free topologies: 'in-degree' (last step picks each node's inputs jointly, with an in-degree the training data shows for its symbol) or 'independent' (every pair sampled on its own)", DefaultValueFactory = _ => "in-degree" };
         var top = new Option<int>("--top") { Description = "Show this many best generated architectures", DefaultValueFactory = _ => 10 };
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, top, space, modelsDir };
+            { generator, predictor, target, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, top, space, modelsDir };
         var trainBest = new TrainBest();
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
@@ -72,6 +73,12 @@ public static class GenerateCommand
                         throw new NagUserException($"{scoreOnly.Name} only applies to the score engine; {genPath} is a discrete-engine generator");
                 using var dgen = DiscreteGenerator.Load(genPath);
                 genSpace = dgen.Space;
+                dgen.InDegreeDecoding = p.GetValue(edgeDecoding) switch
+                {
+                    "in-degree" => true,
+                    "independent" => false,
+                    var other => throw new NagUserException($"--edge-decoding must be 'in-degree' or 'independent', got '{other}'"),
+                };
                 var states = dgen.StatesFor(condTexts);
                 double w = p.GetValue(weight), cfgStart = p.GetValue(start);
                 using var oneThread = CliHelpers.OneTorchThread();

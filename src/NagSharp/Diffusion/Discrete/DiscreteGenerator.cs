@@ -71,6 +71,20 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
     /// puts in a slot (an input marker in the middle of a cell) can otherwise win and make the sample invalid.</summary>
     public IReadOnlyList<bool[]> AllowedSymbols { get; }
 
+    /// <summary>Per symbol and in-degree (0..N-1), whether any training graph has a node of that symbol with that many
+    /// inputs (free topologies only; null for a fixed one). See <see cref="InDegreeDecoding"/>.</summary>
+    public IReadOnlyList<bool[]>? AllowedInDegrees { get; }
+
+    /// <summary>
+    /// When true (the default) the last reverse step picks each node's inputs jointly instead of pair by pair: among the
+    /// in-degrees the training graphs show for the node's symbol, the one whose most likely parent set has the highest
+    /// likelihood under the model's edge probabilities, and those parents. Edges are otherwise sampled independently per
+    /// pair, and an operation with a fixed arity (a 3-input blend, a 2-input product) then gets its exact count of inputs
+    /// only by luck. Like <see cref="AllowedSymbols"/> it uses only what the data shows, never a space's rules; the rules
+    /// that span several nodes (reachability, counts of states) stay the model's to learn. Free topologies only.
+    /// </summary>
+    public bool InDegreeDecoding { get; set; } = true;
+
     private readonly CosineSchedule _schedule;
     private readonly bool[,]? _fixed;
     private readonly int _n, _k;
@@ -122,6 +136,19 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
             }
         ConstantSymbols = constNodes.Select(v => Math.Max(v, -1)).ToArray();
         AllowedSymbols = allowed;
+        if (_fixed is null)
+        {
+            var degrees = Enumerable.Range(0, _k).Select(_ => new bool[_n]).ToArray();
+            foreach (var g in graphs)
+                for (int j = 0; j < _n; j++)
+                {
+                    if (g.NodeTypes[j] < 0) continue;
+                    int d = 0;
+                    for (int i = 0; i < j; i++) if (g.NodeTypes[i] >= 0 && g.Adjacency[i, j]) d++;
+                    degrees[g.NodeTypes[j]][d] = true;
+                }
+            AllowedInDegrees = degrees;
+        }
         ConstantEdges = constEdges.Select(v => v < 0 ? -1 : v).ToArray();
     }
 
@@ -265,7 +292,14 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
             var nx = ClampNodes(MarginalTransition.SampleOneHot(NodeTransition.Posterior(zx, (lx + support).softmax(-1), abT, abS)), nodeKeep, nodeValue) * mask.unsqueeze(-1);
             zx.Dispose();
             zx = nx.MoveToOuterDisposeScope();
-            if (_fixed is null)
+            if (_fixed is null && k == 1 && InDegreeDecoding)
+            {
+                var probs = (ClampEdges(le.softmax(-1), edgeKeep, edgeValue) * pairs)[.., .., .., 1];          // [B, N, N] p(edge i->j)
+                var ne = ProjectInDegrees(probs, zx.argmax(-1), mask);                                        // [B, N, N, 2]
+                ze.Dispose();
+                ze = ne.MoveToOuterDisposeScope();
+            }
+            else if (_fixed is null)
             {
                 var ne = ClampEdges(MarginalTransition.SampleOneHot(EdgeTransition.Posterior(ze, le.softmax(-1), abT, abS)), edgeKeep, edgeValue) * pairs;
                 ze.Dispose();
@@ -294,6 +328,46 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
             if (ConstantEdges[k] >= 0) edgeValue[2 * k + ConstantEdges[k]] = 1;
         }
         return (tensor(nodeKeep).view(_n, 1), tensor(nodeValue).view(_n, _k), tensor(edgeKeep).view(_n, _n, 1), tensor(edgeValue).view(_n, _n, 2));
+    }
+
+    /// <summary>
+    /// Edges of the final graphs from the model's edge probabilities [B, N, N] (i &lt; j), node symbols [B, N] and presence
+    /// [B, N]: per node, the parent set of maximum likelihood among those whose size the training data allows for its
+    /// symbol (the d most probable parents, for the best allowed d). Returns one-hot edges [B, N, N, 2].
+    /// </summary>
+    private Tensor ProjectInDegrees(Tensor probs, Tensor types, Tensor mask)
+    {
+        long b = probs.shape[0];
+        var p = probs.contiguous().data<float>().ToArray();
+        var t = types.data<long>().ToArray();
+        var present = mask.data<float>().ToArray();
+        var edges = new float[b * _n * _n * 2];
+        var order = new int[_n];
+        for (int s = 0; s < b; s++)
+            for (int j = 0; j < _n; j++)
+            {
+                if (present[s * _n + j] < 0.5f) continue;
+                var allowed = AllowedInDegrees![(int)t[s * _n + j]];
+                int m = 0;
+                for (int i = 0; i < j; i++) if (present[s * _n + i] > 0.5f) order[m++] = i;
+                double Prob(int i) => Math.Clamp(p[(s * _n + i) * _n + j], 1e-7, 1 - 1e-7);
+                Array.Sort(order, 0, m, Comparer<int>.Create((x, y) => Prob(y).CompareTo(Prob(x))));
+                // log-likelihood of "the top d are parents, the rest not", for d = 0..m, by running sums
+                double none = 0;
+                for (int q = 0; q < m; q++) none += Math.Log(1 - Prob(order[q]));
+                int bestD = -1;
+                double best = double.NegativeInfinity, ll = none;
+                for (int d = 0; d <= m; d++)
+                {
+                    if (d > 0) ll += Math.Log(Prob(order[d - 1])) - Math.Log(1 - Prob(order[d - 1]));
+                    if (allowed[d] && ll > best) { best = ll; bestD = d; }
+                }
+                if (bestD < 0)   // no allowed in-degree fits (fewer candidates than the data's smallest): keep the likely edges
+                    bestD = Enumerable.Range(0, m).Count(q => Prob(order[q]) > 0.5);
+                for (int q = 0; q < m; q++)
+                    edges[((s * _n + order[q]) * _n + j) * 2 + (q < bestD ? 1 : 0)] = 1;
+            }
+        return tensor(edges).view(b, _n, _n, 2);
     }
 
     private static Tensor ClampNodes(Tensor x, Tensor keep, Tensor value) => x * keep + value * (1 - keep);
