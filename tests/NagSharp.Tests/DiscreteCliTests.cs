@@ -43,6 +43,9 @@ public sealed class DiscreteCliTests : IDisposable
         Assert.Equal(1, snr.Code);
         Assert.Contains("--snr only applies to the score engine", snr.Err);
         Assert.Equal(1, Run("generate", "--generator", g, "--sampler", "ode", "-n", "2", "--data-dir", data).Code);
+        var decoding = Run("generate", "--generator", g, "--edge-decoding", "greedy", "-n", "2", "--data-dir", data);
+        Assert.Equal(1, decoding.Code);
+        Assert.Contains("--edge-decoding must be", decoding.Err);
         Assert.Equal(1, Run("train", "generator", "--engine", "discrete", "--condition", "acc>>3", "--out", Path.Combine(_dir, "x.ckpt")).Code);
         Assert.Equal(1, Run("train", "generator", "--engine", "score", "--condition", "fpga_ms<2", "--out", Path.Combine(_dir, "x.ckpt")).Code);
     }

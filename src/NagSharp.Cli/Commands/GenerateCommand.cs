@@ -101,6 +101,8 @@ public static class GenerateCommand
             else
             {
                 if (condTexts.Length > 0) throw new NagUserException("--condition needs a discrete-engine generator");
+                if (p.GetResult(edgeDecoding) is { Implicit: false })
+                    throw new NagUserException($"--edge-decoding only applies to the discrete engine; {genPath} is a score-engine generator");
                 using var gen = ScoreGenerator.Load(genPath);
                 genSpace = gen.Space;
                 if (p.GetValue(target) is string col)
