@@ -60,7 +60,7 @@ public sealed class SurrogateOracleTests : IDisposable
         var (code, stdout, err) = CliRunner.Run([.. common, "--seeds", "2", "--k", "3"]);
         Assert.True(code == 0, err);
         Assert.Contains("Margin", stdout);
-        var json = Directory.GetFiles(outDir, "bench_margin_nb301_*.json").Single();
+        var json = Directory.GetFiles(outDir, "bench_margin_nb301-*.json").Single();
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var root = doc.RootElement;
         Assert.Equal("val_accuracy", root.GetProperty("metric").GetString());

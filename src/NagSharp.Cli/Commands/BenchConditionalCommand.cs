@@ -55,11 +55,8 @@ public static class BenchConditionalCommand
             int seedCount = p.GetValue(seeds);
             if (seedCount < 1) throw new NagUserException($"--seeds must be at least 1, got {seedCount}");
             string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", conds.Select(c => c.Text)))))[..8];
-            string path = Path.Combine(dir, $"{s.Name}-discrete-{p.GetValue(preset)}-{p.GetValue(trainSteps)}-{tag}.ckpt");
-            var (gen, trained) = DiscreteTraining.TrainOrLoad(ctx, path, "train", () => new DiscreteGenerator(s, new DiscreteConfig(),
-                DenoiserConfig.Preset(p.GetValue(preset)!), new TrainConfig(Steps: p.GetValue(trainSteps), Seed: seedValue), conds.Select(c => c.Text).ToList(),
-                DiscreteTraining.BuildTrainingSet(s, data, conds, 1.0, p.GetValue(unlabelled), seedValue,
-                    s.Size is null ? TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : null)));
+            var (gen, trained, path) = DiscreteTraining.CachedConditional(ctx, dir, s, data, conds, p.GetValue(preset)!, p.GetValue(trainSteps),
+                new TrainConfig().Batch, p.GetValue(unlabelled), seedValue, p.GetValue(ctx.DataDir));
             using var _ = gen;
             double trainSeconds = trained ?? double.NaN;
             var train = new HashSet<string>(gen.TrainingSet.Select(t => t.Arch), StringComparer.Ordinal);

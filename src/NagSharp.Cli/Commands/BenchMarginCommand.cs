@@ -64,13 +64,8 @@ public static class BenchMarginCommand
             if (fitSteps < 1) throw new NagUserException($"--surrogate-steps must be at least 1, got {fitSteps}");
             string dir = p.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-                string.Join("\n", conds.Select(c => c.Text)) + $"\nunlabelled={p.GetValue(unlabelled)}\nbatch={p.GetValue(batch)}")))[..8];
-            string path = Path.Combine(dir, $"{s.Name}-discrete-{p.GetValue(preset)}-{p.GetValue(trainSteps)}-s{seedValue}-{tag}.ckpt");
-            var (gen, trained) = DiscreteTraining.TrainOrLoad(ctx, path, "train", () => new DiscreteGenerator(s, new DiscreteConfig(),
-                DenoiserConfig.Preset(p.GetValue(preset)!), new TrainConfig(Steps: p.GetValue(trainSteps), Batch: p.GetValue(batch), Seed: seedValue), conds.Select(c => c.Text).ToList(),
-                DiscreteTraining.BuildTrainingSet(s, data, conds, 1.0, p.GetValue(unlabelled), seedValue,
-                    s.Size is null ? TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : null)));
+            var (gen, trained, path) = DiscreteTraining.CachedConditional(ctx, dir, s, data, conds, p.GetValue(preset)!, p.GetValue(trainSteps),
+                p.GetValue(batch), p.GetValue(unlabelled), seedValue, p.GetValue(ctx.DataDir));
             using var _ = gen;
             var train = new HashSet<string>(gen.TrainingSet.Select(t => t.Arch), StringComparer.Ordinal);
             var all = gen.StatesFor(conds.Select(c => c.Text));
@@ -112,7 +107,7 @@ public static class BenchMarginCommand
                 double refMean = reference.Average(), refTop = (lower ? reference.Order() : reference.OrderDescending()).Take(topK).Average();
                 string md = Markdown(s.Name, conds, column, lower, topK, rows, surrogate, refMean, refTop, reference.Length, trained, path,
                     count, sampleSteps, p.GetValue(weight));
-                string stem = Path.Combine(dir, $"bench_margin_{s.Name}_{tag}");
+                string stem = Path.Combine(dir, $"bench_margin_{Path.GetFileNameWithoutExtension(path)}");
                 AtomicFile.WriteText(stem + ".md", wr => wr.Write(md));
                 AtomicFile.WriteText(stem + ".json", wr => wr.WriteLine(Json.Write(j =>
                 {

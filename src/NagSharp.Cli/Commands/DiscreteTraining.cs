@@ -43,6 +43,24 @@ public static class DiscreteTraining
         return (DiscreteGenerator.Load(path), seconds);
     }
 
+    /// <summary>
+    /// The benchmarks' conditional generator: trained once per (space, conditions, preset, steps, batch, unlabelled count,
+    /// seed) on the whole enumerable space, or on the tables, unlabelled lists and uniform samples, and cached in
+    /// <paramref name="dir"/> under a name holding all of these. Returns the generator, the training time (null when it
+    /// came from the cache) and the file.
+    /// </summary>
+    public static (DiscreteGenerator Generator, double? TrainSeconds, string Path) CachedConditional(CliContext ctx, string dir, ISearchSpace space,
+        BenchmarkData data, IReadOnlyList<Condition> conditions, string preset, int steps, int batch, int unlabelled, int seed, string? dataDir)
+    {
+        string tag = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join("\n", conditions.Select(c => c.Text)) + $"\nunlabelled={unlabelled}\nbatch={batch}")))[..8];
+        string path = System.IO.Path.Combine(dir, $"{space.Name}-discrete-{preset}-{steps}-s{seed}-{tag}.ckpt");
+        var (gen, trained) = TrainOrLoad(ctx, path, "train", () => new DiscreteGenerator(space, new DiscreteConfig(), DenoiserConfig.Preset(preset),
+            new TrainConfig(Steps: steps, Batch: batch, Seed: seed), conditions.Select(c => c.Text).ToList(),
+            BuildTrainingSet(space, data, conditions, 1.0, unlabelled, seed, space.Size is null ? TrainingSets.Lists(space, dataDir) : null)));
+        return (gen, trained, path);
+    }
+
     /// <summary>Runs the command body.</summary>
     public static int Run(CliContext ctx, ParseResult p, Option<string> space, Option<string[]> conditions, Option<int> unlabelled,
         Option<double> fraction, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<string> outPath,
