@@ -3,6 +3,7 @@ using System.Text.Json;
 using NagSharp.Benchmarks;
 using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Guidance;
+using NagSharp.Spaces;
 
 namespace NagSharp.Tests;
 
@@ -68,6 +69,70 @@ public sealed class TaskTransferTests
         Assert.True(order.Take(205).All(best.Contains));
         Assert.Equal(5, TaskTransfer.ChooseMeanRankPercent(scores, 5, 20).Percent);
     }
+
+    [Fact]
+    public void RankNormaliseSharesTiesAndMapsToTheUnitInterval()
+    {
+        Assert.Equal(new[] { 0.0, 1.0, 0.5 }, TaskTransfer.RankNormalise([1, 30, 2]));
+        // 5 and 5 share ranks 2 and 3 (average 2.5): (2.5 - 1) / 3.
+        Assert.Equal(new[] { 0.0, 0.5, 0.5, 1.0 }, TaskTransfer.RankNormalise([-7, 5, 5, 9]));
+        Assert.Equal(new[] { 0.5 }, TaskTransfer.RankNormalise([42]));
+        Assert.Equal(new[] { 0.5, 0.5, 0.5 }, TaskTransfer.RankNormalise([1, 1, 1]));
+    }
+
+    [Fact]
+    public void ProbeWeightsAreClippedRankCorrelationsWithEqualWeightsAsTheFallback()
+    {
+        double[] target = TaskTransfer.RankNormalise([0.1, 0.5, 0.3, 0.9, 0.7]);
+        IReadOnlyList<double> same = TaskTransfer.RankNormalise([1, 5, 3, 9, 7]);            // same order, other units
+        IReadOnlyList<double> reversed = TaskTransfer.RankNormalise([9, 5, 7, 1, 3]);
+        IReadOnlyList<double> constant = TaskTransfer.RankNormalise([2, 2, 2, 2, 2]);
+        IReadOnlyList<double> partly = TaskTransfer.RankNormalise([1, 5, 3, 7, 9]);           // last two swapped
+        var w = TaskTransfer.ProbeWeights([same, reversed, constant, partly], target);
+        Assert.Equal(1, w[0], 12);
+        Assert.Equal(0, w[1]);
+        Assert.Equal(0, w[2]);
+        Assert.Equal(0.9, w[3], 12);   // Spearman with one adjacent swap of five: 1 - 6 * 2 / (5 * 24)
+        Assert.Equal(new[] { 1.0, 1.0 }, TaskTransfer.ProbeWeights([reversed, constant], target));
+        // One probe has no order: every source counts the same, which is the mean-rank design.
+        Assert.Equal(new[] { 1.0, 1.0 }, TaskTransfer.ProbeWeights([TaskTransfer.RankNormalise([3]), TaskTransfer.RankNormalise([4])], TaskTransfer.RankNormalise([5])));
+    }
+
+    [Fact]
+    public void ChooseProbesTakesOnePerStratumOfTheSpanSeeded()
+    {
+        var order = Enumerable.Range(0, 100).Select(i => i.ToString("D3", CultureInfo.InvariantCulture)).ToArray();
+        var a = TaskTransfer.ChooseProbes(order, 5, 100, 7);
+        Assert.Equal(a, TaskTransfer.ChooseProbes(order, 5, 100, 7));
+        for (int i = 0; i < 5; i++)
+            Assert.InRange(Array.IndexOf(order, a[i]), 20 * i, 20 * i + 19);
+        Assert.NotEqual(a, TaskTransfer.ChooseProbes(order, 5, 100, 8));
+        var top = TaskTransfer.ChooseProbes(order, 4, 20, 0);
+        Assert.All(top, x => Assert.InRange(Array.IndexOf(order, x), 0, 19));
+        Assert.Equal(4, top.Distinct().Count());
+        Assert.Single(TaskTransfer.ChooseProbes(order, 1, 100, 0));
+        Assert.Equal(order[..3], TaskTransfer.ChooseProbes(order, 3, 1, 0));   // a span below P still gives P strata of one
+    }
+
+    [SkippableFact]
+    public void WeightedRankWithEqualWeightsIsTheMeanRankAndOneWeightIsThatSourcesRank()
+    {
+        var data = TestData.For("tnb101_micro");
+        var rankings = TaskTransfer.TaskColumns(data).Skip(1).Select(c => new ColumnRanking(data, c)).ToArray();
+        var mean = TaskTransfer.MeanRankScores(rankings);
+        var equal = TaskTransfer.WeightedRankScores(rankings, Enumerable.Repeat(1.0, rankings.Length).ToArray());
+        var twos = TaskTransfer.WeightedRankScores(rankings, Enumerable.Repeat(2.0, rankings.Length).ToArray());
+        var only = TaskTransfer.WeightedRankScores(rankings, rankings.Select((_, i) => i == 2 ? 0.7 : 0.0).ToArray());
+        foreach (var (arch, m) in mean)
+        {
+            Assert.Equal(m, equal[arch]);
+            Assert.Equal(m, twos[arch], 12);
+            double v = rankings[2].ValueOf(arch)!.Value;
+            Assert.Equal(rankings[2].RankOf(v) / (double)rankings[2].Count, only[arch], 12);
+        }
+        Assert.Throws<ArgumentException>(() => TaskTransfer.WeightedRankScores(rankings, new double[rankings.Length]));
+        Assert.Throws<ArgumentException>(() => TaskTransfer.WeightedRankScores(rankings, [1.0]));
+    }
 }
 
 /// <summary><c>nag bench task-transfer</c> end to end on tiny models (a few training steps).</summary>
@@ -91,11 +156,11 @@ public sealed class TaskTransferCliTests : IDisposable
     }
 
     /// <summary>A copy of the micro table whose <paramref name="column"/> is negated: any read of it before scoring
-    /// would change what is generated.</summary>
-    private string NegatedCopy(string data, string column)
+    /// would change what is generated. Rows of the NASLib architectures in <paramref name="keep"/> keep their value.</summary>
+    private string NegatedCopy(string data, string column, IReadOnlySet<string>? keep = null, string name = "negated")
     {
         string src = Path.Combine(data, "transnas101", "tnb101_micro_val_metrics.csv");
-        string dst = Path.Combine(_dir, "negated", "transnas101", "tnb101_micro_val_metrics.csv");
+        string dst = Path.Combine(_dir, name, "transnas101", "tnb101_micro_val_metrics.csv");
         Directory.CreateDirectory(Path.GetDirectoryName(dst)!);
         var lines = File.ReadAllLines(src);
         var header = lines[0].Split(',');
@@ -106,13 +171,14 @@ public sealed class TaskTransferCliTests : IDisposable
         {
             // The architecture is the first, quoted field ("(0, 1, ...)"); the metrics follow, unquoted.
             int close = line.IndexOf("\",", StringComparison.Ordinal);
+            if (keep is not null && keep.Contains(line[1..close])) { output.Add(line); continue; }
             var metrics = line[(close + 2)..].Split(',');
             double v = double.Parse(metrics[c - 1], CultureInfo.InvariantCulture);
             metrics[c - 1] = (-v).ToString("R", CultureInfo.InvariantCulture);
             output.Add(line[..(close + 2)] + string.Join(',', metrics));
         }
         File.WriteAllLines(dst, output);
-        return Path.Combine(_dir, "negated");
+        return Path.Combine(_dir, name);
     }
 
     [SkippableTheory]
@@ -144,6 +210,59 @@ public sealed class TaskTransferCliTests : IDisposable
         Assert.NotEqual(first.GetProperty("generated").GetProperty("best_value").GetDouble(), second.GetProperty("generated").GetProperty("best_value").GetDouble());
     }
 
+    /// <summary>
+    /// The probes design reads the held-out column through its P probe queries only: negating every other held-out value
+    /// changes nothing before scoring (same probes, weights, conditions and architectures), while negating the probe
+    /// values reverses the task embedding. The probes themselves are chosen without the held-out column.
+    /// </summary>
+    [SkippableFact]
+    public void ProbesDesignReadsTheHeldOutColumnOnlyThroughTheProbeQueries()
+    {
+        string data = TestData.RequireDir();
+        var (code, stdout, err) = CliRunner.Run(Tiny(data, Path.Combine(_dir, "p"), "--tasks", "jigsaw", "--design", "probes"));
+        Assert.True(code == 0, err);
+        Assert.Contains("| jigsaw |", stdout);
+        Assert.Contains("Task embeddings", stdout);
+        var first = ReadTask(Path.Combine(_dir, "p"), "jigsaw");
+        Assert.Equal(5, first.GetProperty("queries").GetInt32());
+        var probes = Strings(first, "probes");
+        Assert.Equal(5, probes.Length);
+        var conditions = Strings(first, "conditions");
+        Assert.StartsWith("sources_weighted_rank>=", Assert.Single(conditions), StringComparison.Ordinal);
+        var weights = first.GetProperty("source_weights");
+        Assert.Equal(Strings(first, "sources"), weights.EnumerateObject().Select(x => x.Name));
+        Assert.All(weights.EnumerateObject(), x => Assert.True(x.Value.GetDouble() >= 0));
+        using (var gen = DiscreteGenerator.Load(first.GetProperty("generator").GetString()!))
+            Assert.All(gen.Conditions, c => Assert.NotEqual("jigsaw", Condition.Parse(c).Column));
+
+        // Every jigsaw value but the probes' negated: nothing before scoring may change.
+        var space = SpaceRegistry.Get("tnb101_micro");
+        var keep = probes.Select(a => ((TnbMicroArch)space.Parse(a)).NaslibForm).ToHashSet(StringComparer.Ordinal);
+        var (code2, _, err2) = CliRunner.Run(Tiny(NegatedCopy(data, "jigsaw", keep, "negated-but-probes"), Path.Combine(_dir, "q"), "--tasks", "jigsaw", "--design", "probes"));
+        Assert.True(code2 == 0, err2);
+        var second = ReadTask(Path.Combine(_dir, "q"), "jigsaw");
+        Assert.Equal(probes, Strings(second, "probes"));
+        Assert.Equal(Numbers(first, "probe_values"), Numbers(second, "probe_values"));
+        Assert.Equal(weights.ToString(), second.GetProperty("source_weights").ToString());
+        Assert.Equal(conditions, Strings(second, "conditions"));
+        Assert.Equal(Path.GetFileName(first.GetProperty("generator").GetString()), Path.GetFileName(second.GetProperty("generator").GetString()));
+        foreach (var method in new[] { "generated", "random", "mean_rank", "weighted_rank" })
+            Assert.Equal(Archs(first, method), Archs(second, method));
+
+        // Every jigsaw value negated: the same probes (chosen from the sources), the embedding reversed.
+        var (code3, _, err3) = CliRunner.Run(Tiny(NegatedCopy(data, "jigsaw"), Path.Combine(_dir, "r"), "--tasks", "jigsaw", "--design", "probes", "--probes", "3"));
+        Assert.True(code3 == 0, err3);
+        var third = ReadTask(Path.Combine(_dir, "r"), "jigsaw");
+        Assert.Equal(3, third.GetProperty("queries").GetInt32());
+        var probes3 = Strings(third, "probes");
+        Assert.Equal(3, probes3.Length);
+        var (code4, _, err4) = CliRunner.Run(Tiny(data, Path.Combine(_dir, "s"), "--tasks", "jigsaw", "--design", "probes", "--probes", "3"));
+        Assert.True(code4 == 0, err4);
+        var fourth = ReadTask(Path.Combine(_dir, "s"), "jigsaw");
+        Assert.Equal(Strings(fourth, "probes"), probes3);
+        Assert.Equal(Numbers(fourth, "task_embedding").Select(e => 1 - e), Numbers(third, "task_embedding"));
+    }
+
     [SkippableFact]
     public void CollectsKUniqueValidArchitecturesOrSaysHowManyAndWritesEveryField()
     {
@@ -157,14 +276,17 @@ public sealed class TaskTransferCliTests : IDisposable
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var root = doc.RootElement;
         foreach (var field in new[] { "space", "top_percent", "k", "seed", "preset", "train_steps", "sample_steps", "guidance_weight", "condition_top",
-                     "direction", "tasks_count", "generated_met", "random_met", "random_expected_met", "mean_rank_met", "tasks" })
+                     "direction", "tasks_count", "generated_met", "random_met", "random_expected_met", "mean_rank_met", "tasks", "probes", "probe_span", "queries_total", "weighted_rank_met" })
             Assert.True(root.TryGetProperty(field, out _), field);
         Assert.Equal(2, root.GetProperty("tasks_count").GetInt32());
         foreach (var task in root.GetProperty("tasks").EnumerateArray())
         {
             foreach (var field in new[] { "task", "sources", "conditions", "condition_percent", "support", "generator", "train_seconds", "drawn", "valid",
-                         "unique_valid", "unknown_to_table", "kept", "complete", "satisfying_sources", "generated", "random_expected_probability", "random", "mean_rank" })
+                         "unique_valid", "unknown_to_table", "kept", "complete", "satisfying_sources", "generated", "random_expected_probability", "random", "mean_rank",
+                         "queries", "probes", "probe_values", "task_embedding", "source_weights", "weighted_rank" })
                 Assert.True(task.TryGetProperty(field, out _), field);
+            Assert.Equal(0, task.GetProperty("queries").GetInt32());   // mean-rank: no query of the held-out task
+            Assert.Equal(JsonValueKind.Null, task.GetProperty("weighted_rank").ValueKind);
             Assert.Equal(30, task.GetProperty("condition_percent").GetDouble());
             Assert.True(task.GetProperty("complete").GetBoolean());
             var archs = Archs(task, "generated");
@@ -209,6 +331,7 @@ public sealed class TaskTransferCliTests : IDisposable
             ["--top-percent", "0"], ["--top-percent", "101"], ["--k", "0"], ["--train-steps", "0"], ["--batch", "0"], ["--sample-steps", "0"], ["--sample-steps", "501"],
             ["--guidance-weight", "-1"], ["--sample-batch", "0"], ["--max-samples", "4"], ["--min-support", "0"], ["--unlabelled", "-1"],
             ["--condition-top", "abc"], ["--condition-top", "0"], ["--condition-top", "150"], ["--tasks", "no_such_task"], ["--preset", "huge"], ["--design", "bogus"],
+            ["--probes", "0"], ["--probes", "6"], ["--probe-span", "0"], ["--probe-span", "101"],
         ];
         foreach (var flags in bad)
         {
@@ -232,4 +355,8 @@ public sealed class TaskTransferCliTests : IDisposable
 
     private static string[] Archs(JsonElement task, string method) =>
         task.GetProperty(method).GetProperty("archs").EnumerateArray().Select(x => x.GetString()!).ToArray();
+
+    private static string[] Strings(JsonElement task, string field) => task.GetProperty(field).EnumerateArray().Select(x => x.GetString()!).ToArray();
+
+    private static double[] Numbers(JsonElement task, string field) => task.GetProperty(field).EnumerateArray().Select(x => x.GetDouble()).ToArray();
 }

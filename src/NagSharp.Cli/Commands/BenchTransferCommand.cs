@@ -16,8 +16,9 @@ namespace NagSharp.Cli.Commands;
 /// <c>nag bench task-transfer</c>: for each task column held out in turn, a conditional discrete generator trained only on
 /// the other tasks' columns (one <c>C&gt;=topQ%</c> condition per other task) generates K architectures asked to be good on
 /// every source task; the held-out column is read only to score them, against K uniform draws and the K architectures
-/// with the best mean rank over the sources. Every column is assumed higher-is-better (true of TransNAS-Bench-101's tables,
-/// whose room_layout is a negated loss).
+/// with the best mean rank over the sources. The probes design is the one exception, as the issue asks: the held-out task
+/// is queried on P probe architectures (chosen without it), and those P values alone weight the source tasks. Every
+/// column is assumed higher-is-better (true of TransNAS-Bench-101's tables, whose room_layout is a negated loss).
 /// </summary>
 public static class BenchTransferCommand
 {
@@ -46,9 +47,20 @@ public static class BenchTransferCommand
     /// <param name="RandomExpected">Probability that the best of K uniform draws is in the top P %.</param>
     /// <param name="Random">K uniform draws with the run's seed.</param>
     /// <param name="MeanRank">The K best architectures by mean source rank.</param>
+    /// <param name="Queries">Held-out values read before scoring: the probes (0 in the designs without task information).</param>
+    /// <param name="Probe">The task embedding and what it gave (probes design only, else null).</param>
     public sealed record TaskResult(string Task, IReadOnlyList<string> Sources, IReadOnlyList<string> Conditions, double ConditionPercent, int Support,
         string Generator, double? TrainSeconds, int Drawn, int Valid, int UniqueValid, int UnknownToTable, int Kept, bool Complete, double SatisfyingSources,
-        MethodResult? Generated, double RandomExpected, MethodResult Random, MethodResult MeanRank);
+        MethodResult? Generated, double RandomExpected, MethodResult Random, MethodResult MeanRank, int Queries, ProbeResult? Probe);
+
+    /// <summary>The probes design's task embedding of one held-out task.</summary>
+    /// <param name="Probes">Probe architectures (string form), chosen from the sources only.</param>
+    /// <param name="Values">The held-out task's value on each probe: the only held-out values read before scoring.</param>
+    /// <param name="Embedding">The task embedding: <see cref="TaskTransfer.RankNormalise"/> of <paramref name="Values"/>.</param>
+    /// <param name="Weights">Weight per source (same order as the sources), from <see cref="TaskTransfer.ProbeWeights"/>.</param>
+    /// <param name="WeightedRank">The K best architectures by weighted mean source rank (no generator).</param>
+    public sealed record ProbeResult(IReadOnlyList<string> Probes, IReadOnlyList<double> Values, IReadOnlyList<double> Embedding, IReadOnlyList<double> Weights,
+        MethodResult WeightedRank);
 
     /// <summary><c>--design</c>: one condition per source task, all asked for together.</summary>
     public const string PerTask = "per-task";
@@ -59,6 +71,16 @@ public static class BenchTransferCommand
     /// <summary>Name of the mean-rank design's condition (not a table column; no task may be called so).</summary>
     public const string MeanRankLabel = "sources_mean_rank";
 
+    /// <summary><c>--design</c>: one condition, the best Q % by mean rank over the source tasks weighted by their agreement
+    /// with the held-out task on P probe architectures (the task embedding).</summary>
+    public const string Probes = "probes";
+
+    /// <summary>Name of the probes design's condition (not a table column; no task may be called so).</summary>
+    public const string WeightedRankLabel = "sources_weighted_rank";
+
+    /// <summary>Most probe queries of the held-out task the probes design may make (the issue's "few (&lt;= 5) queries").</summary>
+    public const int MaxProbes = 5;
+
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext ctx)
     {
@@ -68,7 +90,9 @@ public static class BenchTransferCommand
         var tasks = new Option<string?>("--tasks") { Description = "Held-out tasks to run (comma-separated; default every task column)" };
         var conditionTop = new Option<string>("--condition-top") { Description = "Q of the source conditions C>=topQ%: a number, or 'auto' (the smallest multiple of P with at least --min-support table architectures satisfying every source condition)", DefaultValueFactory = _ => "auto" };
         var minSupport = new Option<int?>("--min-support") { Description = "For --condition-top auto: architectures that must satisfy every source condition (default 2 K)" };
-        var design = new Option<string>("--design") { Description = "Source conditions: 'per-task' (C>=topQ% for every other task C, all asked at once) or 'mean-rank' (one condition: in the best Q % by mean rank over the other tasks; the default, see docs/spaces-issue7.md)", DefaultValueFactory = _ => MeanRank };
+        var design = new Option<string>("--design") { Description = "Source conditions: 'per-task' (C>=topQ% for every other task C, all asked at once), 'mean-rank' (one condition: in the best Q % by mean rank over the other tasks; the default) or 'probes' (the same with each other task weighted by its rank correlation with the held-out task on --probes queried architectures; see docs/spaces-issue7.md)", DefaultValueFactory = _ => MeanRank };
+        var probes = new Option<int>("--probes") { Description = "Probes design: architectures queried on the held-out task (1..5), spread over the mean-source-rank order", DefaultValueFactory = _ => MaxProbes };
+        var probeSpan = new Option<double>("--probe-span") { Description = "Probes design: the probes are spread over the best S % of the mean-source-rank order", DefaultValueFactory = _ => 100 };
         var preset = new Option<string>("--preset") { Description = "Denoiser size", DefaultValueFactory = _ => "tiny" };
         var trainSteps = new Option<int>("--train-steps") { Description = "Training steps per held-out task (2,000 tiny steps take about 30 s on TransNAS micro)", DefaultValueFactory = _ => 2000 };
         var batch = new Option<int>("--batch") { Description = "Training batch size", DefaultValueFactory = _ => new TrainConfig().Batch };
@@ -80,7 +104,7 @@ public static class BenchTransferCommand
         var seed = new Option<int>("--seed") { Description = "Seed of training, sampling and the random baseline", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Directory for the generators, markdown and JSON", DefaultValueFactory = _ => Path.Combine("runs", "bench-task-transfer") };
         var cmd = new Command("task-transfer", "Hold out each task column, generate for it from the other tasks' conditions, score best-of-K against random and mean-rank baselines")
-            { space, topPercent, k, tasks, design, conditionTop, minSupport, preset, trainSteps, batch, unlabelled, sampleSteps, weight, sampleBatch, maxSamples, seed, outDir };
+            { space, topPercent, k, tasks, design, probes, probeSpan, conditionTop, minSupport, preset, trainSteps, batch, unlabelled, sampleSteps, weight, sampleBatch, maxSamples, seed, outDir };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             double top = p.GetValue(topPercent);
@@ -101,7 +125,11 @@ public static class BenchTransferCommand
             if (support < 1) throw new NagUserException($"--min-support must be at least 1, got {support}");
             double? fixedQ = ParseConditionTop(p.GetValue(conditionTop)!);
             string presetName = p.GetValue(preset)!, designName = p.GetValue(design)!;
-            if (designName is not (PerTask or MeanRank)) throw new NagUserException($"--design must be '{PerTask}' or '{MeanRank}', got '{designName}'");
+            if (designName is not (PerTask or MeanRank or Probes)) throw new NagUserException($"--design must be '{PerTask}', '{MeanRank}' or '{Probes}', got '{designName}'");
+            int probeCount = p.GetValue(probes);
+            if (probeCount < 1 || probeCount > MaxProbes) throw new NagUserException($"--probes must be in 1..{MaxProbes}, got {probeCount}");
+            double span = p.GetValue(probeSpan);
+            if (!(span > 0 && span <= 100)) throw new NagUserException($"--probe-span must be a percentage in (0, 100], got {span.ToString(CultureInfo.InvariantCulture)}");
             DenoiserConfig network;
             try { network = DenoiserConfig.Preset(presetName); }   // refuses an unknown preset before any work
             catch (NagUserException e) { throw new NagUserException($"--preset: {e.Message}"); }
@@ -110,6 +138,7 @@ public static class BenchTransferCommand
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             var taskColumns = TaskTransfer.TaskColumns(data);
             if (taskColumns.Contains(MeanRankLabel)) throw new NagUserException($"a table column is called {MeanRankLabel}, the name of the mean-rank condition");
+            if (taskColumns.Contains(WeightedRankLabel)) throw new NagUserException($"a table column is called {WeightedRankLabel}, the name of the probes condition");
             if (taskColumns.Count < 2) throw new NagUserException($"space {s.Name} has {taskColumns.Count} metric column(s); task transfer needs at least two tasks");
             var heldOut = SelectTasks(p.GetValue(tasks), taskColumns);
             string dir = p.GetValue(outDir)!;
@@ -121,16 +150,17 @@ public static class BenchTransferCommand
             {
                 var sources = taskColumns.Where(c => c != task).ToArray();
                 var result = RunTask(ctx, p, s, data, task, sources, top, kk, designName, fixedQ, support, presetName, network, steps, batchSize, extra,
-                    sSteps, w, perRound, budget, seedValue, dir);
+                    sSteps, w, perRound, budget, seedValue, dir, probeCount, span);
                 results.Add(result);
             }
 
             var inv = CultureInfo.InvariantCulture;
-            string stem = string.Create(inv, $"task_transfer_{s.Name}_{designName}_top{top:G}_k{kk}_{presetName}_{steps}_s{seedValue}");
+            string designStem = designName == Probes ? string.Create(inv, $"{designName}{probeCount}-span{span:G}") : designName;
+            string stem = string.Create(inv, $"task_transfer_{s.Name}_{designStem}_top{top:G}_k{kk}_{presetName}_{steps}_s{seedValue}");
             string md = Markdown(s.Name, designName, top, kk, seedValue, results, sSteps, w);
             AtomicFile.WriteText(Path.Combine(dir, stem + ".md"), x => x.Write(md));
             AtomicFile.WriteText(Path.Combine(dir, stem + ".json"), x => x.WriteLine(Json.Write(j => WriteJson(j, s.Name, designName, top, kk, seedValue, presetName, steps,
-                sSteps, w, p.GetValue(conditionTop)!, support, results))));
+                sSteps, w, p.GetValue(conditionTop)!, support, designName == Probes ? probeCount : 0, span, results))));
             ctx.Out.Write(md);
             return ExitCodes.Ok;
         }));
@@ -155,14 +185,19 @@ public static class BenchTransferCommand
 
     private static TaskResult RunTask(CliContext ctx, ParseResult p, ISearchSpace s, BenchmarkData data, string task, string[] sources, double top, int k,
         string design, double? fixedQ, int minSupport, string presetName, DenoiserConfig network, int steps, int batchSize, int unlabelled, int sampleSteps, double w,
-        int perRound, int budget, int seed, string dir)
+        int perRound, int budget, int seed, string dir, int probeCount, double probeSpan)
     {
         var inv = CultureInfo.InvariantCulture;
-        // 1. Conditions from the sources only: the held-out column is not read until scoring below.
+        // 1. Conditions from the sources only: the held-out column is not read until scoring below, except for the probes
+        //    design's P probe queries (through an Oracle, which counts them).
         var sourceRankings = sources.Select(c => new ColumnRanking(data, c)).ToArray();
         double q;
         int support;
         string[] texts;
+        int queries = 0;
+        double[]? weights = null;
+        (IReadOnlyList<string> Probes, double[] Values, double[] Embedding)? probeInfo = null;
+        IReadOnlyDictionary<string, double>? weightedScores = null;
         Func<string, bool> satisfies;
         Func<List<LabelledArch>> trainingSet;
         var lists = s.Size is null ? TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : null;
@@ -181,13 +216,34 @@ public static class BenchTransferCommand
         }
         else
         {
-            // One indicator: "in the best Q % by mean rank over the sources". Not a table column, so the states are set
-            // here instead of by Condition.Evaluate; the text still parses as a condition and names no task column.
-            var scores = TaskTransfer.MeanRankScores(sourceRankings);
+            // One indicator: "in the best Q % by (weighted) mean rank over the sources". Not a table column, so the states are
+            // set here instead of by Condition.Evaluate; the text still parses as a condition and names no task column.
+            IReadOnlyDictionary<string, double> scores;
+            if (design == Probes)
+            {
+                // The task embedding: the held-out task's rank-normalised scores on P probes chosen from the sources'
+                // order alone. These P queries are the only held-out values read before scoring.
+                var order = TaskTransfer.MeanRankOrder(sourceRankings);
+                var chosen = TaskTransfer.ChooseProbes(order, probeCount, probeSpan, seed);
+                var archOf = data.ColumnEntries(sources[0]).GroupBy(e => e.Arch.ToString(), StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.First().Arch, StringComparer.Ordinal);
+                var oracle = new Oracle(data);
+                var values = chosen.Select(a => oracle.Query(archOf[a], task)).ToArray();
+                queries = oracle.QueriesOf(task);
+                var embedding = TaskTransfer.RankNormalise(values);
+                var sourceEmbeddings = sourceRankings.Select(r => (IReadOnlyList<double>)TaskTransfer.RankNormalise(chosen.Select(a => r.ValueOf(a)!.Value).ToArray())).ToArray();
+                var sw = TaskTransfer.ProbeWeights(sourceEmbeddings, embedding);
+                weights = sw;
+                probeInfo = (chosen, values, embedding);
+                scores = TaskTransfer.WeightedRankScores(sourceRankings, sw);
+                ctx.Err.WriteLine(string.Create(inv, $"{task}: {queries} probe queries, source weights {string.Join(", ", sources.Select((c, i) => string.Create(inv, $"{c} {sw[i]:F2}")))}"));
+            }
+            else scores = TaskTransfer.MeanRankScores(sourceRankings);
+            weightedScores = scores;
             HashSet<string> best;
             (q, best) = fixedQ is double fq ? (fq, TaskTransfer.MeanRankTop(scores, fq)) : TaskTransfer.ChooseMeanRankPercent(scores, top, minSupport);
             support = best.Count;
-            var condition = Condition.Parse(TaskTransfer.SourceCondition(MeanRankLabel, q));
+            var condition = Condition.Parse(TaskTransfer.SourceCondition(design == Probes ? WeightedRankLabel : MeanRankLabel, q));
             texts = [condition.Text];
             satisfies = best.Contains;
             trainingSet = () => TrainingSets.Build(s, data, lists ?? [], 1.0, unlabelled, seed)
@@ -196,7 +252,10 @@ public static class BenchTransferCommand
         ctx.Err.WriteLine(string.Create(inv, $"{task}: conditions {string.Join(" AND ", texts)} ({support} table architectures satisfy all)"));
 
         // The name encodes every setting the model depends on; the tag covers the condition list, so a changed Q retrains.
-        string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", texts) + $"\n{batchSize}\n{unlabelled}")))[..8];
+        // The probes design's training states depend on the weights too, so they join the tag (round-trip format: any
+        // change of a weight retrains; the other designs keep their old names).
+        string weightText = weights is null ? "" : "\nweights " + string.Join(",", weights.Select(x => x.ToString("R", inv)));
+        string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", texts) + $"\n{batchSize}\n{unlabelled}" + weightText)))[..8];
         string path = Path.Combine(dir, $"{s.Name}-transfer-{design}-{task}-{presetName}-{steps}-s{seed}-{tag}.ckpt");
         var (gen, trainSeconds) = DiscreteTraining.TrainOrLoad(ctx, path, $"train without {task}",
             () => new DiscreteGenerator(s, new DiscreteConfig(), network, new TrainConfig(Steps: steps, Batch: batchSize, Seed: seed), texts, trainingSet()));
@@ -236,9 +295,15 @@ public static class BenchTransferCommand
         MethodResult? Score(IReadOnlyList<string> archs) =>
             TaskTransfer.BestOf(target, archs, top) is var (arch, standing) ? new MethodResult(archs, arch, standing) : null;
         var generated = Score(kept);
+        ProbeResult? probe = null;
+        if (probeInfo is { } info && weights is not null)
+        {
+            var weightedOrder = weightedScores!.OrderBy(x => x.Value).ThenBy(x => x.Key, StringComparer.Ordinal).Select(x => x.Key).Take(k).ToArray();
+            probe = new ProbeResult(info.Probes, info.Values, info.Embedding, weights, Score(weightedOrder)!);
+        }
         var result = new TaskResult(task, sources, texts, q, support, path, trainSeconds, drawn, valid, seen.Count, unknown.Count,
             kept.Count, kept.Count >= k, satisfying, generated, TaskTransfer.RandomHitProbability(target.Count, target.CountInTop(top), k),
-            Score(randomArchs)!, Score(meanRank)!);
+            Score(randomArchs)!, Score(meanRank)!, queries, probe);
         ctx.Err.WriteLine(string.Create(inv,
             $"{task}: generated best rank {generated?.Best.Rank.ToString(inv) ?? "-"} of {target.Count} ({(generated is null ? "-" : generated.Best.TopPercent.ToString("F2", inv))} %) from {drawn} samples; random {result.Random.Best.Rank}; mean rank {result.MeanRank.Best.Rank}"));
         return result;
@@ -250,14 +315,14 @@ public static class BenchTransferCommand
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(inv, $"### {space}: task transfer, best of K = {k} in the held-out task's top {top:G} %? (design {design}, seed {seed})"));
         sb.AppendLine();
-        sb.AppendLine("| held-out task | source conditions | drawn | kept satisfying all sources | generated best: rank (top %) | in top? | random: P(hit) | random best: rank (top %) | in top? | mean-rank best: rank (top %) | in top? |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| held-out task | source conditions | queries | drawn | kept satisfying all sources | generated best: rank (top %) | in top? | random: P(hit) | random best: rank (top %) | in top? | mean-rank best: rank (top %) | in top? |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             string gen = r.Generated is null ? "none generated" : Cell(r.Generated.Best);
             string count = r.Complete ? r.Drawn.ToString(inv) : string.Create(inv, $"{r.Drawn} (only {r.Kept} of {k})");
             sb.AppendLine(string.Create(inv,
-                $"| {r.Task} | {Conditions(r)} ({r.Support} in table) | {count} | {r.SatisfyingSources * 100:F0} % | {gen} | {Yes(r.Generated?.Best.InTop)} | {r.RandomExpected:F2} | {Cell(r.Random.Best)} | {Yes(r.Random.Best.InTop)} | {Cell(r.MeanRank.Best)} | {Yes(r.MeanRank.Best.InTop)} |"));
+                $"| {r.Task} | {Conditions(r)} ({r.Support} in table) | {r.Queries} | {count} | {r.SatisfyingSources * 100:F0} % | {gen} | {Yes(r.Generated?.Best.InTop)} | {r.RandomExpected:F2} | {Cell(r.Random.Best)} | {Yes(r.Random.Best.InTop)} | {Cell(r.MeanRank.Best)} | {Yes(r.MeanRank.Best.InTop)} |"));
         }
         sb.AppendLine();
         int met = results.Count(r => r.Generated?.Best.InTop == true);
@@ -265,6 +330,23 @@ public static class BenchTransferCommand
             $"Random: {results.Count(r => r.Random.Best.InTop)} measured, {results.Sum(r => r.RandomExpected):F2} expected. " +
             $"Mean-rank baseline: {results.Count(r => r.MeanRank.Best.InTop)}."));
         sb.AppendLine(string.Create(inv, $"Sampling: W = {w:G}, {sampleSteps} reverse steps, first {k} unique valid architectures the tables score; every column read as higher-is-better; rank = 1 + architectures strictly better."));
+        if (results.Any(r => r.Probe is not null))
+        {
+            sb.AppendLine();
+            sb.AppendLine("Task embeddings (held-out task's rank-normalised scores on the probes) and the source weights they give (Spearman on the probes, clipped at 0; all equal when none is positive), with the K best by weighted mean rank (no generator):");
+            sb.AppendLine();
+            sb.AppendLine("| held-out task | probes | embedding | source weights | weighted-rank best: rank (top %) | in top? |");
+            sb.AppendLine("|---|---|---|---|---|---|");
+            foreach (var r in results)
+            {
+                if (r.Probe is not { } pr) continue;
+                string weights = string.Join(", ", r.Sources.Select((c, i) => string.Create(inv, $"{c} {pr.Weights[i]:F2}")));
+                sb.AppendLine(string.Create(inv,
+                    $"| {r.Task} | {string.Join(" ", pr.Probes.Select(a => $"`{a}`"))} | {string.Join(" ", pr.Embedding.Select(e => e.ToString("F2", inv)))} | {weights} | {Cell(pr.WeightedRank.Best)} | {Yes(pr.WeightedRank.Best.InTop)} |"));
+            }
+            sb.AppendLine();
+            sb.AppendLine(string.Create(inv, $"Queries of the held-out tasks: {results.Sum(r => r.Queries)} in all. Weighted-rank baseline: {results.Count(r => r.Probe?.WeightedRank.Best.InTop == true)} met."));
+        }
         return sb.ToString();
 
         string Conditions(TaskResult r) => r.Conditions.Count == 1 ? $"`{r.Conditions[0]}`" : string.Create(inv, $"{r.Conditions.Count} x top {r.ConditionPercent:G} %");
@@ -273,7 +355,7 @@ public static class BenchTransferCommand
     }
 
     private static void WriteJson(Utf8JsonWriter j, string space, string design, double top, int k, int seed, string preset, int trainSteps, int sampleSteps,
-        double w, string conditionTop, int minSupport, IReadOnlyList<TaskResult> results)
+        double w, string conditionTop, int minSupport, int probeCount, double probeSpan, IReadOnlyList<TaskResult> results)
     {
         j.WriteStartObject();
         j.WriteString("space", space);
@@ -287,12 +369,17 @@ public static class BenchTransferCommand
         j.WriteNumber("guidance_weight", w);
         j.WriteString("condition_top", conditionTop);
         j.WriteNumber("min_support", minSupport);
+        j.WriteNumber("probes", probeCount);
+        j.WriteNumber("probe_span", probeSpan);
+        j.WriteNumber("queries_total", results.Sum(r => r.Queries));
         j.WriteString("direction", "higher-is-better (every task column)");
         j.WriteNumber("tasks_count", results.Count);
         j.WriteNumber("generated_met", results.Count(r => r.Generated?.Best.InTop == true));
         j.WriteNumber("random_met", results.Count(r => r.Random.Best.InTop));
         j.WriteNumber("random_expected_met", results.Sum(r => r.RandomExpected));
         j.WriteNumber("mean_rank_met", results.Count(r => r.MeanRank.Best.InTop));
+        if (results.Any(r => r.Probe is not null)) j.WriteNumber("weighted_rank_met", results.Count(r => r.Probe?.WeightedRank.Best.InTop == true));
+        else j.WriteNull("weighted_rank_met");
         j.WriteStartArray("tasks");
         foreach (var r in results)
         {
@@ -315,6 +402,21 @@ public static class BenchTransferCommand
             j.WriteNumber("random_expected_probability", r.RandomExpected);
             Method("random", r.Random);
             Method("mean_rank", r.MeanRank);
+            j.WriteNumber("queries", r.Queries);
+            if (r.Probe is { } pr)
+            {
+                j.WriteStartArray("probes"); foreach (var a in pr.Probes) j.WriteStringValue(a); j.WriteEndArray();
+                j.WriteStartArray("probe_values"); foreach (var v in pr.Values) j.WriteNumberValue(v); j.WriteEndArray();
+                j.WriteStartArray("task_embedding"); foreach (var v in pr.Embedding) j.WriteNumberValue(v); j.WriteEndArray();
+                j.WriteStartObject("source_weights");
+                for (int i = 0; i < r.Sources.Count; i++) j.WriteNumber(r.Sources[i], pr.Weights[i]);
+                j.WriteEndObject();
+                Method("weighted_rank", pr.WeightedRank);
+            }
+            else
+            {
+                foreach (var name in new[] { "probes", "probe_values", "task_embedding", "source_weights", "weighted_rank" }) j.WriteNull(name);
+            }
             j.WriteEndObject();
         }
         j.WriteEndArray();

@@ -137,22 +137,107 @@ public static class TaskTransfer
     /// Mean rank fraction (rank / N, so lower is better) of every architecture over the source columns; architectures
     /// some source does not score are left out.
     /// </summary>
-    public static IReadOnlyDictionary<string, double> MeanRankScores(IReadOnlyList<ColumnRanking> sources)
+    public static IReadOnlyDictionary<string, double> MeanRankScores(IReadOnlyList<ColumnRanking> sources) => WeightedRankScores(sources, null);
+
+    /// <summary>
+    /// Weighted mean rank fraction (rank / N, lower is better) of every architecture over the source columns:
+    /// sum_s w_s rank_s / sum_s w_s. Null weights mean equal weights (<see cref="MeanRankScores"/>, bit for bit: each term
+    /// is multiplied by 1 and the sum divided by the source count). Architectures some source does not score are left out.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> WeightedRankScores(IReadOnlyList<ColumnRanking> sources, IReadOnlyList<double>? weights)
     {
         if (sources.Count == 0) throw new NagUserException("task transfer needs at least one source column");
+        if (weights is not null && (weights.Count != sources.Count || weights.Any(x => !(x >= 0) || !double.IsFinite(x)) || weights.Sum() <= 0))
+            throw new ArgumentException("one finite non-negative weight per source, not all zero", nameof(weights));
+        double total = weights?.Sum() ?? sources.Count;
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var arch in sources[0].Architectures)
         {
             double sum = 0;
             bool all = true;
-            foreach (var s in sources)
+            for (int i = 0; i < sources.Count; i++)
             {
+                var s = sources[i];
                 if (s.ValueOf(arch) is not double v) { all = false; break; }
-                sum += s.RankOf(v) / (double)s.Count;
+                sum += (weights?[i] ?? 1.0) * (s.RankOf(v) / (double)s.Count);
             }
-            if (all) scores[arch] = sum / sources.Count;
+            if (all) scores[arch] = sum / total;
         }
         return scores;
+    }
+
+    /// <summary>
+    /// The probe architectures of the probes design: <paramref name="count"/> architectures spread over the first
+    /// <paramref name="spanPercent"/> % of <paramref name="order"/> (the mean-source-rank order), one drawn uniformly
+    /// (seeded) from each of <paramref name="count"/> equal consecutive strata of it. Reads no held-out value: the probes
+    /// are what a user would be asked to measure on a new task, so they must be fixed before the task is known.
+    /// </summary>
+    public static IReadOnlyList<string> ChooseProbes(IReadOnlyList<string> order, int count, double spanPercent, int seed)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count));
+        int span = Math.Min(order.Count, Math.Max(count, (int)Math.Ceiling(spanPercent * order.Count / 100 - 1e-9)));
+        if (span < count) throw new NagUserException($"{count} probes need at least {count} architectures scored by every source, got {order.Count}");
+        var rng = new Random(seed);
+        var probes = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            // Stratum i is [i * span / count, (i + 1) * span / count): consecutive, disjoint and non-empty as span >= count.
+            int lo = (int)((long)i * span / count), hi = (int)((long)(i + 1) * span / count);
+            probes[i] = order[rng.Next(lo, hi)];
+        }
+        return probes;
+    }
+
+    /// <summary>
+    /// Rank-normalised scores: the average rank of each value among <paramref name="values"/> (ties share it), 1 = lowest,
+    /// mapped to [0, 1] by (rank - 1) / (n - 1); a single value maps to 0.5. The task embedding of the probes design is this
+    /// vector of a task's probe scores: it keeps the order, which is comparable between tasks, and drops the units, which are not.
+    /// </summary>
+    public static double[] RankNormalise(IReadOnlyList<double> values)
+    {
+        int n = values.Count;
+        var result = new double[n];
+        if (n == 1) { result[0] = 0.5; return result; }
+        for (int i = 0; i < n; i++)
+        {
+            int below = 0, equal = 0;
+            for (int j = 0; j < n; j++)
+            {
+                if (values[j] < values[i]) below++;
+                else if (values[j] == values[i]) equal++;
+            }
+            double averageRank = below + (equal + 1) / 2.0;   // 1-based average rank of the tie group
+            result[i] = (averageRank - 1) / (n - 1);
+        }
+        return result;
+    }
+
+    /// <summary>Pearson correlation of two vectors, or null when either is constant (no order to compare).</summary>
+    public static double? Pearson(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        if (a.Count != b.Count) throw new ArgumentException("vectors of different lengths");
+        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Count; i++)
+        {
+            sab += (a[i] - ma) * (b[i] - mb);
+            saa += (a[i] - ma) * (a[i] - ma);
+            sbb += (b[i] - mb) * (b[i] - mb);
+        }
+        return saa > 1e-12 && sbb > 1e-12 ? sab / Math.Sqrt(saa * sbb) : null;
+    }
+
+    /// <summary>
+    /// Weight of each source task from the task embeddings: the rank correlation (Pearson of the rank-normalised probe
+    /// scores, i.e. Spearman) between the source's embedding and the target's, clipped at 0; a constant embedding counts
+    /// as 0. When no source has a positive weight (one probe, all sources disagree with the target, or a target constant
+    /// on the probes) every source gets weight 1: the probes then carry no usable order, and the mean-rank design is the
+    /// best guess without task information.
+    /// </summary>
+    public static double[] ProbeWeights(IReadOnlyList<IReadOnlyList<double>> sourceEmbeddings, IReadOnlyList<double> targetEmbedding)
+    {
+        var w = sourceEmbeddings.Select(e => Math.Max(0, Pearson(e, targetEmbedding) ?? 0)).ToArray();
+        if (w.All(x => x <= 0)) Array.Fill(w, 1.0);
+        return w;
     }
 
     /// <summary>
