@@ -32,6 +32,9 @@ public sealed class SurrogateOracleTests : IDisposable
         var scores = oracle.Score(some.Select(e => e.Arch).ToList());
         Assert.Equal(50, scores.Length);
         Assert.InRange(scores.Average(), some.Min(e => e.Value), some.Max(e => e.Value));
+        // Predictions never leave the range the table measured.
+        var all = tables.ColumnEntries("val_accuracy").Select(e => e.Value).ToArray();
+        Assert.All(scores, v => Assert.InRange(v, all.Min(), all.Max()));
         Assert.Empty(oracle.Score([]));
         Assert.Throws<NagUserException>(() => SurrogateOracle.Fit(space, tables, "val_accuracy", 0, heldOutFraction: 1.5));
         Assert.ThrowsAny<Exception>(() => SurrogateOracle.Fit(space, tables, "no_such_column", 0));
