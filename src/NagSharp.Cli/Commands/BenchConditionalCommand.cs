@@ -72,9 +72,7 @@ public static class BenchConditionalCommand
                 for (int r = 0; r < timings; r++)
                 {
                     var clock = System.Diagnostics.Stopwatch.StartNew();
-                    decoded = new List<DecodedSample>(count);
-                    for (int start = 0, k = 0; start < count; start += 256, k++)
-                        decoded.AddRange(gen.Sample(Math.Min(256, count - start), sampleSteps, sampleSeed + 7919 * k, states, w, cfgStart));
+                    decoded = gen.SampleMany(count, sampleSteps, sampleSeed, states, w, cfgStart);
                     times[r] = clock.Elapsed.TotalSeconds;
                 }
                 Array.Sort(times);

@@ -1,13 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using NagSharp.Benchmarks;
 using NagSharp.Diffusion;
 using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Guidance;
 using NagSharp.Diffusion.Score;
-using NagSharp.Models;
 using NagSharp.Spaces;
 
 namespace NagSharp.Cli.Commands;
@@ -79,9 +77,7 @@ public static class BenchMarginCommand
                     for (int i = 0; i < seedCount; i++)
                     {
                         int sd = seedValue + i;
-                        var decoded = new List<DecodedSample>(count);
-                        for (int start = 0, b = 0; start < count; start += 256, b++)
-                            decoded.AddRange(gen.Sample(Math.Min(256, count - start), sampleSteps, sd + 7919 * b, states, w));
+                        var decoded = gen.SampleMany(count, sampleSteps, sd, states, w);
                         var records = GenerationMetrics.Flag(decoded, train);
                         var (valid, unique, _) = GenerationMetrics.Rates(records);
                         var archs = records.Where(r => r.Unique).Select(r => r.Arch!).ToList();

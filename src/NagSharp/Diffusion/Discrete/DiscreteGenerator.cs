@@ -397,6 +397,19 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
         return result;
     }
 
+    /// <summary>
+    /// <see cref="Sample"/> for any count, in batches of at most <paramref name="batch"/>; batch k uses seed
+    /// <paramref name="seed"/> + 7919 k, so a run's samples do not depend on how the caller splits them further.
+    /// </summary>
+    public List<DecodedSample> SampleMany(int n, int steps, int seed, IReadOnlyList<byte>? states = null, double weight = 0, double guidanceStart = 1,
+        int batch = 256)
+    {
+        var all = new List<DecodedSample>(n);
+        for (int start = 0, k = 0; start < n; start += batch, k++)
+            all.AddRange(Sample(Math.Min(batch, n - start), steps, seed + 7919 * k, states, weight, guidanceStart));
+        return all;
+    }
+
     /// <summary>Condition states for sampling: 2 for each requested condition (matched by text), 0 for the rest.</summary>
     public byte[] StatesFor(IEnumerable<string> requested)
     {
