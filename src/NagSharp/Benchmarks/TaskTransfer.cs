@@ -193,37 +193,14 @@ public static class TaskTransfer
     /// mapped to [0, 1] by (rank - 1) / (n - 1); a single value maps to 0.5. The task embedding of the probes design is this
     /// vector of a task's probe scores: it keeps the order, which is comparable between tasks, and drops the units, which are not.
     /// </summary>
-    public static double[] RankNormalise(IReadOnlyList<double> values)
-    {
-        int n = values.Count;
-        var result = new double[n];
-        if (n == 1) { result[0] = 0.5; return result; }
-        for (int i = 0; i < n; i++)
-        {
-            int below = 0, equal = 0;
-            for (int j = 0; j < n; j++)
-            {
-                if (values[j] < values[i]) below++;
-                else if (values[j] == values[i]) equal++;
-            }
-            double averageRank = below + (equal + 1) / 2.0;   // 1-based average rank of the tie group
-            result[i] = (averageRank - 1) / (n - 1);
-        }
-        return result;
-    }
+    public static double[] RankNormalise(IReadOnlyList<double> values) =>
+        values.Count == 1 ? [0.5] : Stats.Ranks(values).Select(r => r / (values.Count - 1)).ToArray();
 
     /// <summary>Pearson correlation of two vectors, or null when either is constant (no order to compare).</summary>
     public static double? Pearson(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {
         if (a.Count != b.Count) throw new ArgumentException("vectors of different lengths");
-        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
-        for (int i = 0; i < a.Count; i++)
-        {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-        return saa > 1e-12 && sbb > 1e-12 ? sab / Math.Sqrt(saa * sbb) : null;
+        return a.Distinct().Count() < 2 || b.Distinct().Count() < 2 ? null : Stats.Pearson(a, b);
     }
 
     /// <summary>
