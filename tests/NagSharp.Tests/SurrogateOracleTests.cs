@@ -78,7 +78,7 @@ public sealed class SurrogateOracleTests : IDisposable
         var again = CliRunner.Run([.. common, "--seeds", "1"]);
         Assert.True(again.Code == 0, again.Err);
         Assert.Contains("(cached)", again.Out);
-        foreach (var bad in new[] { "--k", "--seeds", "-n", "--surrogate-steps" })
+        foreach (var bad in new[] { "--k", "--seeds", "-n", "--surrogate-steps", "--held-out", "--batch" })
         {
             var r = CliRunner.Run([.. common, bad, "0"]);
             Assert.Equal(1, r.Code);

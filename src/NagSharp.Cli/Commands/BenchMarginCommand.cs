@@ -60,6 +60,9 @@ public static class BenchMarginCommand
             if (seedCount < 1) throw new NagUserException($"--seeds must be at least 1, got {seedCount}");
             int fitSteps = p.GetValue(surrogateSteps);
             if (fitSteps < 1) throw new NagUserException($"--surrogate-steps must be at least 1, got {fitSteps}");
+            // Checked here, not when the first off-table sample needs the surrogate: a bad flag fails before any training.
+            if (p.GetValue(heldOut) is not (> 0 and < 1)) throw new NagUserException($"--held-out must be in (0, 1), got {p.GetValue(heldOut)}");
+            if (p.GetValue(batch) < 1) throw new NagUserException($"--batch must be at least 1, got {p.GetValue(batch)}");
             string dir = p.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             var (gen, trained, path) = DiscreteTraining.CachedConditional(ctx, dir, s, data, conds, p.GetValue(preset)!, p.GetValue(trainSteps),
