@@ -85,7 +85,7 @@ public sealed class NlpSpaceTests
     }
 
     [Fact]
-    public void DecodeRefusesMisplacedRolesAndDeadNodes()
+    public void DecodeRefusesMisplacedRolesAndDropsDeadNodes()
     {
         var a = P(Gru);
         var v = Space.NodeVocabulary.ToList();
@@ -105,8 +105,17 @@ public sealed class NlpSpaceTests
         var swapped = Space.TryDecode(SpaceContract.Mutate(Space, a, (t, _) => t[8] = v.IndexOf("blend_g1_ba")), out var swapReason);
         Assert.Null(swapReason);
         Assert.NotEqual(a, swapped);
-        // An extra activation nobody reads is dead.
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { t[12] = tanh; adj[8, 12] = true; }), "does not reach any new hidden state");
+        // An extra activation nobody reads is dead: cells are held pruned (as NB101's), so it is the same cell.
+        Assert.Equal(a, Space.TryDecode(SpaceContract.Mutate(Space, a, (t, adj) => { t[12] = tanh; adj[8, 12] = true; }), out var deadReason));
+        Assert.Null(deadReason);
+        // A chain of dead nodes goes too, and a rule the pruned cell breaks is still reported: here x feeds only dead nodes.
+        var onlyDeadReadX = SpaceContract.Mutate(Space, a, (t, adj) =>
+        {
+            for (int j = 0; j < NlpSpace.MaxSlots; j++) adj[0, j] = false;
+            (t[13], t[14]) = (tanh, tanh);
+            adj[0, 13] = true; adj[13, 14] = true;
+        });
+        SpaceContract.AssertInvalid(Space, onlyDeadReadX, "x is not used");
         // Unused slots between operations are fine: the same cell.
         var spread = SpaceContract.Mutate(Space, a, (t, adj) =>
         {

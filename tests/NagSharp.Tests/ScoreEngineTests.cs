@@ -275,3 +275,71 @@ public sealed class PredictorTransformTests
         }
     }
 }
+
+[Collection(TorchCollection.Name)]
+public sealed class TaskPredictorTests
+{
+    private static readonly Nb201Space Space = new();
+    private static readonly NetworkConfig Tiny = new(Layers: 1, Dim: 16, Heads: 2, Ffn: 32, HeadHidden: 32);
+
+    /// <summary>Two opposite tasks (more 3x3 convolutions is better; fewer is better) and their embeddings [1, 0], [0, 1].</summary>
+    private static (Arch[] Archs, double[,] Y, double[,] E, double[] Conv3) OppositeTasks()
+    {
+        var rng = new Random(0);
+        var archs = Enumerable.Range(0, 300).Select(_ => Space.Sample(rng)).ToArray();
+        int conv3 = Nb201Space.Operations.ToList().IndexOf("nor_conv_3x3");
+        var count = archs.Select(a => (double)((Nb201Arch)a).Ops.Count(o => o == conv3)).ToArray();
+        double mean = count.Average(), std = Math.Sqrt(count.Average(c => (c - mean) * (c - mean)));
+        var y = new double[archs.Length, 2];
+        for (int i = 0; i < archs.Length; i++) { y[i, 0] = (count[i] - mean) / std; y[i, 1] = -y[i, 0]; }
+        return (archs, y, new double[,] { { 1, 0 }, { 0, 1 } }, count);
+    }
+
+    [Fact]
+    public void TheTaskEmbeddingDecidesWhichTaskIsPredictedAndSurvivesACheckpoint()
+    {
+        var (archs, y, e, conv3) = OppositeTasks();
+        using var p = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 300, Batch: 64, Warmup: 10, LearningRate: 3e-3), "two tasks", taskDim: 2);
+        Assert.Equal(2, p.TaskDim);
+        p.FitTasks(archs, y, e, mixShare: 0.5);
+        Assert.Throws<NagUserException>(() => p.Predict(archs));                 // no embedding set: refused, not guessed
+        p.TaskEmbedding = [1, 0];
+        var first = p.Predict(archs);
+        p.TaskEmbedding = [0, 1];
+        var second = p.Predict(archs);
+        Assert.True(Stats.Spearman(first, conv3) > 0.6, $"task 0: Spearman {Stats.Spearman(first, conv3)}");
+        Assert.True(Stats.Spearman(second, conv3) < -0.6, $"task 1: Spearman {Stats.Spearman(second, conv3)}");
+        // The mixture halfway between the two tasks predicts neither: its spread is much smaller.
+        p.TaskEmbedding = [0.5, 0.5];
+        var middle = p.Predict(archs);
+        Assert.True(Std(middle) < 0.5 * Std(first), $"middle std {Std(middle)} vs {Std(first)}");
+
+        p.TaskEmbedding = [1, 0];
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, "p.ckpt");
+        p.Save(path);
+        using var q = NoiseAwarePredictor.Load(path);
+        Assert.Equal(2, q.TaskDim);
+        Assert.Equal(new[] { 1.0, 0.0 }, q.TaskEmbedding);
+        Assert.Equal(first, q.Predict(archs));
+    }
+
+    private static double Std(double[] v) => Math.Sqrt(v.Average(x => (x - v.Average()) * (x - v.Average())));
+
+    [Fact]
+    public void WrongEmbeddingsAndWrongFitsAreRefused()
+    {
+        var (archs, y, e, _) = OppositeTasks();
+        using var p = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 1, Batch: 8, Warmup: 0), "t", taskDim: 2);
+        Assert.Throws<NagUserException>(() => p.TaskEmbedding = [1, 0, 0]);
+        Assert.Throws<NagUserException>(() => p.TaskEmbedding = [double.NaN, 0]);
+        Assert.Throws<InvalidOperationException>(() => p.Fit(archs, archs.Select(_ => 1.0).ToArray()));
+        Assert.Throws<NagUserException>(() => p.FitTasks(archs, y, new double[,] { { 1, 0, 0 }, { 0, 1, 0 } }));
+        var bad = (double[,])y.Clone();
+        bad[3, 1] = double.PositiveInfinity;
+        Assert.Throws<NagUserException>(() => p.FitTasks(archs, bad, e));
+        using var free = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 1, Batch: 8, Warmup: 0), "t");
+        Assert.Throws<InvalidOperationException>(() => free.FitTasks(archs, y, e));
+        Assert.Throws<NagUserException>(() => free.TaskEmbedding = [1.0]);
+    }
+}

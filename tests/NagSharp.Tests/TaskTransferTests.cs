@@ -263,6 +263,37 @@ public sealed class TaskTransferCliTests : IDisposable
         Assert.Equal(Numbers(fourth, "task_embedding").Select(e => 1 - e), Numbers(third, "task_embedding"));
     }
 
+    /// <summary>
+    /// The score design: a predictor with task input guides the score generator; the held-out task is read through the
+    /// probe queries only (negating every other held-out value changes no generated or baseline architecture), and the
+    /// task-free predictor's run is reported beside it.
+    /// </summary>
+    [SkippableFact]
+    public void ScoreDesignReadsTheHeldOutColumnOnlyThroughTheProbeQueries()
+    {
+        string data = TestData.RequireDir();
+        string[] score = ["--tasks", "jigsaw", "--design", "score", "--train-steps", "300", "--batch", "32", "--sample-steps", "10", "--guidance-scale", "10"];
+        var (code, stdout, err) = CliRunner.Run(Tiny(data, Path.Combine(_dir, "sc"), score));
+        Assert.True(code == 0, err);
+        Assert.Contains("without task input", stdout);
+        var first = ReadTask(Path.Combine(_dir, "sc"), "jigsaw");
+        Assert.Equal(5, first.GetProperty("queries").GetInt32());
+        var probes = Strings(first, "probes");
+        Assert.Equal(5, probes.Length);
+        Assert.EndsWith(".ckpt", first.GetProperty("generator").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Object, first.GetProperty("no_task").ValueKind);
+
+        var space = SpaceRegistry.Get("tnb101_micro");
+        var keep = probes.Select(a => ((TnbMicroArch)space.Parse(a)).NaslibForm).ToHashSet(StringComparer.Ordinal);
+        var (code2, _, err2) = CliRunner.Run(Tiny(NegatedCopy(data, "jigsaw", keep, "negated-but-probes-score"), Path.Combine(_dir, "sd"), score));
+        Assert.True(code2 == 0, err2);
+        var second = ReadTask(Path.Combine(_dir, "sd"), "jigsaw");
+        Assert.Equal(Numbers(first, "task_embedding"), Numbers(second, "task_embedding"));
+        foreach (var method in new[] { "generated", "no_task", "random", "mean_rank", "weighted_rank" })
+            Assert.Equal(Archs(first, method), Archs(second, method));
+
+    }
+
     [SkippableFact]
     public void CollectsKUniqueValidArchitecturesOrSaysHowManyAndWritesEveryField()
     {
@@ -331,7 +362,8 @@ public sealed class TaskTransferCliTests : IDisposable
             ["--top-percent", "0"], ["--top-percent", "101"], ["--k", "0"], ["--train-steps", "0"], ["--batch", "0"], ["--sample-steps", "0"], ["--sample-steps", "501"],
             ["--guidance-weight", "-1"], ["--sample-batch", "0"], ["--max-samples", "4"], ["--min-support", "0"], ["--unlabelled", "-1"],
             ["--condition-top", "abc"], ["--condition-top", "0"], ["--condition-top", "150"], ["--tasks", "no_such_task"], ["--preset", "huge"], ["--design", "bogus"],
-            ["--probes", "0"], ["--probes", "6"], ["--probe-span", "0"], ["--probe-span", "101"],
+            ["--probes", "0"], ["--probes", "6"], ["--probe-span", "0"], ["--probe-span", "101"], ["--guidance-scale", "-1"],
+            ["--design", "score", "--space", "nb101"],   // the score engine needs a fixed topology
         ];
         foreach (var flags in bad)
         {

@@ -20,7 +20,7 @@ namespace NagSharp.Cli.Commands;
 /// is queried on P probe architectures (chosen without it), and those P values alone weight the source tasks. Every
 /// column is assumed higher-is-better (true of TransNAS-Bench-101's tables, whose room_layout is a negated loss).
 /// </summary>
-public static class BenchTransferCommand
+public static partial class BenchTransferCommand
 {
     /// <summary>Best-of-K result of one method on the held-out task.</summary>
     /// <param name="Archs">The K architectures (string form), in the order the method produced them.</param>
@@ -48,10 +48,12 @@ public static class BenchTransferCommand
     /// <param name="Random">K uniform draws with the run's seed.</param>
     /// <param name="MeanRank">The K best architectures by mean source rank.</param>
     /// <param name="Queries">Held-out values read before scoring: the probes (0 in the designs without task information).</param>
-    /// <param name="Probe">The task embedding and what it gave (probes design only, else null).</param>
+    /// <param name="Probe">The task embedding and what it gave (probes and score designs, else null).</param>
+    /// <param name="NoTask">Score design: the same generator guided by a task-free predictor of the mean source rank (else null).</param>
     public sealed record TaskResult(string Task, IReadOnlyList<string> Sources, IReadOnlyList<string> Conditions, double ConditionPercent, int Support,
         string Generator, double? TrainSeconds, int Drawn, int Valid, int UniqueValid, int UnknownToTable, int Kept, bool Complete, double SatisfyingSources,
-        MethodResult? Generated, double RandomExpected, MethodResult Random, MethodResult MeanRank, int Queries, ProbeResult? Probe);
+        MethodResult? Generated, double RandomExpected, MethodResult Random, MethodResult MeanRank, int Queries, ProbeResult? Probe,
+        MethodResult? NoTask = null);
 
     /// <summary>The probes design's task embedding of one held-out task.</summary>
     /// <param name="Probes">Probe architectures (string form), chosen from the sources only.</param>
@@ -90,10 +92,11 @@ public static class BenchTransferCommand
         var tasks = new Option<string?>("--tasks") { Description = "Held-out tasks to run (comma-separated; default every task column)" };
         var conditionTop = new Option<string>("--condition-top") { Description = "Q of the source conditions C>=topQ%: a number, or 'auto' (the smallest multiple of P with at least --min-support table architectures satisfying every source condition)", DefaultValueFactory = _ => "auto" };
         var minSupport = new Option<int?>("--min-support") { Description = "For --condition-top auto: architectures that must satisfy every source condition (default 2 K)" };
-        var design = new Option<string>("--design") { Description = "Source conditions: 'per-task' (C>=topQ% for every other task C, all asked at once), 'mean-rank' (one condition: in the best Q % by mean rank over the other tasks; the default) or 'probes' (the same with each other task weighted by its rank correlation with the held-out task on --probes queried architectures; see docs/spaces-issue7.md)", DefaultValueFactory = _ => MeanRank };
+        var design = new Option<string>("--design") { Description = "Source conditions: 'per-task' (C>=topQ% for every other task C, all asked at once), 'mean-rank' (one condition: in the best Q % by mean rank over the other tasks; the default) or 'probes' (the same with each other task weighted by its rank correlation with the held-out task on --probes queried architectures) or 'score' (the score engine guided by a noise-aware predictor that takes the --probes scores as a task embedding, trained on the other tasks; see docs/spaces-issue7.md)", DefaultValueFactory = _ => MeanRank };
         var probes = new Option<int>("--probes") { Description = "Probes design: architectures queried on the held-out task (1..5), spread over the mean-source-rank order", DefaultValueFactory = _ => MaxProbes };
         var probeSpan = new Option<double>("--probe-span") { Description = "Probes design: the probes are spread over the best S % of the mean-source-rank order", DefaultValueFactory = _ => 100 };
-        var preset = new Option<string>("--preset") { Description = "Denoiser size", DefaultValueFactory = _ => "tiny" };
+        var preset = new Option<string>("--preset") { Description = "Denoiser size (score design: generator and predictor size)", DefaultValueFactory = _ => "tiny" };
+        var scale = new Option<double>("--guidance-scale") { Description = "Score design: guidance scale s of the predictor gradient", DefaultValueFactory = _ => DefaultModels.GuidanceScale };
         var trainSteps = new Option<int>("--train-steps") { Description = "Training steps per held-out task (2,000 tiny steps take about 30 s on TransNAS micro)", DefaultValueFactory = _ => 2000 };
         var batch = new Option<int>("--batch") { Description = "Training batch size", DefaultValueFactory = _ => new TrainConfig().Batch };
         var unlabelled = new Option<int>("--unlabelled") { Description = "Uniform samples added on non-enumerable spaces", DefaultValueFactory = _ => 20000 };
@@ -104,7 +107,7 @@ public static class BenchTransferCommand
         var seed = new Option<int>("--seed") { Description = "Seed of training, sampling and the random baseline", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Directory for the generators, markdown and JSON", DefaultValueFactory = _ => Path.Combine("runs", "bench-task-transfer") };
         var cmd = new Command("task-transfer", "Hold out each task column, generate for it from the other tasks' conditions, score best-of-K against random and mean-rank baselines")
-            { space, topPercent, k, tasks, design, probes, probeSpan, conditionTop, minSupport, preset, trainSteps, batch, unlabelled, sampleSteps, weight, sampleBatch, maxSamples, seed, outDir };
+            { space, topPercent, k, tasks, design, probes, probeSpan, conditionTop, minSupport, preset, trainSteps, batch, unlabelled, sampleSteps, weight, scale, sampleBatch, maxSamples, seed, outDir };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             double top = p.GetValue(topPercent);
@@ -125,16 +128,21 @@ public static class BenchTransferCommand
             if (support < 1) throw new NagUserException($"--min-support must be at least 1, got {support}");
             double? fixedQ = ParseConditionTop(p.GetValue(conditionTop)!);
             string presetName = p.GetValue(preset)!, designName = p.GetValue(design)!;
-            if (designName is not (PerTask or MeanRank or Probes)) throw new NagUserException($"--design must be '{PerTask}', '{MeanRank}' or '{Probes}', got '{designName}'");
+            if (designName is not (PerTask or MeanRank or Probes or ScoreDesign))
+                throw new NagUserException($"--design must be '{PerTask}', '{MeanRank}', '{Probes}' or '{ScoreDesign}', got '{designName}'");
+            double guidanceScale = p.GetValue(scale);
+            if (!(guidanceScale >= 0 && double.IsFinite(guidanceScale))) throw new NagUserException($"--guidance-scale must be a non-negative number, got {guidanceScale.ToString(CultureInfo.InvariantCulture)}");
             int probeCount = p.GetValue(probes);
             if (probeCount < 1 || probeCount > MaxProbes) throw new NagUserException($"--probes must be in 1..{MaxProbes}, got {probeCount}");
             double span = p.GetValue(probeSpan);
             if (!(span > 0 && span <= 100)) throw new NagUserException($"--probe-span must be a percentage in (0, 100], got {span.ToString(CultureInfo.InvariantCulture)}");
             DenoiserConfig network;
-            try { network = DenoiserConfig.Preset(presetName); }   // refuses an unknown preset before any work
+            try { network = DenoiserConfig.Preset(presetName); if (designName == ScoreDesign) NetworkConfig.Preset(presetName); }   // refuses an unknown preset before any work
             catch (NagUserException e) { throw new NagUserException($"--preset: {e.Message}"); }
 
             var s = SpaceRegistry.Get(p.GetValue(space)!);
+            if (designName == ScoreDesign && s.FixedAdjacency is null)
+                throw new NagUserException($"--design {ScoreDesign}: the score engine needs a fixed-topology space; {s.Name} is not (use --design {Probes})");
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             var taskColumns = TaskTransfer.TaskColumns(data);
             if (taskColumns.Contains(MeanRankLabel)) throw new NagUserException($"a table column is called {MeanRankLabel}, the name of the mean-rank condition");
@@ -149,18 +157,25 @@ public static class BenchTransferCommand
             foreach (var task in heldOut)
             {
                 var sources = taskColumns.Where(c => c != task).ToArray();
-                var result = RunTask(ctx, p, s, data, task, sources, top, kk, designName, fixedQ, support, presetName, network, steps, batchSize, extra,
-                    sSteps, w, perRound, budget, seedValue, dir, probeCount, span);
+                var result = designName == ScoreDesign
+                    ? RunScoreTask(ctx, p, s, data, task, sources, top, kk, new ScoreSettings(presetName, steps, batchSize, guidanceScale, sSteps, 0.5), perRound, budget, seedValue, dir, probeCount, span)
+                    : RunTask(ctx, p, s, data, task, sources, top, kk, designName, fixedQ, support, presetName, network, steps, batchSize, extra,
+                        sSteps, w, perRound, budget, seedValue, dir, probeCount, span);
                 results.Add(result);
             }
 
             var inv = CultureInfo.InvariantCulture;
-            string designStem = designName == Probes ? string.Create(inv, $"{designName}{probeCount}-span{span:G}") : designName;
+            string designStem = designName switch
+            {
+                Probes => string.Create(inv, $"{designName}{probeCount}-span{span:G}"),
+                ScoreDesign => string.Create(inv, $"{designName}{probeCount}-span{span:G}-s{guidanceScale:G}"),
+                _ => designName,
+            };
             string stem = string.Create(inv, $"task_transfer_{s.Name}_{designStem}_top{top:G}_k{kk}_{presetName}_{steps}_s{seedValue}");
-            string md = Markdown(s.Name, designName, top, kk, seedValue, results, sSteps, w);
+            string md = Markdown(s.Name, designName, top, kk, seedValue, results, sSteps, designName == ScoreDesign ? guidanceScale : w);
             AtomicFile.WriteText(Path.Combine(dir, stem + ".md"), x => x.Write(md));
             AtomicFile.WriteText(Path.Combine(dir, stem + ".json"), x => x.WriteLine(Json.Write(j => WriteJson(j, s.Name, designName, top, kk, seedValue, presetName, steps,
-                sSteps, w, p.GetValue(conditionTop)!, support, designName == Probes ? probeCount : 0, span, results))));
+                sSteps, w, p.GetValue(conditionTop)!, support, designName is Probes or ScoreDesign ? probeCount : 0, span, results))));
             ctx.Out.Write(md);
             return ExitCodes.Ok;
         }));
@@ -182,6 +197,36 @@ public static class BenchTransferCommand
             if (!columns.Contains(t)) throw new NagUserException($"--tasks: unknown task column '{t}' (available: {string.Join(", ", columns)})");
         return chosen.Length > 0 ? chosen : throw new NagUserException("--tasks names no task");
     }
+
+    /// <summary>The probes design's task embedding of a held-out task and what it gives.</summary>
+    /// <param name="Probes">Probe architectures (string form), chosen from the sources' mean-rank order alone.</param>
+    /// <param name="Values">The held-out task's value on each probe (the only held-out values read before scoring).</param>
+    /// <param name="Embedding">Rank-normalised <paramref name="Values"/>.</param>
+    /// <param name="SourceEmbeddings">Each source's embedding, computed the same way from its own column.</param>
+    /// <param name="Weights">Source weights from <see cref="TaskTransfer.ProbeWeights"/>.</param>
+    /// <param name="Queries">Held-out queries made (counted by the oracle).</param>
+    private sealed record TaskEmbedding(IReadOnlyList<string> Probes, double[] Values, double[] Embedding, IReadOnlyList<double>[] SourceEmbeddings,
+        double[] Weights, int Queries);
+
+    /// <summary>
+    /// The task embedding: the held-out task's rank-normalised scores on P probes chosen from the sources' order alone,
+    /// queried through an <see cref="Oracle"/> that counts them.
+    /// </summary>
+    private static TaskEmbedding EmbedTask(BenchmarkData data, string task, IReadOnlyList<ColumnRanking> sourceRankings, int probeCount, double probeSpan, int seed)
+    {
+        var order = TaskTransfer.MeanRankOrder(sourceRankings);
+        var chosen = TaskTransfer.ChooseProbes(order, probeCount, probeSpan, seed);
+        var archOf = ArchsByString(data, sourceRankings[0].Column);
+        var oracle = new Oracle(data);
+        var values = chosen.Select(a => oracle.Query(archOf[a], task)).ToArray();
+        var embedding = TaskTransfer.RankNormalise(values);
+        var sourceEmbeddings = sourceRankings.Select(r => (IReadOnlyList<double>)TaskTransfer.RankNormalise(chosen.Select(a => r.ValueOf(a)!.Value).ToArray())).ToArray();
+        return new TaskEmbedding(chosen, values, embedding, sourceEmbeddings, TaskTransfer.ProbeWeights(sourceEmbeddings, embedding), oracle.QueriesOf(task));
+    }
+
+    /// <summary>The architectures a column scores, by string form (the first row of a repeated architecture).</summary>
+    private static Dictionary<string, Arch> ArchsByString(BenchmarkData data, string column) =>
+        data.ColumnEntries(column).GroupBy(e => e.Arch.ToString(), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Arch, StringComparer.Ordinal);
 
     private static TaskResult RunTask(CliContext ctx, ParseResult p, ISearchSpace s, BenchmarkData data, string task, string[] sources, double top, int k,
         string design, double? fixedQ, int minSupport, string presetName, DenoiserConfig network, int steps, int batchSize, int unlabelled, int sampleSteps, double w,
@@ -221,20 +266,11 @@ public static class BenchTransferCommand
             IReadOnlyDictionary<string, double> scores;
             if (design == Probes)
             {
-                // The task embedding: the held-out task's rank-normalised scores on P probes chosen from the sources'
-                // order alone. These P queries are the only held-out values read before scoring.
-                var order = TaskTransfer.MeanRankOrder(sourceRankings);
-                var chosen = TaskTransfer.ChooseProbes(order, probeCount, probeSpan, seed);
-                var archOf = data.ColumnEntries(sources[0]).GroupBy(e => e.Arch.ToString(), StringComparer.Ordinal)
-                    .ToDictionary(g => g.Key, g => g.First().Arch, StringComparer.Ordinal);
-                var oracle = new Oracle(data);
-                var values = chosen.Select(a => oracle.Query(archOf[a], task)).ToArray();
-                queries = oracle.QueriesOf(task);
-                var embedding = TaskTransfer.RankNormalise(values);
-                var sourceEmbeddings = sourceRankings.Select(r => (IReadOnlyList<double>)TaskTransfer.RankNormalise(chosen.Select(a => r.ValueOf(a)!.Value).ToArray())).ToArray();
-                var sw = TaskTransfer.ProbeWeights(sourceEmbeddings, embedding);
+                var embedded = EmbedTask(data, task, sourceRankings, probeCount, probeSpan, seed);
+                queries = embedded.Queries;
+                var sw = embedded.Weights;
                 weights = sw;
-                probeInfo = (chosen, values, embedding);
+                probeInfo = (embedded.Probes, embedded.Values, embedded.Embedding);
                 scores = TaskTransfer.WeightedRankScores(sourceRankings, sw);
                 ctx.Err.WriteLine(string.Create(inv, $"{task}: {queries} probe queries, source weights {string.Join(", ", sources.Select((c, i) => string.Create(inv, $"{c} {sw[i]:F2}")))}"));
             }
@@ -329,7 +365,20 @@ public static class BenchTransferCommand
         sb.AppendLine(string.Create(inv, $"Generated: best of {k} in the top {top:G} % on **{met} of {results.Count}** held-out tasks. " +
             $"Random: {results.Count(r => r.Random.Best.InTop)} measured, {results.Sum(r => r.RandomExpected):F2} expected. " +
             $"Mean-rank baseline: {results.Count(r => r.MeanRank.Best.InTop)}."));
-        sb.AppendLine(string.Create(inv, $"Sampling: W = {w:G}, {sampleSteps} reverse steps, first {k} unique valid architectures the tables score; every column read as higher-is-better; rank = 1 + architectures strictly better."));
+        string sampling = design == ScoreDesign ? $"predictor-corrector, guidance scale s = {w:G}" : $"W = {w:G}";
+        sb.AppendLine(string.Create(inv, $"Sampling: {sampling}, {sampleSteps} reverse steps, first {k} unique valid architectures the tables score; every column read as higher-is-better; rank = 1 + architectures strictly better."));
+        if (design == ScoreDesign)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Score engine: the same generator and guidance with a task-free predictor of the mean source rank (no task information, no queries):");
+            sb.AppendLine();
+            sb.AppendLine("| held-out task | with task input: rank (top %) | in top? | without task input: rank (top %) | in top? |");
+            sb.AppendLine("|---|---|---|---|---|");
+            foreach (var r in results)
+                sb.AppendLine(string.Create(inv, $"| {r.Task} | {(r.Generated is null ? "-" : Cell(r.Generated.Best))} | {Yes(r.Generated?.Best.InTop)} | {(r.NoTask is null ? "-" : Cell(r.NoTask.Best))} | {Yes(r.NoTask?.Best.InTop)} |"));
+            sb.AppendLine();
+            sb.AppendLine(string.Create(inv, $"Without task input: best of {k} in the top {top:G} % on **{results.Count(r => r.NoTask?.Best.InTop == true)} of {results.Count}** held-out tasks."));
+        }
         if (results.Any(r => r.Probe is not null))
         {
             sb.AppendLine();
@@ -366,7 +415,7 @@ public static class BenchTransferCommand
         j.WriteString("preset", preset);
         j.WriteNumber("train_steps", trainSteps);
         j.WriteNumber("sample_steps", sampleSteps);
-        j.WriteNumber("guidance_weight", w);
+        j.WriteNumber(design == ScoreDesign ? "guidance_scale" : "guidance_weight", w);
         j.WriteString("condition_top", conditionTop);
         j.WriteNumber("min_support", minSupport);
         j.WriteNumber("probes", probeCount);
@@ -380,6 +429,8 @@ public static class BenchTransferCommand
         j.WriteNumber("mean_rank_met", results.Count(r => r.MeanRank.Best.InTop));
         if (results.Any(r => r.Probe is not null)) j.WriteNumber("weighted_rank_met", results.Count(r => r.Probe?.WeightedRank.Best.InTop == true));
         else j.WriteNull("weighted_rank_met");
+        if (design == ScoreDesign) j.WriteNumber("no_task_met", results.Count(r => r.NoTask?.Best.InTop == true));
+        else j.WriteNull("no_task_met");
         j.WriteStartArray("tasks");
         foreach (var r in results)
         {
@@ -403,6 +454,7 @@ public static class BenchTransferCommand
             Method("random", r.Random);
             Method("mean_rank", r.MeanRank);
             j.WriteNumber("queries", r.Queries);
+            Method("no_task", r.NoTask);
             if (r.Probe is { } pr)
             {
                 j.WriteStartArray("probes"); foreach (var a in pr.Probes) j.WriteStringValue(a); j.WriteEndArray();

@@ -27,24 +27,33 @@ public static class DefaultModels
         string path = Path.Combine(dir, $"{space.Name}-{(discrete ? "discrete" : "score")}-{preset}.ckpt");
         if (File.Exists(path)) return path;
         ctx.Err.WriteLine($"no generator given: training the default {space.Name} generator ({(discrete ? "discrete" : "score")} engine) into {path} (once)");
-        // A space too large to enumerate trains on its tables, its unlabelled lists and 20,000 uniform samples.
+        TrainGenerator(ctx, space, path, dataDir, preset, steps is int n ? new TrainConfig(Steps: n) : new TrainConfig());
+        return path;
+    }
+
+    /// <summary>
+    /// Trains a generator of the space on its architectures alone (no labels) and saves it to <paramref name="path"/>: the
+    /// score engine where the topology is fixed, the discrete engine elsewhere. A space too large to enumerate trains on
+    /// its tables, its unlabelled lists and 20,000 uniform samples (seed 0, as the default models always have).
+    /// </summary>
+    public static void TrainGenerator(CliContext ctx, ISearchSpace space, string path, string? dataDir, string preset, TrainConfig train)
+    {
+        bool discrete = space.FixedAdjacency is null;
         var data = space.Size is null ? CliHelpers.LoadDataOrNull(space, dataDir) : null;
         var trainingSet = space.Size is not null ? TrainingSets.Select(space, 1.0, 0)
             : TrainingSets.Build(space, data, TrainingSets.Lists(space, dataDir), 1.0, 20000, 0);
-        Directory.CreateDirectory(dir);
-        var train = steps is int n ? new TrainConfig(Steps: n) : new TrainConfig();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         if (discrete)
         {
             var labelled = trainingSet.Select(a => new Diffusion.Discrete.LabelledArch(a, [])).ToList();
             using var dgen = new Diffusion.Discrete.DiscreteGenerator(space, new Diffusion.Discrete.DiscreteConfig(), DenoiserConfig.Preset(preset), train, [], labelled);
             ProgressRunner.Run(ctx, "train generator", report => dgen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
             dgen.Save(path);
-            return path;
+            return;
         }
         using var gen = new ScoreGenerator(space, new SdeConfig(), NetworkConfig.Preset(preset), train, trainingSet);
         ProgressRunner.Run(ctx, "train generator", report => gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
         gen.Save(path);
-        return path;
     }
 
     /// <summary>Path of the default predictor of a column, trained first when missing.</summary>

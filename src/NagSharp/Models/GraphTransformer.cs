@@ -150,11 +150,12 @@ public abstract class EncoderWithHead : Module<Tensor, Tensor, Tensor>
     private readonly GraphEncoder encoder;
     private readonly Linear head1, head2;
 
-    /// <summary>Creates the encoder and a head with <paramref name="outputs"/> outputs.</summary>
-    protected EncoderWithHead(string name, NetworkConfig config, int nodes, int features, bool[,] adjacency, int outputs) : base(name)
+    /// <summary>Creates the encoder and a head with <paramref name="outputs"/> outputs; the head also reads
+    /// <paramref name="extraInputs"/> features that the subclass appends to the encoder's.</summary>
+    protected EncoderWithHead(string name, NetworkConfig config, int nodes, int features, bool[,] adjacency, int outputs, int extraInputs = 0) : base(name)
     {
         encoder = new GraphEncoder("encoder", config, nodes, features, adjacency);
-        head1 = Linear(encoder.OutputDim, config.HeadHidden);
+        head1 = Linear(encoder.OutputDim + extraInputs, config.HeadHidden);
         head2 = Linear(config.HeadHidden, outputs);
         RegisterComponents();
     }
@@ -179,11 +180,45 @@ public sealed class ScoreNetwork(NetworkConfig config, int nodes, int features, 
 
 /// <summary>
 /// Noise-aware property predictor f(x_t, t): trained on noised graphs with the noise-level embedding, so its
-/// gradient is meaningful along the whole reverse diffusion.
+/// gradient is meaningful along the whole reverse diffusion. With a task dimension P &gt; 0 it predicts f(x_t, t, e) for a
+/// task embedding e [P] (for example a task's rank-normalised scores on P probe architectures): the embedding passes a
+/// small MLP and joins the pooled graph features before the head, so one network ranks architectures for many tasks.
 /// </summary>
-public sealed class PropertyPredictor(NetworkConfig config, int nodes, int features, bool[,] adjacency)
-    : EncoderWithHead("predictor", config, nodes, features, adjacency, 1)
+public sealed class PropertyPredictor : EncoderWithHead
 {
-    /// <summary>x [B, N, F], t [B] -&gt; standardized property [B] (mean-pooled over nodes).</summary>
-    public override Tensor forward(Tensor x, Tensor t) => Head(Encode(x, t).mean([1])).squeeze(-1);
+    private readonly Sequential? taskEmbedding;
+
+    /// <summary>Creates a predictor; <paramref name="taskDim"/> = 0 makes it task-free (the original network, unchanged).</summary>
+    public PropertyPredictor(NetworkConfig config, int nodes, int features, bool[,] adjacency, int taskDim = 0)
+        : base("predictor", config, nodes, features, adjacency, 1, taskDim > 0 ? config.Dim : 0)
+    {
+        if (taskDim < 0) throw new ArgumentOutOfRangeException(nameof(taskDim));
+        TaskDim = taskDim;
+        if (taskDim > 0)
+        {
+            taskEmbedding = Sequential(Linear(taskDim, config.Dim), SiLU(), Linear(config.Dim, config.Dim));
+            // Registered by name: the base constructor registered its components before this field was set.
+            register_module("task", taskEmbedding);
+        }
+    }
+
+    /// <summary>Length of the task embedding (0: task-free).</summary>
+    public int TaskDim { get; }
+
+    /// <summary>x [B, N, F], t [B] -&gt; standardized property [B] (mean-pooled over nodes). Task-free predictors only.</summary>
+    public override Tensor forward(Tensor x, Tensor t) => Forward(x, t, null);
+
+    /// <summary>x [B, N, F], t [B], task [B, P] (null when task-free) -&gt; standardized property [B].</summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor? task)
+    {
+        var h = Encode(x, t).mean([1]);                                                   // [B, L * D]
+        if (taskEmbedding is null)
+        {
+            if (task is not null) throw new ArgumentException("this predictor takes no task embedding", nameof(task));
+            return Head(h).squeeze(-1);
+        }
+        if (task is null || task.ndim != 2 || task.shape[1] != TaskDim || task.shape[0] != x.shape[0])
+            throw new ArgumentException($"expected a task embedding [{x.shape[0]}, {TaskDim}]", nameof(task));
+        return Head(cat([h, taskEmbedding.forward(task)], 1)).squeeze(-1);               // [B]
+    }
 }

@@ -55,7 +55,9 @@ public sealed class NlpArch : Arch
 /// among its three inputs in slot order, and whether the first input precedes the second. (An earlier layout routed the
 /// gate and second input through marker nodes; half of the discrete engine's invalid samples broke a marker rule.)
 /// Validity: every operation has its arity, inputs are distinct, every node reaches a new hidden state, x and every
-/// h_prev are used, as many h_new as h_prev, and a node is at most one h_new. The table's recipes need at most 19 of the
+/// h_prev are used, as many h_new as h_prev, and a node is at most one h_new. A decoded graph is held pruned, as NB101's
+/// cells are: nodes that reach no new hidden state compute nothing the recurrence uses and are dropped before the rules
+/// are checked (a recipe given as text must not have them: a user who wrote one most likely meant something else). The table's recipes need at most 19 of the
 /// 21 operation slots. Perplexity columns are lower-is-better.
 /// </remarks>
 public sealed class NlpSpace : ISearchSpace
@@ -188,6 +190,27 @@ public sealed class NlpSpace : ISearchSpace
         return new NlpArch(hidden, sorted, outputs.ToArray());
     }
 
+    /// <summary>
+    /// The cell without the nodes that reach no new hidden state, renumbered. Such a node computes nothing the recurrence
+    /// uses, so the cell means the same without it; NAS-Bench-NLP's recipes never contain one, and NAS-Bench-101 treats
+    /// its off-path nodes the same way. Output indices out of range are kept as they are so that the rules report them.
+    /// </summary>
+    internal static (List<NlpNode> Nodes, int[] Outputs) DropDeadNodes(IReadOnlyList<NlpNode> nodes, IReadOnlyList<int> outputs)
+    {
+        var live = new bool[nodes.Count];
+        foreach (int o in outputs) if (o >= 0 && o < nodes.Count) live[o] = true;
+        for (int i = nodes.Count - 1; i >= 0; i--)
+            if (live[i]) foreach (int r in nodes[i].Inputs) if (r >= 0 && r < i) live[r] = true;
+        var index = new int[nodes.Count];
+        var kept = new List<NlpNode>();
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            index[i] = kept.Count;
+            if (live[i]) kept.Add(nodes[i] with { Inputs = nodes[i].Inputs.Select(r => r >= 0 && r < i ? index[r] : r).ToArray() });
+        }
+        return (kept, outputs.Select(o => o >= 0 && o < nodes.Count ? index[o] : o).ToArray());
+    }
+
     // x first, then h_prev_0, h_prev_1, ..., then nodes by index.
     private static int CompareRefs(int a, int b) => RefRank(a).CompareTo(RefRank(b));
     private static int RefRank(int r) => r < 0 ? -r - 1 - 1000 : r;
@@ -317,8 +340,9 @@ public sealed class NlpSpace : ISearchSpace
         return new ArchGraph(types, adj);
     }
 
-    /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it (unused slots may also sit between operations, and
-    /// edges touching an unused slot are ignored); any other shape is invalid with the reason.</summary>
+    /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it (unused slots may also sit between operations,
+    /// edges touching an unused slot are ignored, and operations that reach no h_new are dropped); any other shape is
+    /// invalid with the reason.</summary>
     public Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = null;
@@ -391,7 +415,9 @@ public sealed class NlpSpace : ISearchSpace
             if (p.Length != 1 || !refOfSlot.TryGetValue(p[0], out int r) || r < 0) { reason = $"{Name(j)} must have exactly one input, an operation node"; return null; }
             outputs[k] = r;
         }
-        return TryBuild(hidden, nodes, outputs, out reason);
+        // Held pruned, like NB101's cells: a node that reaches no h_new changes nothing the cell computes.
+        var (live, liveOutputs) = DropDeadNodes(nodes, outputs);
+        return TryBuild(hidden, live, liveOutputs, out reason);
     }
 
     /// <summary>
@@ -440,16 +466,8 @@ public sealed class NlpSpace : ISearchSpace
             }
             var outputs = Enumerable.Range(count - hidden, hidden).ToArray();
             rng.Shuffle(outputs);
-            // Drop the nodes that reach no output, renumbering the rest.
-            var live = new bool[count];
-            foreach (int o in outputs) live[o] = true;
-            for (int i = count - 1; i >= 0; i--)
-                if (live[i]) foreach (int r in nodes[i].Inputs) if (r >= 0) live[r] = true;
-            var index = new int[count];
-            var kept = new List<NlpNode>();
-            for (int i = 0; i < count; i++)
-                if (live[i]) { index[i] = kept.Count; kept.Add(nodes[i] with { Inputs = nodes[i].Inputs.Select(r => r >= 0 ? index[r] : r).ToArray() }); }
-            if (TryBuild(hidden, kept, outputs.Select(o => index[o]).ToArray(), out _) is NlpArch a) return a;
+            var (kept, keptOutputs) = DropDeadNodes(nodes, outputs);
+            if (TryBuild(hidden, kept, keptOutputs, out _) is NlpArch a) return a;
         }
     }
 

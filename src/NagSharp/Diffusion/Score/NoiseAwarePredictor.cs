@@ -42,8 +42,9 @@ public sealed class NoiseAwarePredictor : IDisposable
 
     private readonly Sde _sde;
 
-    /// <summary>Creates an untrained predictor.</summary>
-    public NoiseAwarePredictor(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, string target, string transform = "zscore")
+    /// <summary>Creates an untrained predictor; <paramref name="taskDim"/> &gt; 0 makes it take a task embedding of that
+    /// length (see <see cref="FitTasks"/> and <see cref="TaskEmbedding"/>).</summary>
+    public NoiseAwarePredictor(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, string target, string transform = "zscore", int taskDim = 0)
     {
         if (transform is not ("zscore" or "rank")) throw new NagUserException($"unknown target transform '{transform}' (expected zscore or rank)");
         Space = space; SdeConfig = sde; Network = network; Train = train; Target = target; Transform = transform;
@@ -51,12 +52,100 @@ public sealed class NoiseAwarePredictor : IDisposable
         _sde = sde.Create();
         var adjacency = space.FixedAdjacency ?? throw new NagUserException($"the score engine needs a fixed-topology space; {space.Name} is not");
         torch.manual_seed(train.Seed);
-        Model = new PropertyPredictor(network, space.MaxNodes, space.NodeVocabulary.Count, adjacency);
+        if (taskDim < 0) throw new NagUserException($"task embedding length must be non-negative, got {taskDim}");
+        Model = new PropertyPredictor(network, space.MaxNodes, space.NodeVocabulary.Count, adjacency, taskDim);
+    }
+
+    /// <summary>Length of the task embedding the predictor takes (0: task-free).</summary>
+    public int TaskDim => Model.TaskDim;
+
+    private double[]? _task;
+
+    /// <summary>
+    /// The task embedding every prediction and guidance gradient uses (length <see cref="TaskDim"/>); null on task-free
+    /// predictors. Set it to the new task's embedding before generating for that task.
+    /// </summary>
+    public double[]? TaskEmbedding
+    {
+        get => _task;
+        set
+        {
+            if (value is not null && (value.Length != TaskDim || value.Any(v => !double.IsFinite(v))))
+                throw new NagUserException($"task embedding must be {TaskDim} finite numbers, got [{string.Join(", ", value)}]");
+            _task = value?.ToArray();
+        }
+    }
+
+    // The current task embedding repeated for a batch: [B, P], or null for a task-free predictor.
+    private Tensor? TaskBatch(long batch)
+    {
+        if (TaskDim == 0) return null;
+        var task = _task ?? throw new NagUserException($"predictor of {Target} takes a task embedding of length {TaskDim}; none is set");
+        return tensor(task.Select(v => (float)v).ToArray(), dtype: ScalarType.Float32).unsqueeze(0).expand(batch, TaskDim);   // [B, P]
+    }
+
+    /// <summary>
+    /// Fits a task-conditioned predictor on S tasks at once: <paramref name="targets"/>[i, s] is architecture i's value on
+    /// task s, already in model units (standardized, higher better), and <paramref name="embeddings"/>[s, :] task s's
+    /// embedding. Each row of a batch is one architecture under one task; with probability <paramref name="mixShare"/> the
+    /// row's task is instead a random mixture of the S tasks (Dirichlet(1) weights w): embedding sum_s w_s e_s, target
+    /// sum_s w_s y_s. Six or so training tasks are six points in embedding space; the mixtures teach the network to
+    /// interpolate between them, which is what a new task's embedding asks of it.
+    /// </summary>
+    public void FitTasks(IReadOnlyList<Arch> archs, double[,] targets, double[,] embeddings, double mixShare = 0.5, Action<TrainProgress>? progress = null)
+    {
+        int m = archs.Count, tasks = targets.GetLength(1);
+        if (TaskDim == 0) throw new InvalidOperationException("FitTasks needs a predictor created with a task dimension");
+        if (m < 2 || targets.GetLength(0) != m) throw new NagUserException($"need at least 2 architectures with one target row each, got {m} and {targets.GetLength(0)}");
+        if (tasks < 1 || embeddings.GetLength(0) != tasks || embeddings.GetLength(1) != TaskDim)
+            throw new NagUserException($"embeddings are {embeddings.GetLength(0)}x{embeddings.GetLength(1)}, expected {tasks}x{TaskDim}");
+        if (!(mixShare is >= 0 and <= 1)) throw new NagUserException($"mixture share must be in [0, 1], got {mixShare}");
+        var flat = new float[m * tasks];
+        for (int i = 0; i < m; i++)
+            for (int k = 0; k < tasks; k++)
+                flat[i * tasks + k] = double.IsFinite(targets[i, k]) ? (float)targets[i, k] : throw new NagUserException($"target of architecture {i} on task {k} is not finite");
+        var emb = new float[tasks * TaskDim];
+        for (int k = 0; k < tasks; k++)
+            for (int d = 0; d < TaskDim; d++) emb[k * TaskDim + d] = (float)embeddings[k, d];
+        Mean = 0; Std = 1;
+        SortedTargets = flat.Select(v => (double)v).Order().ToArray();
+        TrainingSet = archs.Select(a => a.ToString()).ToList();
+        torch.manual_seed(Train.Seed);
+        using var x = GraphCodec.Encode(Space, archs);                                         // [M, N, F]
+        using var y = tensor(flat, dtype: ScalarType.Float32).view(m, tasks);                   // [M, S]
+        using var e = tensor(emb, dtype: ScalarType.Float32).view(tasks, TaskDim);              // [S, P]
+        using var opt = optim.Adam(Model.parameters(), lr: Train.LearningRate);
+        Model.train();
+        int batch = Math.Min(Train.Batch, m);
+        double running = double.NaN;
+        for (int step = 0; step < Train.Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            foreach (var g in opt.ParamGroups) g.LearningRate = Train.RateAt(step);
+            var idx = randint(m, [batch]);
+            var oneHot = nn.functional.one_hot(randint(tasks, [batch]), tasks).to_type(ScalarType.Float32);     // [B, S]
+            var gamma = -log(rand(batch, tasks) + 1e-12f);                                                      // Exp(1): normalised, Dirichlet(1)
+            var mixture = gamma / gamma.sum(1, keepdim: true);                                                  // [B, S]
+            var w = where((rand(batch) < (float)mixShare).unsqueeze(1), mixture, oneHot);                       // [B, S]
+            var target = (w * y.index_select(0, idx)).sum(1);                                                   // [B]
+            var t = rand(batch) * (1 - _sde.Epsilon) + _sde.Epsilon;
+            var (xt, _) = _sde.ApplyNoise(x.index_select(0, idx), t);
+            var loss = nn.functional.mse_loss(Model.Forward(xt, t, w.matmul(e)), target);
+            opt.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
+            opt.step();
+            double l = loss.item<float>();
+            running = double.IsNaN(running) ? l : 0.98 * running + 0.02 * l;
+            progress?.Invoke(new TrainProgress(step + 1, Train.Steps, running));
+        }
+        Model.eval();
     }
 
     /// <summary>Fits the predictor on (architecture, value) pairs with noised inputs at t ~ U(epsilon, 1).</summary>
     public void Fit(IReadOnlyList<Arch> archs, IReadOnlyList<double> values, Action<TrainProgress>? progress = null)
     {
+        if (TaskDim > 0) throw new InvalidOperationException("a task-conditioned predictor is fitted with FitTasks");
         if (archs.Count != values.Count || archs.Count < 2) throw new NagUserException($"need at least 2 labelled architectures, got {archs.Count}");
         Mean = values.Average();
         Std = Math.Sqrt(values.Sum(v => (v - Mean) * (v - Mean)) / values.Count);
@@ -101,7 +190,7 @@ public sealed class NoiseAwarePredictor : IDisposable
             using var _ = no_grad();
             var chunk = archs.Skip(start).Take(batch).ToArray();
             var x = GraphCodec.Encode(Space, chunk);
-            var p = Model.forward(x, full(chunk.Length, _sde.Epsilon, dtype: ScalarType.Float32)).data<float>().ToArray();
+            var p = Model.Forward(x, full(chunk.Length, _sde.Epsilon, dtype: ScalarType.Float32), TaskBatch(chunk.Length)).data<float>().ToArray();
             for (int i = 0; i < p.Length; i++) result[start + i] = FromModel(p[i]);
         }
         return result;
@@ -147,7 +236,7 @@ public sealed class NoiseAwarePredictor : IDisposable
     }
 
     /// <summary>Standardized prediction for noised inputs: x [B, N, F], time t -&gt; [B].</summary>
-    public Tensor Forward(Tensor x, double t) => Model.forward(x, full(x.shape[0], t, dtype: ScalarType.Float32));
+    public Tensor Forward(Tensor x, double t) => Model.Forward(x, full(x.shape[0], t, dtype: ScalarType.Float32), TaskBatch(x.shape[0]));
 
     /// <summary>Writes weights, configs, normalisation and training set.</summary>
     public void Save(string path)
@@ -158,6 +247,8 @@ public sealed class NoiseAwarePredictor : IDisposable
         ck.Header["mean"] = Mean;
         ck.Header["std"] = Std;
         ck.Header["transform"] = Transform;
+        ck.Header["task_dim"] = TaskDim;
+        if (_task is not null) ck.Set("task", _task);
         ck.Set("sorted_targets", SortedTargets);
         ck.Set("sde", SdeConfig);
         ck.Set("network", Network);
@@ -173,13 +264,16 @@ public sealed class NoiseAwarePredictor : IDisposable
         var ck = Checkpoint.Load(path, Kind);
         var p = new NoiseAwarePredictor(SpaceRegistry.Get(ck.Get<string>("space", path)), ck.Get<SdeConfig>("sde", path),
             ck.Get<NetworkConfig>("network", path), ck.Get<TrainConfig>("train", path), ck.Get<string>("target", path),
-            ck.Header["transform"] is null ? "zscore" : ck.Get<string>("transform", path))
+            ck.Header["transform"] is null ? "zscore" : ck.Get<string>("transform", path),
+            ck.Header["task_dim"] is null ? 0 : ck.Get<int>("task_dim", path))
         {
             SortedTargets = ck.Header["sorted_targets"] is null ? [] : ck.Get<List<double>>("sorted_targets", path),
             Mean = ck.Get<double>("mean", path),
             Std = ck.Get<double>("std", path),
             TrainingSet = ck.Get<List<string>>("training_set", path),
         };
+        try { p.TaskEmbedding = ck.Header["task"] is null ? null : ck.Get<double[]>("task", path); }
+        catch (NagUserException e) { p.Dispose(); throw new NagDataException($"{path}: field 'task': {e.Message}"); }
         try { TorchState.LoadModule(p.Model, ck.Section("model", path)); }
         catch (Exception e) when (e is not NagDataException) { p.Dispose(); throw new NagDataException($"{path}: cannot restore weights ({e.Message})"); }
         p.Model.eval();
