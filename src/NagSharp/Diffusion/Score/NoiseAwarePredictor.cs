@@ -112,16 +112,11 @@ public sealed class NoiseAwarePredictor : IDisposable
         TrainingSet = archs.Select(a => a.ToString()).ToList();
         torch.manual_seed(Train.Seed);
         using var x = GraphCodec.Encode(Space, archs);                                         // [M, N, F]
-        using var y = tensor(flat, dtype: ScalarType.Float32).view(m, tasks);                   // [M, S]
-        using var e = tensor(emb, dtype: ScalarType.Float32).view(tasks, TaskDim);              // [S, P]
-        using var opt = optim.Adam(Model.parameters(), lr: Train.LearningRate);
-        Model.train();
+        using var y = tensor(flat, [m, tasks], dtype: ScalarType.Float32);                      // [M, S]
+        using var e = tensor(emb, [tasks, TaskDim], dtype: ScalarType.Float32);                 // [S, P]
         int batch = Math.Min(Train.Batch, m);
-        double running = double.NaN;
-        for (int step = 0; step < Train.Steps; step++)
+        Optimise(() =>
         {
-            using var scope = NewDisposeScope();
-            foreach (var g in opt.ParamGroups) g.LearningRate = Train.RateAt(step);
             var idx = randint(m, [batch]);
             var oneHot = nn.functional.one_hot(randint(tasks, [batch]), tasks).to_type(ScalarType.Float32);     // [B, S]
             var gamma = -log(rand(batch, tasks) + 1e-12f);                                                      // Exp(1): normalised, Dirichlet(1)
@@ -130,13 +125,27 @@ public sealed class NoiseAwarePredictor : IDisposable
             var target = (w * y.index_select(0, idx)).sum(1);                                                   // [B]
             var t = rand(batch) * (1 - _sde.Epsilon) + _sde.Epsilon;
             var (xt, _) = _sde.ApplyNoise(x.index_select(0, idx), t);
-            var loss = nn.functional.mse_loss(Model.Forward(xt, t, w.matmul(e)), target);
+            return nn.functional.mse_loss(Model.Forward(xt, t, w.matmul(e)), target);
+        }, progress);
+    }
+
+    // Adam with warm-up and gradient clipping over Train.Steps; loss() draws a batch and returns its loss inside the step's scope.
+    private void Optimise(Func<Tensor> loss, Action<TrainProgress>? progress)
+    {
+        using var opt = optim.Adam(Model.parameters(), lr: Train.LearningRate);
+        Model.train();
+        double running = double.NaN;
+        for (int step = 0; step < Train.Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            foreach (var g in opt.ParamGroups) g.LearningRate = Train.RateAt(step);
+            var l = loss();
             opt.zero_grad();
-            loss.backward();
+            l.backward();
             nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
             opt.step();
-            double l = loss.item<float>();
-            running = double.IsNaN(running) ? l : 0.98 * running + 0.02 * l;
+            double value = l.item<float>();
+            running = double.IsNaN(running) ? value : 0.98 * running + 0.02 * value;
             progress?.Invoke(new TrainProgress(step + 1, Train.Steps, running));
         }
         Model.eval();
@@ -155,28 +164,15 @@ public sealed class NoiseAwarePredictor : IDisposable
         torch.manual_seed(Train.Seed);
         using var x = GraphCodec.Encode(Space, archs);                                                            // [M, N, F]
         using var y = tensor(values.Select(v => (float)ToModel(v)).ToArray(), dtype: ScalarType.Float32);          // [M]
-        using var opt = optim.Adam(Model.parameters(), lr: Train.LearningRate);
-        Model.train();
         long m = x.shape[0];
         int batch = (int)Math.Min(Train.Batch, m);
-        double running = double.NaN;
-        for (int step = 0; step < Train.Steps; step++)
+        Optimise(() =>
         {
-            using var scope = NewDisposeScope();
-            foreach (var g in opt.ParamGroups) g.LearningRate = Train.RateAt(step);
             var idx = randint(m, [batch]);
             var t = rand(batch) * (1 - _sde.Epsilon) + _sde.Epsilon;
             var (xt, _) = _sde.ApplyNoise(x.index_select(0, idx), t);
-            var loss = nn.functional.mse_loss(Model.forward(xt, t), y.index_select(0, idx));
-            opt.zero_grad();
-            loss.backward();
-            nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
-            opt.step();
-            double l = loss.item<float>();
-            running = double.IsNaN(running) ? l : 0.98 * running + 0.02 * l;
-            progress?.Invoke(new TrainProgress(step + 1, Train.Steps, running));
-        }
-        Model.eval();
+            return nn.functional.mse_loss(Model.forward(xt, t), y.index_select(0, idx));
+        }, progress);
     }
 
     /// <summary>Predictions in table units for clean architectures (t = epsilon), batched.</summary>
