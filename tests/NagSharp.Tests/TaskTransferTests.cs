@@ -282,6 +282,9 @@ public sealed class TaskTransferCliTests : IDisposable
         Assert.Equal(5, probes.Length);
         Assert.EndsWith(".ckpt", first.GetProperty("generator").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Object, first.GetProperty("no_task").ValueKind);
+        var json = Directory.GetFiles(Path.Combine(_dir, "sc"), "task_transfer_tnb101_micro_*.json").Single();
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.Equal(10, doc.RootElement.GetProperty("guidance_scale").GetDouble());   // the score design's s, not the discrete W
 
         var space = SpaceRegistry.Get("tnb101_micro");
         var keep = probes.Select(a => ((TnbMicroArch)space.Parse(a)).NaslibForm).ToHashSet(StringComparer.Ordinal);

@@ -175,7 +175,7 @@ public static partial class BenchTransferCommand
             string md = Markdown(s.Name, designName, top, kk, seedValue, results, sSteps, designName == ScoreDesign ? guidanceScale : w);
             AtomicFile.WriteText(Path.Combine(dir, stem + ".md"), x => x.Write(md));
             AtomicFile.WriteText(Path.Combine(dir, stem + ".json"), x => x.WriteLine(Json.Write(j => WriteJson(j, s.Name, designName, top, kk, seedValue, presetName, steps,
-                sSteps, w, p.GetValue(conditionTop)!, support, designName is Probes or ScoreDesign ? probeCount : 0, span, results))));
+                sSteps, designName == ScoreDesign ? guidanceScale : w, p.GetValue(conditionTop)!, support, designName is Probes or ScoreDesign ? probeCount : 0, span, results))));
             ctx.Out.Write(md);
             return ExitCodes.Ok;
         }));
