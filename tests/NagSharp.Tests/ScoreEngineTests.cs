@@ -324,6 +324,25 @@ public sealed class TaskPredictorTests
         Assert.Equal(first, q.Predict(archs));
     }
 
+    [Fact]
+    public void LiveTensorCountStaysFlatAcrossTaskGuidedSamplingAndPrediction()
+    {
+        var (archs, y, e, _) = OppositeTasks();
+        using var p = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 2, Batch: 8, Warmup: 0), "t", taskDim: 2);
+        p.FitTasks(archs, y, e);
+        p.TaskEmbedding = [0.3, 0.7];
+        using var gen = new ScoreGenerator(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 1, Batch: 8, Warmup: 0), archs.Select(a => a.ToString()).ToList());
+        gen.TrainToEnd();
+        var guidance = new PredictorGuidance(p, 5);
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        gen.Sample(4, new SamplerConfig(Steps: 2), 0, guidance).Dispose();   // warm-up: lazy allocations
+        p.Predict(archs.Take(5).ToArray());
+        long baseline = stats.ThreadTotalLiveCount;
+        gen.Sample(4, new SamplerConfig(Steps: 10), 1, guidance).Dispose();
+        p.Predict(archs);
+        Assert.Equal(baseline, stats.ThreadTotalLiveCount);
+    }
+
     private static double Std(double[] v) => Math.Sqrt(v.Average(x => (x - v.Average()) * (x - v.Average())));
 
     [Fact]
