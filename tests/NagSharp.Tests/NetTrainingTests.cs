@@ -214,6 +214,45 @@ public sealed class NetTrainingTests
         Assert.Equal(2, wrong.Code);
         Assert.Contains(":8: column 'arch_str'", wrong.Err);
     }
+    /// <summary>
+    /// A calibrated table: the reference (the tables' first architecture) is timed in every block; its own row is the
+    /// anchor every block is scaled to, and a calibrated recheck reads that anchor back from the table.
+    /// </summary>
+    [SkippableFact]
+    public void CalibratedLatencyAnchorsEveryBlockToTheReferenceRow()
+    {
+        string dir = TestData.RequireDir();
+        using var tmp = new TempDir();
+        string table = tmp.File("local_ms.csv");
+        string[] args = ["latency", "--all", "--width", "4", "--cells", "1", "--input-size", "8", "--warmup", "0", "--repeats", "3",
+            "--interleave", "2", "--calibrate", "--out", table, "--data-dir", dir, "--json"];
+        var (code, stdout, err) = CliRunner.Run([.. args, "--limit", "5"]);
+        Assert.True(code == 0, err);
+        double anchor;
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            var root = doc.RootElement;
+            Assert.True(root.GetProperty("calibrated").GetBoolean());
+            Assert.Equal(0, root.GetProperty("reference_key").GetInt32());
+            anchor = root.GetProperty("reference_anchor_ms").GetDouble();
+            // The first block sets the anchor (scale 1); 5 cells in blocks of 2 are 3 blocks.
+            Assert.InRange(1.0, root.GetProperty("calibration_scale_min").GetDouble(), root.GetProperty("calibration_scale_max").GetDouble());
+        }
+        var row0 = File.ReadAllLines(table)[1].Split(',');
+        Assert.Equal("0", row0[0]);
+        Assert.Equal(anchor, double.Parse(row0[^1], System.Globalization.CultureInfo.InvariantCulture), 9);
+
+        var recheck = CliRunner.Run([.. args, "--limit", "0", "--recheck", "3"]);
+        Assert.True(recheck.Code == 0, recheck.Err);
+        using (var doc = JsonDocument.Parse(recheck.Out))
+            Assert.Equal(anchor, doc.RootElement.GetProperty("reference_anchor_ms").GetDouble(), 9);
+
+        // Without --out there is no anchor to keep: refused in one line.
+        var noTable = CliRunner.Run("latency", "--space", "nb201", "--arch", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "--calibrate", "--data-dir", dir);
+        Assert.Equal(1, noTable.Code);
+        Assert.Contains("--calibrate needs --out", noTable.Err);
+    }
+
     [SkippableFact]
     public void TrainBestPicksOnePerCanonicalFormAndTrainsThem()
     {

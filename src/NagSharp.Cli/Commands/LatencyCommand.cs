@@ -30,9 +30,10 @@ public static class LatencyCommand
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
         var turnPasses = new Option<int>("--turn-passes") { Description = "Passes per network at its turn of a round, the first untimed (it brings the network back into the caches after its neighbours)", DefaultValueFactory = _ => new LatencySettings().TurnPasses };
         var interleave = new Option<int>("--interleave") { Description = "Build this many networks at a time and time them in rotation (1: one network after another)", DefaultValueFactory = _ => new LatencySettings().Interleave };
+        var calibrate = new Option<bool>("--calibrate") { Description = "Time a reference network (the table's first architecture) in every block and scale the block's times by reference-stored / reference-now, so a machine that is faster or slower as a whole, between runs or within one, does not move the table" };
         var clockOpt = new Option<string?>("--clock") { Description = "wall or cpu (the measuring thread's CPU time; robust on a shared CPU). Default: cpu with --threads 1 where available, else wall" };
         var cmd = new Command("latency", "Time inference of networks built from architectures on this machine (median of repeats, fixed threads)")
-            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave, turnPasses };
+            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave, turnPasses, calibrate };
         arch.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -96,6 +97,17 @@ public static class LatencyCommand
             rng.Shuffle(recheckKeys);
             recheckKeys = recheckKeys[..Math.Min(p.GetValue(recheck), recheckKeys.Length)];
 
+            // Calibration: the reference is the tables' first architecture; its stored row (or, in a fresh table, its time in
+            // the first block) is the anchor every block is scaled to.
+            Calibration? calibration = null;
+            if (p.GetValue(calibrate))
+            {
+                if (data is null || table is null) throw new NagUserException("--calibrate needs --out (the table holds the reference's anchor time)");
+                int refKey = data.Keys.First();
+                calibration = new Calibration(refKey, data.ArchOf(refKey), table.Values.TryGetValue(refKey, out double anchor) ? anchor : null);
+                if (calibration.AnchorMs is null && recheckKeys.Length > 0)
+                    throw new NagUserException($"--calibrate --recheck: {path} has no row for the reference architecture (key {refKey}); measure it first");
+            }
             var measured = new List<(int? Key, Arch Arch, LatencySample Sample)>();
             var rechecked = new List<(int Key, double Old, double New)>();
             var clock = Stopwatch.StartNew();
@@ -105,46 +117,68 @@ public static class LatencyCommand
                 int done = 0;
                 foreach (var chunk in todo.Chunk(settings.Interleave))
                 {
-                    var samples = MeasureBlock(builder, chunk.Select(t => t.Arch).ToArray(), options, settings, p.GetValue(seed));
+                    var samples = MeasureBlock(builder, chunk.Select(t => t.Arch).ToArray(), options, settings, p.GetValue(seed), calibration);
                     for (int i = 0; i < chunk.Length; i++)
                     {
                         var (key, a) = chunk[i];
                         measured.Add((key, a, samples[i]));
-                        if (table is not null && key is int k && !table.Values.ContainsKey(k)) table.Append(k, a, samples[i].MedianMs);
+                        // The reference's own row is the anchor itself, so a later run scales to exactly what this one did.
+                        double value = calibration is { AnchorMs: double anchor } && key == calibration.Key ? anchor : samples[i].MedianMs;
+                        if (table is not null && key is int k && !table.Values.ContainsKey(k)) table.Append(k, a, value);
                     }
                     done += chunk.Length;
                     report(done, totalWork, string.Create(CultureInfo.InvariantCulture, $"{samples[^1].MedianMs:F2} ms"));
                 }
                 foreach (var chunk in recheckKeys.Chunk(settings.Interleave))
                 {
-                    var samples = MeasureBlock(builder, chunk.Select(k => data!.ArchOf(k)).ToArray(), options, settings, p.GetValue(seed));
+                    var samples = MeasureBlock(builder, chunk.Select(k => data!.ArchOf(k)).ToArray(), options, settings, p.GetValue(seed), calibration);
                     for (int i = 0; i < chunk.Length; i++) rechecked.Add((chunk[i], table!.Values[chunk[i]], samples[i].MedianMs));
                     done += chunk.Length;
                     report(done, totalWork, "recheck");
                 }
             });
             double seconds = clock.Elapsed.TotalSeconds;
-            Report(ctx, p.GetValue(json), space, options, settings, nThreads, measured, rechecked, seconds, table, data, col, path);
+            Report(ctx, p.GetValue(json), space, options, settings, nThreads, measured, rechecked, seconds, table, data, col, path, calibration);
             return ExitCodes.Ok;
         }));
         return cmd;
     }
 
     /// <summary>
-    /// Builds the networks of one block and times them interleaved. Each network's weights come from a seed derived from
-    /// (seed, architecture), so a later run or a recheck times exactly the same network, not one with other weights.
+    /// The reference of a calibrated run: an architecture timed in every block, and the time every block is scaled to
+    /// (null until the first block of a fresh table sets it). Scales records each block's factor, for the summary.
     /// </summary>
-    private static LatencySample[] MeasureBlock(INetworkBuilder builder, Arch[] archs, NetworkOptions options, LatencySettings settings, int seed)
+    private sealed class Calibration(int key, Arch arch, double? anchorMs)
     {
-        var nets = new List<NetworkModule>(archs.Length);
+        public int Key { get; } = key;
+        public Arch Arch { get; } = arch;
+        public double? AnchorMs { get; set; } = anchorMs;
+        public List<double> Scales { get; } = [];
+    }
+
+    /// <summary>
+    /// Builds the networks of one block and times them interleaved. Each network's weights come from a seed derived from
+    /// (seed, architecture), so a later run or a recheck times exactly the same network, not one with other weights. A
+    /// calibrated block also times the reference and scales every sample by anchor / reference-now.
+    /// </summary>
+    private static LatencySample[] MeasureBlock(INetworkBuilder builder, Arch[] archs, NetworkOptions options, LatencySettings settings, int seed,
+        Calibration? calibration = null)
+    {
+        var nets = new List<NetworkModule>(archs.Length + 1);
         try
         {
-            foreach (var a in archs)
+            foreach (var a in calibration is null ? archs : [calibration.Arch, .. archs])
             {
                 torch.manual_seed(WeightSeed(seed, a));
                 nets.Add(builder.Build(a, options));
             }
-            return LatencyMeter.MeasureInterleaved(nets, settings);
+            var samples = LatencyMeter.MeasureInterleaved(nets, settings);
+            if (calibration is null) return samples;
+            double now = samples[0].MedianMs;
+            calibration.AnchorMs ??= now;
+            double scale = calibration.AnchorMs.Value / now;
+            calibration.Scales.Add(scale);
+            return samples[1..].Select(x => new LatencySample(x.MedianMs * scale, x.MadMs * scale)).ToArray();
         }
         finally { foreach (var n in nets) n.Dispose(); }
     }
@@ -159,7 +193,7 @@ public static class LatencyCommand
 
     private static void Report(CliContext ctx, bool json, ISearchSpace space, NetworkOptions options, LatencySettings settings, int threads,
         List<(int? Key, Arch Arch, LatencySample Sample)> measured, List<(int Key, double Old, double New)> rechecked, double seconds,
-        LatencyTable? table, Benchmarks.BenchmarkData? data, string column, string? path)
+        LatencyTable? table, Benchmarks.BenchmarkData? data, string column, string? path, Calibration? calibration)
     {
         double perArch = measured.Count + rechecked.Count == 0 ? double.NaN : seconds / (measured.Count + rechecked.Count);
         double? withinNoise = measured.Count == 0 ? null : LatencyMeter.Median(measured.Select(m => m.Sample.RelativeMad).ToArray());
@@ -194,6 +228,19 @@ public static class LatencyCommand
                 w.WriteNumber("interleave", settings.Interleave);
                 w.WriteNumber("turn_passes", settings.TurnPasses);
                 w.WriteString("clock", settings.Clock == LatencyClock.ThreadCpu ? "cpu" : "wall");
+                w.WriteBoolean("calibrated", calibration is not null);
+                if (calibration is { AnchorMs: double anchor })
+                {
+                    w.WriteNumber("reference_key", calibration.Key);
+                    w.WriteString("reference_arch", calibration.Arch.ToString());
+                    w.WriteNumber("reference_anchor_ms", anchor);
+                    if (calibration.Scales.Count > 0)
+                    {
+                        w.WriteNumber("calibration_scale_median", LatencyMeter.Median(calibration.Scales));
+                        w.WriteNumber("calibration_scale_min", calibration.Scales.Min());
+                        w.WriteNumber("calibration_scale_max", calibration.Scales.Max());
+                    }
+                }
                 w.WriteNumber("measured", measured.Count);
                 w.WriteNumber("rechecked", rechecked.Count);
                 w.WriteNumber("seconds", seconds);
@@ -244,6 +291,8 @@ public static class LatencyCommand
             ctx.Out.WriteLine(string.Create(inv, $"measured {measured.Count} architectures{(rechecked.Count > 0 ? $" and rechecked {rechecked.Count}" : "")} in {seconds:F1} s ({perArch * 1000:F0} ms each incl. building), batch {settings.Batch}, {threads} thread(s), {settings.Warmup} warm-up + {settings.Repeats} timed passes in rotation over blocks of {settings.Interleave}, {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
             if (withinNoise is double wn) ctx.Out.WriteLine(string.Create(inv, $"within-run noise: median MAD/median over architectures {wn * 100:F2}%"));
             if (runToRun is double rr) ctx.Out.WriteLine(string.Create(inv, $"run-to-run noise: median |remeasured/stored - 1| over {rechecked.Count} architectures {rr * 100:F2}% (median ratio {shift:F3}, spread around it {spread * 100:F2}%)"));
+            if (calibration is { AnchorMs: double anchor } && calibration.Scales.Count > 0)
+                ctx.Out.WriteLine(string.Create(inv, $"calibrated to the reference (key {calibration.Key}) at {anchor:F3} ms: block scales median {LatencyMeter.Median(calibration.Scales):F3}, range {calibration.Scales.Min():F3}-{calibration.Scales.Max():F3}"));
         }
         if (table is not null)
         {
