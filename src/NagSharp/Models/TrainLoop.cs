@@ -13,12 +13,12 @@ public static class TrainLoop
     /// <summary>
     /// Runs steps from <paramref name="step"/> up to <see cref="TrainConfig.Steps"/>, updating <paramref name="step"/> as
     /// it goes (so a checkpoint callback sees the current step). <paramref name="loss"/> draws a batch and returns
-    /// its scalar loss.
+    /// its scalar loss. <paramref name="ema"/> is null for models kept without an average (property predictors).
     /// </summary>
-    public static void Run(ref int step, nn.Module model, nn.Module ema, OptimizerHelper optimizer, TrainConfig train, Func<Tensor> loss,
+    public static void Run(ref int step, nn.Module model, nn.Module? ema, OptimizerHelper optimizer, TrainConfig train, Func<Tensor> loss,
         Action<TrainProgress>? progress = null, Action<int>? checkpoint = null, int checkpointEvery = 0, CancellationToken cancel = default)
     {
-        var emaParams = ema.parameters().ToArray();
+        var emaParams = ema?.parameters().ToArray();
         var modelParams = model.parameters().ToArray();
         model.train();
         double running = double.NaN;
@@ -32,7 +32,7 @@ public static class TrainLoop
                 l.backward();
                 nn.utils.clip_grad_norm_(model.parameters(), train.GradClip);
                 optimizer.step();
-                TorchState.EmaUpdate(emaParams, modelParams, train.EmaDecay, step);
+                if (emaParams is not null) TorchState.EmaUpdate(emaParams, modelParams, train.EmaDecay, step);
                 double value = l.item<float>();
                 if (!double.IsFinite(value)) throw new NagUserException($"training diverged at step {step} (loss {value}); lower --lr");
                 running = double.IsNaN(running) ? value : 0.98 * running + 0.02 * value;

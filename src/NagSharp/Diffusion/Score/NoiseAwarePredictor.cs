@@ -129,26 +129,12 @@ public sealed class NoiseAwarePredictor : IDisposable
         }, progress);
     }
 
-    // Adam with warm-up and gradient clipping over Train.Steps; loss() draws a batch and returns its loss inside the step's scope.
+    // Adam with warm-up and gradient clipping over Train.Steps, without an EMA: the shared loop of the generators.
     private void Optimise(Func<Tensor> loss, Action<TrainProgress>? progress)
     {
         using var opt = optim.Adam(Model.parameters(), lr: Train.LearningRate);
-        Model.train();
-        double running = double.NaN;
-        for (int step = 0; step < Train.Steps; step++)
-        {
-            using var scope = NewDisposeScope();
-            foreach (var g in opt.ParamGroups) g.LearningRate = Train.RateAt(step);
-            var l = loss();
-            opt.zero_grad();
-            l.backward();
-            nn.utils.clip_grad_norm_(Model.parameters(), Train.GradClip);
-            opt.step();
-            double value = l.item<float>();
-            running = double.IsNaN(running) ? value : 0.98 * running + 0.02 * value;
-            progress?.Invoke(new TrainProgress(step + 1, Train.Steps, running));
-        }
-        Model.eval();
+        int step = 0;
+        TrainLoop.Run(ref step, Model, null, opt, Train, loss, progress);
     }
 
     /// <summary>Fits the predictor on (architecture, value) pairs with noised inputs at t ~ U(epsilon, 1).</summary>
