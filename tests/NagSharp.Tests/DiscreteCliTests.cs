@@ -93,4 +93,26 @@ public sealed class DiscreteCliTests : IDisposable
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("step 5", resumed.Out);
     }
+
+    /// <summary>--layers and --dim size the discrete denoiser too (they were once ignored there); --mask, which it has no
+    /// use for, is refused.</summary>
+    [Fact]
+    public void DiscreteEngineHonoursLayersAndDimAndRefusesMask()
+    {
+        int Params(params string[] extra)
+        {
+            var (code, _, err) = Run(["train", "generator", "--engine", "discrete", "--space", "nb201", "--preset", "tiny", "--steps", "1", "--batch", "4",
+                "--train-fraction", "0.01", "--out", Path.Combine(_dir, $"l{extra.Length}.ckpt"), .. extra]);
+            Assert.True(code == 0, err);
+            var m = System.Text.RegularExpressions.Regex.Match(err, @"discrete generator: ([\d,]+) parameters");
+            Assert.True(m.Success, err);
+            return int.Parse(m.Groups[1].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        int tiny = Params();
+        Assert.True(Params("--layers", "3") > tiny);
+        Assert.True(Params("--layers", "3", "--dim", "64") > Params("--layers", "3"));
+        var mask = Run("train", "generator", "--engine", "discrete", "--preset", "tiny", "--mask", "closure", "--out", Path.Combine(_dir, "m.ckpt"));
+        Assert.Equal(1, mask.Code);
+        Assert.Contains("--mask applies to the score engine", mask.Err);
+    }
 }

@@ -64,7 +64,7 @@ public static class DiscreteTraining
     /// <summary>Runs the command body.</summary>
     public static int Run(CliContext ctx, ParseResult p, Option<string> space, Option<string[]> conditions, Option<int> unlabelled,
         Option<double> fraction, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<string> outPath,
-        Option<bool> resume, Option<int> every, Option<string> preset)
+        Option<bool> resume, Option<int> every, TrainCommand.NetworkOptions network)
     {
         string path = p.GetValue(outPath)!;
         DiscreteGenerator gen;
@@ -87,7 +87,7 @@ public static class DiscreteTraining
             for (int c = 0; c < conds.Length; c++)
                 ctx.Err.WriteLine($"condition {conds[c]}: {set.Count(t => t.States[c] == 2)} satisfy, {set.Count(t => t.States[c] == 1)} do not, {set.Count(t => t.States[c] == 0)} unknown");
             var train = new TrainConfig(Steps: p.GetValue(steps), Batch: p.GetValue(batch), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed));
-            gen = new DiscreteGenerator(s, new DiscreteConfig(), DenoiserConfig.Preset(p.GetValue(preset)!), train, conds.Select(c => c.Text).ToList(), set);
+            gen = new DiscreteGenerator(s, new DiscreteConfig(), network.ReadDenoiser(p), train, conds.Select(c => c.Text).ToList(), set);
         }
         using (gen)
         {

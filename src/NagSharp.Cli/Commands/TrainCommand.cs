@@ -41,6 +41,18 @@ public static class TrainCommand
             n.Validate();
             return n;
         }
+
+        /// <summary>The discrete engine's denoiser: the preset with --layers and --dim (node width) applied. Its
+        /// attention is over all node pairs, so an attention mask other than the default is refused, not ignored.</summary>
+        public DenoiserConfig ReadDenoiser(ParseResult p)
+        {
+            if (p.GetValue(Mask) != "adjacency") throw new NagUserException("--mask applies to the score engine; the discrete engine's denoiser attends over all node pairs");
+            var d = DenoiserConfig.Preset(p.GetValue(Preset)!);
+            if (p.GetValue(Layers) is int l) d = d with { Layers = l };
+            if (p.GetValue(Dim) is int w) d = d with { NodeDim = w };
+            d.Validate();
+            return d;
+        }
     }
 
     private static Command GeneratorCommand(CliContext ctx)
@@ -64,7 +76,7 @@ public static class TrainCommand
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string e = p.GetValue(engine)!;
-            if (e == "discrete") return DiscreteTraining.Run(ctx, p, space, conditions, unlabelled, fraction, steps, batch, lr, seed, outPath, resume, every, net.Preset);
+            if (e == "discrete") return DiscreteTraining.Run(ctx, p, space, conditions, unlabelled, fraction, steps, batch, lr, seed, outPath, resume, every, net);
             if (e != "score") throw new NagUserException($"unknown engine '{e}' (available: score, discrete)");
             if ((p.GetValue(conditions) ?? []).Length > 0) throw new NagUserException("--condition needs --engine discrete (the score engine is steered by a predictor)");
             string path = p.GetValue(outPath)!;
