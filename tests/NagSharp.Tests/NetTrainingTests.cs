@@ -247,10 +247,68 @@ public sealed class NetTrainingTests
         using (var doc = JsonDocument.Parse(recheck.Out))
             Assert.Equal(anchor, doc.RootElement.GetProperty("reference_anchor_ms").GetDouble(), 9);
 
+        // Calibration is the default with --out; --no-calibrate stores raw times; both flags are refused.
+        string[] unflagged = args.Where(a => a != "--calibrate").ToArray();
+        foreach (var (extra, calibrated) in new[] { (Array.Empty<string>(), true), (new[] { "--no-calibrate" }, false) })
+        {
+            var run = CliRunner.Run([.. unflagged, .. extra, "--limit", "0", "--recheck", "2"]);
+            Assert.True(run.Code == 0, run.Err);
+            using var doc = JsonDocument.Parse(run.Out);
+            Assert.Equal(calibrated, doc.RootElement.GetProperty("calibrated").GetBoolean());
+        }
+        // An old raw table without the reference row is rechecked raw, with a note; a calibrated --arch run adds the row.
+        string raw = tmp.File("raw.csv");
+        string[] shape = ["latency", "--width", "4", "--cells", "1", "--input-size", "8", "--warmup", "0", "--repeats", "3", "--out", raw, "--data-dir", dir, "--json"];
+        Assert.Equal(0, CliRunner.Run([.. shape, "--arch", "5", "--no-calibrate"]).Code);
+        var noted = CliRunner.Run([.. shape, "--all", "--limit", "0", "--recheck", "1"]);
+        Assert.True(noted.Code == 0, noted.Err);
+        Assert.Contains("timing without calibration", noted.Err);
+        Assert.Equal(0, CliRunner.Run([.. shape, "--arch", "6"]).Code);
+        Assert.Equal(new[] { "5", "6", "0" }, File.ReadAllLines(raw).Skip(1).Select(l => l.Split(',')[0]));
+        var both = CliRunner.Run([.. args, "--no-calibrate"]);
+        Assert.Equal(1, both.Code);
+        Assert.Contains("not both", both.Err);
+
         // Without --out there is no anchor to keep: refused in one line.
         var noTable = CliRunner.Run("latency", "--space", "nb201", "--arch", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "--calibrate", "--data-dir", dir);
         Assert.Equal(1, noTable.Code);
         Assert.Contains("--calibrate needs --out", noTable.Err);
+    }
+
+    /// <summary>OFA subnets are timed at their own resolution with the ImageNet classifier unless told otherwise, and the
+    /// local column is rank-compared with the lookup-table latencies of a labelled table.</summary>
+    [SkippableFact]
+    public void OfaLatencyRunsEachSubnetAtItsOwnResolution()
+    {
+        string dir = TestData.RequireDir();
+        using var tmp = new TempDir();
+        string data = tmp.File("data");
+        var label = CliRunner.Run("ofa", "label", "-n", "4", "--seed", "1", "--out", data, "--data-dir", dir);
+        Assert.True(label.Code == 0, label.Err);
+        string table = tmp.File("ofa_local.csv");
+        var (code, stdout, err) = CliRunner.Run("latency", "--space", "ofa_mbv3", "--all", "--limit", "3", "--warmup", "0", "--repeats", "3",
+            "--out", table, "--data-dir", data, "--json");
+        Assert.True(code == 0, err);
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            var root = doc.RootElement;
+            Assert.True(root.GetProperty("input_size_from_arch").GetBoolean());
+            Assert.False(root.TryGetProperty("input_size", out _));
+            Assert.Equal(1000, root.GetProperty("classes").GetInt32());
+            Assert.Equal(3, root.GetProperty("measured").GetInt32());
+            Assert.True(root.GetProperty("spearman").EnumerateObject().Any(), "no lookup-table column to compare with");
+        }
+        var fixedSide = CliRunner.Run("latency", "--space", "ofa_mbv3", "--all", "--limit", "1", "--input-size", "32", "--warmup", "0", "--repeats", "3",
+            "--out", table, "--data-dir", data, "--json");
+        Assert.True(fixedSide.Code == 0, fixedSide.Err);
+        using (var doc = JsonDocument.Parse(fixedSide.Out)) Assert.Equal(32, doc.RootElement.GetProperty("input_size").GetInt32());
+        // The table keeps the benchmark's layout (ks,e,d,r), so it loads beside the labelled table.
+        var arch = CliRunner.Run("--extra-table", table, "arch", "ofa_mbv3", "1", "--json", "--data-dir", data);
+        Assert.True(arch.Code == 0, arch.Err);
+        Assert.Contains("\"local_ms\"", arch.Out);
+        var cells = CliRunner.Run("latency", "--space", "ofa_mbv3", "--all", "--cells", "2", "--out", table, "--data-dir", data);
+        Assert.Equal(1, cells.Code);
+        Assert.Contains("--cells does not apply", cells.Err);
     }
 
     [SkippableFact]

@@ -16,7 +16,10 @@ public sealed class NetworkTests
         foreach (var builder in NetworkRegistry.Builders)
         {
             var space = SpaceRegistry.Get(builder.SpaceName);
-            var shapes = new NetworkOptions?[] { new(), new(Classes: 100, Width: 8, CellsPerStage: 2), new(Classes: 7, InputSize: 8, Width: 4, CellsPerStage: 1), new(Width: 3, CellsPerStage: 0) };
+            // OFA's stage depths come from the subnet and its width is one of two; NB201's network takes any C and N.
+            var shapes = builder is OfaNetworkBuilder
+                ? new NetworkOptions?[] { new(Classes: 1000), new(Classes: 7, InputSize: 8, Width: 16), new(Width: 24) }
+                : [new(), new(Classes: 100, Width: 8, CellsPerStage: 2), new(Classes: 7, InputSize: 8, Width: 4, CellsPerStage: 1), new(Width: 3, CellsPerStage: 0)];
             for (int i = 0; i < 12; i++)
             {
                 var arch = space.Sample(rng);
@@ -126,5 +129,40 @@ public sealed class NetworkTests
             double diff = OnnxExport.MaxAbsDiff(net, model, 3);
             Assert.True(diff < 1e-4, $"{arch}: max abs diff {diff}");
         }
+    }
+
+    [Fact]
+    public void OfaSubnetsExportToOnnxAndRunAtTheirOwnResolution()
+    {
+        var space = new OfaSpace();
+        var builder = NetworkRegistry.Get(space);
+        var rng = new Random(4);
+        torch.manual_seed(6);
+        for (int i = 0; i < 3; i++)
+        {
+            var arch = (OfaArch)space.Sample(rng);
+            // Small inputs keep the test quick; the layer structure (depthwise, SE, h-swish, residuals) is the same at any side.
+            using var net = builder.Build(arch, new NetworkOptions(Classes: 10, InputSize: 24 + 8 * i, Width: i == 1 ? 16 : 24));
+            NetworkInit.RandomizeBatchNorm(net);
+            double diff = OnnxExport.MaxAbsDiff(net, OnnxExport.ToBytes(net), 2);
+            Assert.True(diff < 1e-4, $"{arch}: max abs diff {diff}");
+            var native = builder.OptionsFor(arch, new NetworkOptions(), inputSizeGiven: false);
+            Assert.Equal(arch.Resolution, native.InputSize);
+            Assert.Equal(32, builder.OptionsFor(arch, new NetworkOptions(), inputSizeGiven: true).InputSize);
+        }
+        Assert.Equal(1000, builder.StandardClasses);
+        Assert.Null(NetworkRegistry.Get(new Nb201Space()).NativeInputSize(new Nb201Space().Sample(rng)));
+    }
+
+    [Fact]
+    public void OfaBuilderRefusesOptionsThatDoNotApply()
+    {
+        var space = new OfaSpace();
+        var builder = NetworkRegistry.Get(space);
+        var arch = space.Sample(new Random(0));
+        Assert.Contains("--cells does not apply", Assert.Throws<NagUserException>(() => builder.Build(arch, new NetworkOptions(CellsPerStage: 2))).Message);
+        Assert.Contains("widths 1.0", Assert.Throws<NagUserException>(() => builder.Build(arch, new NetworkOptions(Width: 20))).Message);
+        Assert.Throws<NagUserException>(() => builder.Build(new Nb201Space().Sample(new Random(0)), new NetworkOptions()));
+        Assert.Contains("class OfaNetwork", builder.PyTorchSource(arch, new NetworkOptions()));
     }
 }

@@ -21,9 +21,9 @@ public static class ExportCommand
         var format = new Option<string>("--format") { Description = "json, onnx or pytorch", Required = true };
         var weights = new Option<string?>("--weights") { Description = "Trained checkpoint from `nag net train` (its architecture, shape and weights); without it the weights are freshly initialised" };
         var outPath = new Option<string?>("--out") { Description = "Output file (default: <space>-<hash of the architecture string>.json|.onnx|.py)" };
-        var classes = new Option<int>("--classes") { Description = "Classifier outputs (without --weights)", DefaultValueFactory = _ => 10 };
+        var classes = new Option<int?>("--classes") { Description = "Classifier outputs (without --weights; default: the space's standard network, e.g. NB201 10, OFA 1000)" };
         var channels = new Option<int>("--channels") { Description = "Input channels (without --weights)", DefaultValueFactory = _ => 3 };
-        var inputSize = new Option<int>("--input-size") { Description = "Input side (without --weights)", DefaultValueFactory = _ => 32 };
+        var inputSize = new Option<int?>("--input-size") { Description = "Input side (without --weights; default: the architecture's own resolution where it has one, as in ofa_mbv3, else 32)" };
         var seed = new Option<int>("--seed") { Description = "Random seed of the initial weights (without --weights) and of the ONNX check's inputs", DefaultValueFactory = _ => 0 };
         var noCheck = new Option<bool>("--no-check") { Description = "ONNX: skip running the model in ONNX Runtime against TorchSharp" };
         var cmd = new Command("export", "Export a network: JSON spec, ONNX model (checked in ONNX Runtime) or standalone PyTorch .py (+ .safetensors weights)")
@@ -58,9 +58,10 @@ public static class ExportCommand
             {
                 var (s, a, specOptions, width, cells) = arch.Read(ctx, p);
                 space = s;
-                var options = specOptions ?? new NetworkOptions(p.GetValue(classes), p.GetValue(channels), p.GetValue(inputSize), width, cells);
+                var builder = NetworkRegistry.Get(space);
+                var options = specOptions ?? new NetworkOptions(p.GetValue(classes) ?? builder.StandardClasses, p.GetValue(channels), p.GetValue(inputSize) ?? 32, width, cells);
                 torch.manual_seed(seedValue);
-                net = NetworkRegistry.Get(space).Build(a, options);
+                net = builder.Build(a, builder.OptionsFor(a, options, specOptions is not null || p.GetValue(inputSize) is not null));
             }
             using (net)
             {
@@ -121,7 +122,7 @@ public static class ExportCommand
         var n = new Option<int>("-n") { Description = "Random architectures", DefaultValueFactory = _ => 100 };
         var width = new Option<int?>("--width") { Description = "C (default: the standard network)" };
         var cells = new Option<int?>("--cells") { Description = "N (default: the standard network)" };
-        var inputSize = new Option<int>("--input-size") { Description = "Input side", DefaultValueFactory = _ => 32 };
+        var inputSize = new Option<int?>("--input-size") { Description = "Input side (default: each architecture's own resolution where it has one, as in ofa_mbv3, else 32)" };
         var batch = new Option<int>("--batch") { Description = "Random inputs per architecture", DefaultValueFactory = _ => 4 };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string?>("--out") { Description = "Write the per-architecture differences as JSON" };
@@ -133,7 +134,9 @@ public static class ExportCommand
             var builder = NetworkRegistry.Get(s);
             int count = p.GetValue(n);
             if (count < 1) throw new NagUserException($"-n must be at least 1, got {count}");
-            var options = builder.Resolve(new NetworkOptions(InputSize: p.GetValue(inputSize), Width: p.GetValue(width), CellsPerStage: p.GetValue(cells)));
+            var options = builder.Resolve(new NetworkOptions(Classes: builder.StandardClasses, InputSize: p.GetValue(inputSize) ?? 32, Width: p.GetValue(width), CellsPerStage: p.GetValue(cells)));
+            bool sizeGiven = p.GetValue(inputSize) is not null;
+            bool perArch = !sizeGiven && builder.NativeInputSize(s.Sample(new Random(0))) is not null;
             var rng = new Random(p.GetValue(seed));
             torch.manual_seed(p.GetValue(seed));
             var rows = new List<(string Arch, double Diff, double Scale)>();
@@ -143,7 +146,7 @@ public static class ExportCommand
                 for (int i = 0; i < count; i++)
                 {
                     var arch = s.Sample(rng);
-                    using var net = builder.Build(arch, options);
+                    using var net = builder.Build(arch, builder.OptionsFor(arch, options, sizeGiven));
                     NetworkInit.RandomizeBatchNorm(net);
                     var (diff, scale) = OnnxExport.Compare(net, OnnxExport.ToBytes(net), p.GetValue(batch));
                     rows.Add((arch.ToString(), diff, scale));
@@ -157,9 +160,10 @@ public static class ExportCommand
                 {
                     j.WriteStartObject();
                     j.WriteNumber("n", count);
-                    j.WriteNumber("width", options.Width!.Value);
-                    j.WriteNumber("cells_per_stage", options.CellsPerStage!.Value);
-                    j.WriteNumber("input_size", options.InputSize);
+                    if (options.Width is int wd) j.WriteNumber("width", wd);
+                    if (options.CellsPerStage is int cps) j.WriteNumber("cells_per_stage", cps);
+                    if (!perArch) j.WriteNumber("input_size", options.InputSize);
+                    else j.WriteBoolean("input_size_from_arch", true);
                     j.WriteNumber("max_abs_diff", max);
                     j.WriteNumber("over_tolerance", over);
                     j.WriteStartArray("archs");
@@ -168,7 +172,7 @@ public static class ExportCommand
                     j.WriteEndObject();
                 })));
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{count} random {s.Name} cells (C={options.Width}, N={options.CellsPerStage}, {options.InputSize}x{options.InputSize}, random BN weights, statistics measured on a random batch): max abs diff ONNX Runtime vs TorchSharp {max:E2}, median {LatencyMeter.Median(rows.Select(r => r.Diff).ToArray()):E2} (logits up to {rows.Max(r => r.Scale):F2} in magnitude, median max {LatencyMeter.Median(rows.Select(r => r.Scale).ToArray()):F2}); {over} over {OnnxTolerance:E0}; {clock.Elapsed.TotalSeconds:F0} s"));
+                $"{count} random {s.Name} architectures ({options.ShapeText()}, {(!perArch ? $"{options.InputSize}x{options.InputSize}" : "own resolution")}, random BN weights, statistics measured on a random batch): max abs diff ONNX Runtime vs TorchSharp {max:E2}, median {LatencyMeter.Median(rows.Select(r => r.Diff).ToArray()):E2} (logits up to {rows.Max(r => r.Scale):F2} in magnitude, median max {LatencyMeter.Median(rows.Select(r => r.Scale).ToArray()):F2}); {over} over {OnnxTolerance:E0}; {clock.Elapsed.TotalSeconds:F0} s"));
             return over == 0 ? ExitCodes.Ok : ExitCodes.DataError;
         }));
         return cmd;

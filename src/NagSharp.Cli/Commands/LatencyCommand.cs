@@ -17,9 +17,9 @@ public static class LatencyCommand
         var all = new Option<bool>("--all") { Description = "Every architecture of the tables, in key order; resumes: rows already in --out are skipped" };
         var limit = new Option<int?>("--limit") { Description = "With --all: measure at most this many new architectures in this run" };
         var batch = new Option<int>("--batch") { Description = "Images per forward pass", DefaultValueFactory = _ => 1 };
-        var inputSize = new Option<int>("--input-size") { Description = "Input side in pixels", DefaultValueFactory = _ => 32 };
+        var inputSize = new Option<int?>("--input-size") { Description = "Input side in pixels (default: the architecture's own resolution where it has one, as in ofa_mbv3; else 32)" };
         var channels = new Option<int>("--channels") { Description = "Input channels", DefaultValueFactory = _ => 3 };
-        var classes = new Option<int>("--classes") { Description = "Classifier outputs", DefaultValueFactory = _ => 10 };
+        var classes = new Option<int?>("--classes") { Description = "Classifier outputs (default: the space's standard network, e.g. NB201 10, OFA 1000)" };
         var warmup = new Option<int>("--warmup") { Description = "Untimed passes before timing", DefaultValueFactory = _ => new LatencySettings().Warmup };
         var repeats = new Option<int>("--repeats") { Description = "Timed passes; the latency is their median", DefaultValueFactory = _ => new LatencySettings().Repeats };
         var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (fixed for the whole run)", DefaultValueFactory = _ => 1 };
@@ -30,10 +30,11 @@ public static class LatencyCommand
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
         var turnPasses = new Option<int>("--turn-passes") { Description = "Passes per network at its turn of a round, the first untimed (it brings the network back into the caches after its neighbours)", DefaultValueFactory = _ => new LatencySettings().TurnPasses };
         var interleave = new Option<int>("--interleave") { Description = "Build this many networks at a time and time them in rotation (1: one network after another)", DefaultValueFactory = _ => new LatencySettings().Interleave };
-        var calibrate = new Option<bool>("--calibrate") { Description = "Time a reference network (the table's first architecture) in every block and scale the block's times by reference-stored / reference-now, so a machine that is faster or slower as a whole, between runs or within one, does not move the table" };
+        var calibrate = new Option<bool>("--calibrate") { Description = "Time a reference network (the table's first architecture) in every block and scale the block's times by reference-stored / reference-now, so a machine that is faster or slower as a whole, between runs or within one, does not move the table. The default whenever --out is given" };
+        var noCalibrate = new Option<bool>("--no-calibrate") { Description = "With --out: store the raw times (no reference network, no scaling)" };
         var clockOpt = new Option<string?>("--clock") { Description = "wall or cpu (the measuring thread's CPU time; robust on a shared CPU). Default: cpu with --threads 1 where available, else wall" };
         var cmd = new Command("latency", "Time inference of networks built from architectures on this machine (median of repeats, fixed threads)")
-            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave, turnPasses, calibrate };
+            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave, turnPasses, calibrate, noCalibrate };
         arch.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -69,7 +70,8 @@ public static class LatencyCommand
                 targets.Add(a);
             }
             var builder = NetworkRegistry.Get(space);
-            var options = builder.Resolve(specOptions ?? new NetworkOptions(p.GetValue(classes), p.GetValue(channels), p.GetValue(inputSize), width, cells));
+            var options = builder.Resolve(specOptions ?? new NetworkOptions(p.GetValue(classes) ?? builder.StandardClasses, p.GetValue(channels), p.GetValue(inputSize) ?? 32, width, cells));
+            bool sizeGiven = specOptions is not null || p.GetValue(inputSize) is not null;
             options.Validate();
             if (builder.CheckInputSize(options.InputSize) is string why) throw new NagUserException(why);
             string? path = p.GetValue(outPath);
@@ -99,14 +101,23 @@ public static class LatencyCommand
 
             // Calibration: the reference is the tables' first architecture; its stored row (or, in a fresh table, its time in
             // the first block) is the anchor every block is scaled to.
+            // Calibrated rechecks repeat 3.0-3.4 % on a VM whose speed moves by up to 27 % between runs (plain: 7-28 %), so it
+            // is the default for tables; asked for explicitly, it is also an error where it cannot work.
             Calibration? calibration = null;
-            if (p.GetValue(calibrate))
+            bool askedCalibrate = p.GetValue(calibrate);
+            if (askedCalibrate && p.GetValue(noCalibrate)) throw new NagUserException("give --calibrate or --no-calibrate, not both");
+            if (askedCalibrate || (table is not null && !p.GetValue(noCalibrate)))
             {
                 if (data is null || table is null) throw new NagUserException("--calibrate needs --out (the table holds the reference's anchor time)");
                 int refKey = data.Keys.First();
                 calibration = new Calibration(refKey, data.ArchOf(refKey), table.Values.TryGetValue(refKey, out double anchor) ? anchor : null);
                 if (calibration.AnchorMs is null && recheckKeys.Length > 0)
-                    throw new NagUserException($"--calibrate --recheck: {path} has no row for the reference architecture (key {refKey}); measure it first");
+                {
+                    if (askedCalibrate)
+                        throw new NagUserException($"--calibrate --recheck: {path} has no row for the reference architecture (key {refKey}); measure it first");
+                    ctx.Err.WriteLine($"nag: note: {path} has no row for the reference architecture (key {refKey}); timing without calibration");
+                    calibration = null;
+                }
             }
             var measured = new List<(int? Key, Arch Arch, LatencySample Sample)>();
             var rechecked = new List<(int Key, double Old, double New)>();
@@ -117,7 +128,7 @@ public static class LatencyCommand
                 int done = 0;
                 foreach (var chunk in todo.Chunk(settings.Interleave))
                 {
-                    var samples = MeasureBlock(builder, chunk.Select(t => t.Arch).ToArray(), options, settings, p.GetValue(seed), calibration);
+                    var samples = MeasureBlock(builder, chunk.Select(t => t.Arch).ToArray(), options, sizeGiven, settings, p.GetValue(seed), calibration);
                     for (int i = 0; i < chunk.Length; i++)
                     {
                         var (key, a) = chunk[i];
@@ -126,19 +137,25 @@ public static class LatencyCommand
                         double value = calibration is { AnchorMs: double anchor } && key == calibration.Key ? anchor : samples[i].MedianMs;
                         if (table is not null && key is int k && !table.Values.ContainsKey(k)) table.Append(k, a, value);
                     }
+                    // A table begun with --arch rows holds the anchor too, so its later runs and rechecks scale to it.
+                    if (calibration is { AnchorMs: double refMs } && !table!.Values.ContainsKey(calibration.Key))
+                        table.Append(calibration.Key, calibration.Arch, refMs);
                     done += chunk.Length;
                     report(done, totalWork, string.Create(CultureInfo.InvariantCulture, $"{samples[^1].MedianMs:F2} ms"));
                 }
                 foreach (var chunk in recheckKeys.Chunk(settings.Interleave))
                 {
-                    var samples = MeasureBlock(builder, chunk.Select(k => data!.ArchOf(k)).ToArray(), options, settings, p.GetValue(seed), calibration);
+                    var samples = MeasureBlock(builder, chunk.Select(k => data!.ArchOf(k)).ToArray(), options, sizeGiven, settings, p.GetValue(seed), calibration);
                     for (int i = 0; i < chunk.Length; i++) rechecked.Add((chunk[i], table!.Values[chunk[i]], samples[i].MedianMs));
                     done += chunk.Length;
                     report(done, totalWork, "recheck");
                 }
             });
             double seconds = clock.Elapsed.TotalSeconds;
-            Report(ctx, p.GetValue(json), space, options, settings, nThreads, measured, rechecked, seconds, table, data, col, path, calibration);
+            // Whether each network ran at its own architecture's input side (OFA resolutions) rather than one side for all.
+            var firstArch = todo.Count > 0 ? todo[0].Arch : recheckKeys.Length > 0 ? data!.ArchOf(recheckKeys[0]) : null;
+            int? nativeSide = !sizeGiven && firstArch is not null ? builder.NativeInputSize(firstArch) : null;
+            Report(ctx, p.GetValue(json), space, options, nativeSide is not null, settings, nThreads, measured, rechecked, seconds, table, data, col, path, calibration, builder);
             return ExitCodes.Ok;
         }));
         return cmd;
@@ -161,7 +178,7 @@ public static class LatencyCommand
     /// (seed, architecture), so a later run or a recheck times exactly the same network, not one with other weights. A
     /// calibrated block also times the reference and scales every sample by anchor / reference-now.
     /// </summary>
-    private static LatencySample[] MeasureBlock(INetworkBuilder builder, Arch[] archs, NetworkOptions options, LatencySettings settings, int seed,
+    private static LatencySample[] MeasureBlock(INetworkBuilder builder, Arch[] archs, NetworkOptions options, bool sizeGiven, LatencySettings settings, int seed,
         Calibration? calibration = null)
     {
         var nets = new List<NetworkModule>(archs.Length + 1);
@@ -170,7 +187,7 @@ public static class LatencyCommand
             foreach (var a in calibration is null ? archs : [calibration.Arch, .. archs])
             {
                 torch.manual_seed(WeightSeed(seed, a));
-                nets.Add(builder.Build(a, options));
+                nets.Add(builder.Build(a, builder.OptionsFor(a, options, sizeGiven)));
             }
             var samples = LatencyMeter.MeasureInterleaved(nets, settings);
             if (calibration is null) return samples;
@@ -191,9 +208,9 @@ public static class LatencyCommand
         return (long)(h & 0x7FFFFFFFFFFFFFFF);
     }
 
-    private static void Report(CliContext ctx, bool json, ISearchSpace space, NetworkOptions options, LatencySettings settings, int threads,
+    private static void Report(CliContext ctx, bool json, ISearchSpace space, NetworkOptions options, bool sizePerArch, LatencySettings settings, int threads,
         List<(int? Key, Arch Arch, LatencySample Sample)> measured, List<(int Key, double Old, double New)> rechecked, double seconds,
-        LatencyTable? table, Benchmarks.BenchmarkData? data, string column, string? path, Calibration? calibration)
+        LatencyTable? table, Benchmarks.BenchmarkData? data, string column, string? path, Calibration? calibration, INetworkBuilder builder)
     {
         double perArch = measured.Count + rechecked.Count == 0 ? double.NaN : seconds / (measured.Count + rechecked.Count);
         double? withinNoise = measured.Count == 0 ? null : LatencyMeter.Median(measured.Select(m => m.Sample.RelativeMad).ToArray());
@@ -218,9 +235,11 @@ public static class LatencyCommand
             {
                 w.WriteStartObject();
                 w.WriteString("space", space.Name);
-                w.WriteNumber("width", options.Width!.Value);
-                w.WriteNumber("cells_per_stage", options.CellsPerStage!.Value);
-                w.WriteNumber("input_size", options.InputSize);
+                if (options.Width is int wd) w.WriteNumber("width", wd);
+                if (options.CellsPerStage is int cps) w.WriteNumber("cells_per_stage", cps);
+                if (sizePerArch) w.WriteBoolean("input_size_from_arch", true);
+                else w.WriteNumber("input_size", options.InputSize);
+                w.WriteNumber("classes", options.Classes);
                 w.WriteNumber("batch", settings.Batch);
                 w.WriteNumber("threads", threads);
                 w.WriteNumber("warmup", settings.Warmup);
@@ -239,6 +258,9 @@ public static class LatencyCommand
                         w.WriteNumber("calibration_scale_median", LatencyMeter.Median(calibration.Scales));
                         w.WriteNumber("calibration_scale_min", calibration.Scales.Min());
                         w.WriteNumber("calibration_scale_max", calibration.Scales.Max());
+                        w.WriteStartArray("calibration_scales");   // per block, in order: where the machine was slow
+                        foreach (double sc in calibration.Scales) w.WriteNumberValue(sc);
+                        w.WriteEndArray();
                     }
                 }
                 w.WriteNumber("measured", measured.Count);
@@ -284,7 +306,8 @@ public static class LatencyCommand
         if (measured.Count == 1 && rechecked.Count == 0)
         {
             var (_, a, s) = measured[0];
-            ctx.Out.WriteLine(string.Create(inv, $"{a}: {s.MedianMs:F3} ms (MAD {s.MadMs:F3} ms, {s.RelativeMad * 100:F1}%) batch {settings.Batch}, {options.InputSize}x{options.InputSize}, C={options.Width}, N={options.CellsPerStage}, {threads} thread(s), {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
+            int side = builder.OptionsFor(a, options, !sizePerArch).InputSize;
+            ctx.Out.WriteLine(string.Create(inv, $"{a}: {s.MedianMs:F3} ms (MAD {s.MadMs:F3} ms, {s.RelativeMad * 100:F1}%) batch {settings.Batch}, {side}x{side}, {options.ShapeText()}, {options.Classes} classes, {threads} thread(s), {(settings.Clock == LatencyClock.ThreadCpu ? "thread CPU" : "wall")} clock"));
         }
         else
         {

@@ -153,7 +153,7 @@ public static class NetCommand
         using (trainer)
         {
             var o = trainer.Network.Options;
-            ctx.Err.WriteLine($"training {space.Name} {arch} (C={o.Width}, N={o.CellsPerStage}, {trainer.Network.ParameterCount:N0} parameters) for {settings.Epochs} epochs, batch {settings.Batch}, lr {settings.LearningRate}");
+            ctx.Err.WriteLine($"training {space.Name} {arch} ({o.ShapeText()}, {trainer.Network.ParameterCount:N0} parameters) for {settings.Epochs} epochs, batch {settings.Batch}, lr {settings.LearningRate}");
             int startEpoch = trainer.EpochsDone;
             if (startEpoch < settings.Epochs)
             {
@@ -180,7 +180,7 @@ public static class NetCommand
 
     /// <summary>One line for the terminal.</summary>
     public static string Summary(TrainResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"test accuracy {r.TestAccuracy * 100:F2}% after {r.Curve.Count} epochs ({r.Space.Name} {r.Arch}, C={r.Options.Width}, N={r.Options.CellsPerStage}, {r.Parameters:N0} parameters, {r.Seconds:F0} s this run); checkpoint {r.Checkpoint}");
+        $"test accuracy {r.TestAccuracy * 100:F2}% after {r.Curve.Count} epochs ({r.Space.Name} {r.Arch}, {r.Options.ShapeText()}, {r.Parameters:N0} parameters, {r.Seconds:F0} s this run); checkpoint {r.Checkpoint}");
 
     /// <summary>The result as one JSON object.</summary>
     public static string ResultJson(TrainResult r) => Json.Write(w =>
@@ -188,8 +188,8 @@ public static class NetCommand
         w.WriteStartObject();
         w.WriteString("space", r.Space.Name);
         w.WriteString("arch", r.Arch.ToString());
-        w.WriteNumber("width", r.Options.Width!.Value);
-        w.WriteNumber("cells_per_stage", r.Options.CellsPerStage!.Value);
+        if (r.Options.Width is int width) w.WriteNumber("width", width);
+        if (r.Options.CellsPerStage is int cells) w.WriteNumber("cells_per_stage", cells);
         w.WriteNumber("input_size", r.Options.InputSize);
         w.WriteNumber("parameters", r.Parameters);
         w.WriteNumber("test_accuracy", r.TestAccuracy);

@@ -169,16 +169,20 @@ public sealed class LatencyTable
     /// <summary>Measured values by key.</summary>
     public IReadOnlyDictionary<int, double> Values => _values;
 
-    private LatencyTable(string path, string column) { _path = path; Column = column; }
+    private readonly TableLayout _layout;
+
+    private LatencyTable(string path, string column, TableLayout layout) { _path = path; Column = column; _layout = layout; }
 
     /// <summary>Opens (creating when missing) the table at <paramref name="path"/>, checking every row against the space's tables.</summary>
     public static LatencyTable Open(string path, string column, BenchmarkData data)
     {
         var layout = data.Space.Tables ?? throw new NagUserException($"space {data.Space.Name} has no table layout");
-        if (layout.KeyColumn is null || layout.ArchColumns.Count != 1)
-            throw new NagUserException($"latency tables need a keyed single-column layout; {data.Space.Name} has none");
-        string header = $"{layout.KeyColumn},{layout.ArchColumns[0]},{column}";
-        var t = new LatencyTable(path, column);
+        if (layout.KeyColumn is null)
+            throw new NagUserException($"latency tables are keyed by the benchmark's key; {data.Space.Name}'s tables have none");
+        // The benchmark's own layout (e.g. OFA's ks,e,d,r), so the file also loads as an extra table beside the benchmark's.
+        string header = $"{layout.KeyColumn},{string.Join(',', layout.ArchColumns)},{column}";
+        int fields = layout.ArchColumns.Count + 2;
+        var t = new LatencyTable(path, column, layout);
         if (!File.Exists(path))
         {
             AtomicFile.WriteText(path, w => w.Write(header + "\n"));
@@ -201,15 +205,16 @@ public sealed class LatencyTable
             string line = lines[i].TrimEnd('\r');
             if (line.Length == 0) continue;
             var f = line.Split(',');
-            if (f.Length != 3) throw new NagDataException($"{path}:{i + 1}: {f.Length} fields, expected 3");
+            if (f.Length != fields) throw new NagDataException($"{path}:{i + 1}: {f.Length} fields, expected {fields}");
             if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int key))
                 throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': '{f[0]}' is not a key");
             Arch arch;
             try { arch = data.ArchOf(key); }
             catch (NagUserException e) { throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': {e.Message}"); }
-            if (f[1] != arch.ToString()) throw new NagDataException($"{path}:{i + 1}: column '{layout.ArchColumns[0]}': key {key} is {arch} in the benchmark tables, not {f[1]}");
-            if (!double.TryParse(f[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v <= 0)
-                throw new NagDataException($"{path}:{i + 1}: column '{column}': '{f[2]}' is not a positive number");
+            string stored = string.Join(layout.ArchSeparator, f[1..^1]);
+            if (stored != arch.ToString()) throw new NagDataException($"{path}:{i + 1}: column '{layout.ArchColumn}': key {key} is {arch} in the benchmark tables, not {stored}");
+            if (!double.TryParse(f[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v <= 0)
+                throw new NagDataException($"{path}:{i + 1}: column '{column}': '{f[^1]}' is not a positive number");
             if (!t._values.TryAdd(key, v)) throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': duplicate key {key}");
         }
         return t;
@@ -218,11 +223,15 @@ public sealed class LatencyTable
     /// <summary>Appends one row and flushes it (so an interruption loses at most the row being written).</summary>
     public void Append(int key, Arch arch, double value)
     {
-        if (arch.ToString().IndexOfAny([',', '"', '\n']) >= 0) throw new NagUserException($"architecture {arch} cannot be written unquoted to a CSV row");
+        string text = arch.ToString();
+        if (text.IndexOfAny([',', '"', '\n']) >= 0) throw new NagUserException($"architecture {arch} cannot be written unquoted to a CSV row");
         if (_values.ContainsKey(key)) throw new InvalidOperationException($"key {key} is already in {_path}");
+        string archFields = _layout.ArchColumns.Count == 1 ? text : string.Join(',', text.Split(_layout.ArchSeparator));
+        if (archFields.Count(c => c == ',') != _layout.ArchColumns.Count - 1)
+            throw new InvalidOperationException($"{arch} does not split into the {_layout.ArchColumns.Count} columns {_layout.ArchColumn}");
         using (var fs = new FileStream(_path, FileMode.Append, FileAccess.Write))
         using (var w = new StreamWriter(fs))
-            w.Write(string.Create(CultureInfo.InvariantCulture, $"{key},{arch},{value:R}\n"));
+            w.Write(string.Create(CultureInfo.InvariantCulture, $"{key},{archFields},{value:R}\n"));
         _values[key] = value;
     }
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using NagSharp.Networks.Onnx;
 using NagSharp.Spaces;
 using TorchSharp;
@@ -171,20 +169,9 @@ public sealed class Nb201Network : NetworkModule
     private readonly ModuleList<nn.Module<Tensor, Tensor>> cells;
     private readonly Sequential lastact;
     private readonly Linear classifier;
-    private readonly Arch _arch;
-    private readonly NetworkOptions _options;
-
-    /// <inheritdoc />
-    public override Arch Arch => _arch;
-
-    /// <inheritdoc />
-    public override NetworkOptions Options => _options;
-
     /// <summary>Builds the network; <paramref name="options"/> must be resolved (width and cells set).</summary>
-    public Nb201Network(Nb201Arch arch, NetworkOptions options) : base(nameof(Nb201Network))
+    public Nb201Network(Nb201Arch arch, NetworkOptions options) : base(nameof(Nb201Network), arch, options)
     {
-        _arch = arch;
-        _options = options;
         long c = options.Width ?? throw new ArgumentException("unresolved width", nameof(options));
         int n = options.CellsPerStage ?? throw new ArgumentException("unresolved cells per stage", nameof(options));
         stem = nn.Sequential(nn.Conv2d(options.InputChannels, c, 3, padding: 1, bias: false), nn.BatchNorm2d(c));
@@ -273,15 +260,7 @@ public sealed class Nb201NetworkBuilder : INetworkBuilder
         var o = Resolve(options);
         o.Validate();
         string ops = string.Join(", ", a.Ops.Select(i => "\"" + Nb201Space.Operations[i] + "\""));
-        var sb = new StringBuilder(PyTorchTemplate);
-        sb.Replace("@ARCH@", arch.ToString());
-        sb.Replace("@OPS@", ops);
-        sb.Replace("@C@", o.Width!.Value.ToString(CultureInfo.InvariantCulture));
-        sb.Replace("@N@", o.CellsPerStage!.Value.ToString(CultureInfo.InvariantCulture));
-        sb.Replace("@CLASSES@", o.Classes.ToString(CultureInfo.InvariantCulture));
-        sb.Replace("@CHANNELS@", o.InputChannels.ToString(CultureInfo.InvariantCulture));
-        sb.Replace("@SIZE@", o.InputSize.ToString(CultureInfo.InvariantCulture));
-        return sb.ToString();
+        return PyTorchCommon.Fill(PyTorchTemplate, a, o, nameof(Nb201Network), ("@OPS@", ops), ("@C@", o.Width!.Value), ("@N@", o.CellsPerStage!.Value));
     }
 
     // Module and attribute names mirror the TorchSharp classes above, so state-dict keys are identical.
@@ -392,34 +371,6 @@ public sealed class Nb201NetworkBuilder : INetworkBuilder
                 return self.classifier(h.mean(dim=(2, 3)))
 
 
-        def load_safetensors(path):
-            # Reads the weights file `nag export --weights` writes (safetensors layout) without extra packages.
-            dtypes = {"F32": torch.float32, "I64": torch.int64}
-            with open(path, "rb") as f:
-                (n,) = struct.unpack("<Q", f.read(8))
-                header = json.loads(f.read(n))
-                data = f.read()
-            state = {}
-            for name, info in header.items():
-                if name == "__metadata__":
-                    continue
-                begin, end = info["data_offsets"]
-                state[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=dtypes[info["dtype"]]).reshape(info["shape"])
-            return state
-
-
-        def build(weights=None):
-            model = Nb201Network()
-            if weights is not None:
-                model.load_state_dict(load_safetensors(weights))
-            return model.eval()
-
-
-        if __name__ == "__main__":
-            model = build(sys.argv[1] if len(sys.argv) > 1 else None)
-            print(sum(p.numel() for p in model.parameters()), "parameters")
-            with torch.no_grad():
-                print(model(torch.zeros(1, IN_CHANNELS, INPUT_SIZE, INPUT_SIZE)).shape)
-
+        @LOADER@
         """;
 }

@@ -16,6 +16,9 @@ public sealed record NetworkOptions(int Classes = 10, int InputChannels = 3, int
     /// channel count the built stem differs from the analytic count by (channels - 3) x 9 x width weights.</summary>
     public CostOptions ToCostOptions() => new(Classes, InputSize, Width, CellsPerStage);
 
+    /// <summary>The shape for messages: <c>C=16, N=5</c> for cell-based networks, <c>width 24</c> where the architecture fixes the depth.</summary>
+    public string ShapeText() => CellsPerStage is int n ? $"C={Width}, N={n}" : $"width {Width}";
+
     /// <summary>Throws a user error naming the first out-of-range field.</summary>
     public void Validate()
     {
@@ -31,13 +34,13 @@ public sealed record NetworkOptions(int Classes = 10, int InputChannels = 3, int
 /// A network built from an architecture: a TorchSharp module mapping images [B, C, H, W] (normalised) to logits
 /// [B, classes], that can also write itself as an ONNX graph.
 /// </summary>
-public abstract class NetworkModule(string name) : nn.Module<Tensor, Tensor>(name)
+public abstract class NetworkModule(string name, Arch arch, NetworkOptions options) : nn.Module<Tensor, Tensor>(name)
 {
     /// <summary>The architecture the network was built from.</summary>
-    public abstract Arch Arch { get; }
+    public Arch Arch { get; } = arch;
 
     /// <summary>The network's shape.</summary>
-    public abstract NetworkOptions Options { get; }
+    public NetworkOptions Options { get; } = options;
 
     /// <summary>Trainable parameters plus BN affine weights (everything <c>parameters()</c> lists), counted element-wise.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
@@ -64,15 +67,31 @@ public interface INetworkBuilder
     /// <summary>A freshly initialised network (from the global torch RNG, so <c>torch.manual_seed</c> fixes it).</summary>
     NetworkModule Build(Arch arch, NetworkOptions options);
 
+    /// <summary>The input side the architecture itself fixes (OFA: its resolution), or null when any side is the user's
+    /// choice. Commands use it when no input size is given.</summary>
+    int? NativeInputSize(Arch arch) => null;
+
+    /// <summary>Classifier outputs of the space's standard network (its benchmark's dataset), used when none are given.</summary>
+    int StandardClasses => 10;
+
     /// <summary>A standalone PyTorch source file defining the same network, with the same parameter names, so a
     /// state dict exported from <see cref="Build"/> loads into it.</summary>
     string PyTorchSource(Arch arch, NetworkOptions options);
 }
 
+/// <summary>Helpers over <see cref="INetworkBuilder"/>.</summary>
+public static class NetworkBuilderExtensions
+{
+    /// <summary>The options to build <paramref name="arch"/> with: <paramref name="options"/>, at the architecture's own
+    /// input side when it has one and the user gave none.</summary>
+    public static NetworkOptions OptionsFor(this INetworkBuilder builder, Arch arch, NetworkOptions options, bool inputSizeGiven) =>
+        !inputSizeGiven && builder.NativeInputSize(arch) is int side ? options with { InputSize = side } : options;
+}
+
 /// <summary>The network builders NagSharp has, by space name.</summary>
 public static class NetworkRegistry
 {
-    private static readonly INetworkBuilder[] All = [new Nb201NetworkBuilder()];
+    private static readonly INetworkBuilder[] All = [new Nb201NetworkBuilder(), new OfaNetworkBuilder()];
 
     /// <summary>Every builder.</summary>
     public static IReadOnlyList<INetworkBuilder> Builders => All;

@@ -89,14 +89,23 @@ public sealed class OnnxGraphBuilder
         return output;
     }
 
-    /// <summary>Bias-free or biased square convolution.</summary>
-    public string Conv(string x, string weight, string? bias, int kernel, int stride, int padding)
+    /// <summary>Bias-free or biased square convolution; <paramref name="groups"/> equal to the channels makes it depthwise.</summary>
+    public string Conv(string x, string weight, string? bias, int kernel, int stride, int padding, int groups = 1)
     {
         var inputs = bias is null ? new[] { x, Param(weight) } : [x, Param(weight), Param(bias)];
         return Node("Conv", inputs,
             ("kernel_shape", new long[] { kernel, kernel }), ("strides", new long[] { stride, stride }),
-            ("pads", new long[] { padding, padding, padding, padding }), ("dilations", new long[] { 1, 1 }), ("group", 1L));
+            ("pads", new long[] { padding, padding, padding, padding }), ("dilations", new long[] { 1, 1 }), ("group", (long)groups));
     }
+
+    /// <summary>x * relu6(x + 3) / 6 (MobileNetV3's h-swish; ONNX HardSwish, opset 14).</summary>
+    public string HardSwish(string x) => Node("HardSwish", [x]);
+
+    /// <summary>relu6(x + 3) / 6 (MobileNetV3's h-sigmoid): ONNX HardSigmoid with alpha 1/6 and beta 1/2, not its defaults.</summary>
+    public string HardSigmoid(string x) => Node("HardSigmoid", [x], ("alpha", 1f / 6f), ("beta", 0.5f));
+
+    /// <summary>Element-wise (broadcasting) product.</summary>
+    public string Mul(string a, string b) => Node("Mul", [a, b]);
 
     /// <summary>Inference batch norm from the state-dict entries <c>{prefix}weight</c>, <c>bias</c>, <c>running_mean</c>, <c>running_var</c>.</summary>
     public string BatchNorm(string x, string prefix) =>
