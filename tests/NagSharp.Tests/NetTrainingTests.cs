@@ -275,6 +275,39 @@ public sealed class NetTrainingTests
         Assert.Contains("--calibrate needs --out", noTable.Err);
     }
 
+    /// <summary>Generated samples are timed file by file in shared blocks; invalid lines are counted, malformed ones named.</summary>
+    [Fact]
+    public void LatencyTimesSamplesFilesSideBySide()
+    {
+        using var tmp = new TempDir();
+        string a = tmp.File("a.jsonl"), b = tmp.File("b.jsonl"), bad = tmp.File("bad.jsonl");
+        File.WriteAllLines(a, ["{\"arch\": \"|none~0|+|none~0|none~1|+|none~0|none~1|none~2|\", \"valid\": true}", "{\"arch\": null, \"valid\": false}",
+            "{\"arch\": \"|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|\"}"]);
+        File.WriteAllLines(b, ["{\"arch\": \"|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|\"}",
+            "{\"arch\": \"|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|\"}"]);
+        File.WriteAllLines(bad, ["{\"arch\": \"|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|\"}", "{\"arch\": \"|bogus~0|\"}"]);
+        string[] common = ["latency", "--space", "nb201", "--width", "8", "--cells", "1", "--input-size", "8", "--warmup", "0", "--repeats", "3"];
+        var (code, stdout, err) = CliRunner.Run([.. common, "--samples", a, "--samples", b, "--json"]);
+        Assert.True(code == 0, err);
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            var root = doc.RootElement;
+            Assert.Equal(3, root.GetProperty("measured").GetInt32());   // the skip cell is in both files, timed once
+            var files = root.GetProperty("files").EnumerateArray().ToArray();
+            Assert.Equal(2, files.Length);
+            Assert.Equal(2, files[0].GetProperty("unique").GetInt32());
+            Assert.Equal(1, files[0].GetProperty("invalid_lines").GetInt32());
+            // Six convolutions against none: the second file is slower on average.
+            Assert.True(files[1].GetProperty("mean_ms").GetDouble() > files[0].GetProperty("mean_ms").GetDouble());
+        }
+        var malformed = CliRunner.Run([.. common, "--samples", bad]);
+        Assert.Equal(2, malformed.Code);
+        Assert.Contains("bad.jsonl:2:", malformed.Err);
+        var recheck = CliRunner.Run([.. common, "--samples", a, "--recheck", "2"]);
+        Assert.Equal(1, recheck.Code);
+        Assert.Contains("--samples and --recheck", recheck.Err);
+    }
+
     /// <summary>OFA subnets are timed at their own resolution with the ImageNet classifier unless told otherwise, and the
     /// local column is rank-compared with the lookup-table latencies of a labelled table.</summary>
     [SkippableFact]
@@ -306,6 +339,17 @@ public sealed class NetTrainingTests
         var arch = CliRunner.Run("--extra-table", table, "arch", "ofa_mbv3", "1", "--json", "--data-dir", data);
         Assert.True(arch.Code == 0, arch.Err);
         Assert.Contains("\"local_ms\"", arch.Out);
+        // Generated samples timed against the table are calibrated into its units.
+        string samples = tmp.File("s.jsonl");
+        File.WriteAllText(samples, $"{{\"arch\": \"{new OfaSpace().Sample(new Random(9))}\"}}\n");
+        var sampled = CliRunner.Run("latency", "--space", "ofa_mbv3", "--samples", samples, "--input-size", "32", "--warmup", "0", "--repeats", "3",
+            "--out", table, "--data-dir", data, "--json");
+        Assert.True(sampled.Code == 0, sampled.Err);
+        using (var doc = JsonDocument.Parse(sampled.Out))
+        {
+            Assert.True(doc.RootElement.GetProperty("calibrated").GetBoolean());
+            Assert.Equal(1, doc.RootElement.GetProperty("files")[0].GetProperty("unique").GetInt32());
+        }
         var cells = CliRunner.Run("latency", "--space", "ofa_mbv3", "--all", "--cells", "2", "--out", table, "--data-dir", data);
         Assert.Equal(1, cells.Code);
         Assert.Contains("--cells does not apply", cells.Err);

@@ -10,6 +10,34 @@ namespace NagSharp.Cli.Commands;
 public static class CliHelpers
 {
     /// <summary>
+    /// The architectures of a samples file (<c>nag generate --out</c>: one JSON object per line with an <c>arch</c> field,
+    /// null for an invalid sample), in file order, and the count of null ones. Anything else is a data error naming the line.
+    /// </summary>
+    public static (List<Arch> Archs, int Invalid) ReadSamples(ISearchSpace space, string path)
+    {
+        if (!File.Exists(path)) throw new NagDataException($"{path}: not found");
+        var list = new List<Arch>();
+        int invalid = 0, line = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            line++;
+            if (raw.Trim().Length == 0) continue;
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(raw);
+                if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("arch", out var a))
+                    throw new NagDataException($"{path}:{line}: no \"arch\" field");
+                if (a.ValueKind == System.Text.Json.JsonValueKind.Null) { invalid++; continue; }
+                if (a.ValueKind != System.Text.Json.JsonValueKind.String) throw new NagDataException($"{path}:{line}: \"arch\" is not a string");
+                list.Add(space.Parse(a.GetString()!));
+            }
+            catch (System.Text.Json.JsonException e) { throw new NagDataException($"{path}:{line}: not JSON ({e.Message})"); }
+            catch (ArchFormatException e) { throw new NagDataException($"{path}:{line}: {e.Message}"); }
+        }
+        return (list, invalid);
+    }
+
+    /// <summary>
     /// Runs torch on one thread until disposed, then restores the previous count. Sampling works on tensors of a few
     /// thousand elements, where a second thread only adds synchronisation: guided discrete sampling took 10.9-11.1 ms
     /// per unique valid cell on one thread against 15.1-17.1 ms on two (idle 2-core machine, `nag bench conditional`).

@@ -31,10 +31,11 @@ public static class LatencyCommand
         var turnPasses = new Option<int>("--turn-passes") { Description = "Passes per network at its turn of a round, the first untimed (it brings the network back into the caches after its neighbours)", DefaultValueFactory = _ => new LatencySettings().TurnPasses };
         var interleave = new Option<int>("--interleave") { Description = "Build this many networks at a time and time them in rotation (1: one network after another)", DefaultValueFactory = _ => new LatencySettings().Interleave };
         var calibrate = new Option<bool>("--calibrate") { Description = "Time a reference network (the table's first architecture) in every block and scale the block's times by reference-stored / reference-now, so a machine that is faster or slower as a whole, between runs or within one, does not move the table. The default whenever --out is given" };
+        var samplesOpt = new Option<string[]>("--samples") { Description = "Time the unique architectures of `nag generate --out` files (repeatable) instead, shuffled together into the blocks so every file sees the same machine; prints each file's mean and median. With --out they are calibrated into that table's units" };
         var noCalibrate = new Option<bool>("--no-calibrate") { Description = "With --out: store the raw times (no reference network, no scaling)" };
         var clockOpt = new Option<string?>("--clock") { Description = "wall or cpu (the measuring thread's CPU time; robust on a shared CPU). Default: cpu with --threads 1 where available, else wall" };
         var cmd = new Command("latency", "Time inference of networks built from architectures on this machine (median of repeats, fixed threads)")
-            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave, turnPasses, calibrate, noCalibrate };
+            { all, limit, batch, inputSize, channels, classes, warmup, repeats, threads, outPath, column, recheck, seed, json, clockOpt, interleave, turnPasses, calibrate, noCalibrate, samplesOpt };
         arch.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -57,7 +58,29 @@ public static class LatencyCommand
             List<Arch> targets = [];
             NetworkOptions? specOptions = null;
             int? width, cells;
-            if (p.GetValue(all))
+            var sampleFiles = new List<(string Path, HashSet<string> Archs, int Invalid)>();
+            string[] samplePaths = p.GetValue(samplesOpt) ?? [];
+            if (samplePaths.Length > 0)
+            {
+                if (p.GetValue(all) || p.GetValue(arch.Arch) is not null || p.GetValue(arch.Spec) is not null) throw new NagUserException("give --samples, --all or --arch/--spec, one of them");
+                // With --out the table's reference calibrates the samples into the table's units (so they compare with its
+                // rows and with conditions on them); only samples that are table rows get written.
+                if (p.GetValue(recheck) > 0) throw new NagUserException("--samples and --recheck do not go together: recheck a table with --all --limit 0");
+                space = SpaceRegistry.Get(p.GetValue(arch.Space)!);
+                width = p.GetValue(arch.Width);
+                cells = p.GetValue(arch.Cells);
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (string file in samplePaths)
+                {
+                    var (read, invalid) = CliHelpers.ReadSamples(space, file);
+                    sampleFiles.Add((file, read.Select(a => a.ToString()).ToHashSet(StringComparer.Ordinal), invalid));
+                    targets.AddRange(read.Where(a => seen.Add(a.ToString())));
+                }
+                if (targets.Count == 0) throw new NagUserException($"no valid architecture in {string.Join(", ", samplePaths)}");
+                // Files side by side in every block: a VM whose speed swings 1.5x within a minute then slows both alike.
+                new Random(p.GetValue(seed)).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(targets));
+            }
+            else if (p.GetValue(all))
             {
                 if (p.GetValue(arch.Arch) is not null || p.GetValue(arch.Spec) is not null) throw new NagUserException("give either --all or --arch/--spec");
                 space = SpaceRegistry.Get(p.GetValue(arch.Space)!);
@@ -155,7 +178,7 @@ public static class LatencyCommand
             // Whether each network ran at its own architecture's input side (OFA resolutions) rather than one side for all.
             var firstArch = todo.Count > 0 ? todo[0].Arch : recheckKeys.Length > 0 ? data!.ArchOf(recheckKeys[0]) : null;
             int? nativeSide = !sizeGiven && firstArch is not null ? builder.NativeInputSize(firstArch) : null;
-            Report(ctx, p.GetValue(json), space, options, nativeSide is not null, settings, nThreads, measured, rechecked, seconds, table, data, col, path, calibration, builder);
+            Report(ctx, p.GetValue(json), space, options, nativeSide is not null, settings, nThreads, measured, rechecked, seconds, table, data, col, path, calibration, builder, sampleFiles);
             return ExitCodes.Ok;
         }));
         return cmd;
@@ -210,7 +233,8 @@ public static class LatencyCommand
 
     private static void Report(CliContext ctx, bool json, ISearchSpace space, NetworkOptions options, bool sizePerArch, LatencySettings settings, int threads,
         List<(int? Key, Arch Arch, LatencySample Sample)> measured, List<(int Key, double Old, double New)> rechecked, double seconds,
-        LatencyTable? table, Benchmarks.BenchmarkData? data, string column, string? path, Calibration? calibration, INetworkBuilder builder)
+        LatencyTable? table, Benchmarks.BenchmarkData? data, string column, string? path, Calibration? calibration, INetworkBuilder builder,
+        List<(string Path, HashSet<string> Archs, int Invalid)> sampleFiles)
     {
         double perArch = measured.Count + rechecked.Count == 0 ? double.NaN : seconds / (measured.Count + rechecked.Count);
         double? withinNoise = measured.Count == 0 ? null : LatencyMeter.Median(measured.Select(m => m.Sample.RelativeMad).ToArray());
@@ -229,6 +253,12 @@ public static class LatencyCommand
                 if (pairs.Length >= 3) correlations.Add((c, Stats.Spearman(pairs.Select(t => t.Local).ToArray(), pairs.Select(t => t.Other!.Value).ToArray()), pairs.Length));
             }
         correlations.Sort((a, b) => b.Spearman.CompareTo(a.Spearman));
+        var byArch = measured.GroupBy(m => m.Arch.ToString()).ToDictionary(g => g.Key, g => g.First().Sample.MedianMs, StringComparer.Ordinal);
+        var fileStats = sampleFiles.Select(f =>
+        {
+            var ms = f.Archs.Select(a => byArch[a]).Order().ToArray();
+            return (f.Path, Unique: ms.Length, f.Invalid, Mean: ms.Average(), Median: LatencyMeter.Median(ms), Min: ms[0]);
+        }).ToList();
         if (json)
         {
             ctx.Out.WriteLine(Json.Write(w =>
@@ -295,6 +325,22 @@ public static class LatencyCommand
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                if (fileStats.Count > 0)
+                {
+                    w.WriteStartArray("files");
+                    foreach (var f in fileStats)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("path", f.Path);
+                        w.WriteNumber("unique", f.Unique);
+                        w.WriteNumber("invalid_lines", f.Invalid);
+                        w.WriteNumber("mean_ms", f.Mean);
+                        w.WriteNumber("median_ms", f.Median);
+                        w.WriteNumber("min_ms", f.Min);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
                 w.WriteStartObject("spearman");
                 foreach (var (c, rho, n) in correlations) w.WriteNumber(c, rho);
                 w.WriteEndObject();
@@ -323,6 +369,8 @@ public static class LatencyCommand
             if (remaining is long rem && rem > 0 && double.IsFinite(perArch))
                 ctx.Out.WriteLine(string.Create(inv, $"at this rate the remaining {rem} architectures take {rem * perArch / 60:F0} min (resume with the same command)"));
         }
+        foreach (var f in fileStats)
+            ctx.Out.WriteLine(string.Create(inv, $"{f.Path}: {f.Unique} unique architectures ({f.Invalid} invalid lines): mean {f.Mean:F3} ms, median {f.Median:F3} ms, fastest {f.Min:F3} ms"));
         foreach (var (c, rho, n) in correlations)
             ctx.Out.WriteLine(string.Create(inv, $"Spearman {column} vs {c}: {rho:F3} ({n} architectures)"));
     }

@@ -115,22 +115,9 @@ public static class OfaCommand
             int invalid = 0;
             if (p.GetValue(file) is string path)
             {
-                if (!File.Exists(path)) throw new NagDataException($"{path}: not found");
-                int line = 0;
-                foreach (var raw in File.ReadLines(path))
-                {
-                    line++;
-                    if (raw.Trim().Length == 0) continue;
-                    try
-                    {
-                        using var doc = JsonDocument.Parse(raw);
-                        if (!doc.RootElement.TryGetProperty("arch", out var a)) throw new NagDataException($"{path}:{line}: no \"arch\" field");
-                        if (a.ValueKind == JsonValueKind.Null) { invalid++; continue; }
-                        list.Add((OfaArch)Space.Parse(a.GetString() ?? throw new NagDataException($"{path}:{line}: \"arch\" is not a string")));
-                    }
-                    catch (JsonException e) { throw new NagDataException($"{path}:{line}: not JSON ({e.Message})"); }
-                    catch (ArchFormatException e) { throw new NagDataException($"{path}:{line}: {e.Message}"); }
-                }
+                var (read, nulls) = CliHelpers.ReadSamples(Space, path);
+                list.AddRange(read.Cast<OfaArch>());
+                invalid = nulls;
             }
             list.AddRange((p.GetValue(archs) ?? []).Select(s => (OfaArch)Space.Parse(s)));
             if (list.Count == 0) throw new NagUserException("give subnets as arguments or --samples FILE");
