@@ -152,6 +152,8 @@ public sealed class NetworkTests
         }
         Assert.Equal(1000, builder.StandardClasses);
         Assert.Null(NetworkRegistry.Get(new Nb201Space()).NativeInputSize(new Nb201Space().Sample(rng)));
+        Assert.True(builder.FixesInputSize);
+        Assert.False(NetworkRegistry.Get(new Nb201Space()).FixesInputSize);
     }
 
     [Fact]

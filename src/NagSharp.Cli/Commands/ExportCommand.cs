@@ -136,7 +136,7 @@ public static class ExportCommand
             if (count < 1) throw new NagUserException($"-n must be at least 1, got {count}");
             var options = builder.Resolve(new NetworkOptions(Classes: builder.StandardClasses, InputSize: p.GetValue(inputSize) ?? 32, Width: p.GetValue(width), CellsPerStage: p.GetValue(cells)));
             bool sizeGiven = p.GetValue(inputSize) is not null;
-            bool perArch = !sizeGiven && builder.NativeInputSize(s.Sample(new Random(0))) is not null;
+            bool perArch = !sizeGiven && builder.FixesInputSize;
             var rng = new Random(p.GetValue(seed));
             torch.manual_seed(p.GetValue(seed));
             var rows = new List<(string Arch, double Diff, double Scale)>();

@@ -176,9 +176,7 @@ public static class LatencyCommand
             });
             double seconds = clock.Elapsed.TotalSeconds;
             // Whether each network ran at its own architecture's input side (OFA resolutions) rather than one side for all.
-            var firstArch = todo.Count > 0 ? todo[0].Arch : recheckKeys.Length > 0 ? data!.ArchOf(recheckKeys[0]) : null;
-            int? nativeSide = !sizeGiven && firstArch is not null ? builder.NativeInputSize(firstArch) : null;
-            Report(ctx, p.GetValue(json), space, options, nativeSide is not null, settings, nThreads, measured, rechecked, seconds, table, data, col, path, calibration, builder, sampleFiles);
+            Report(ctx, p.GetValue(json), space, options, !sizeGiven && builder.FixesInputSize, settings, nThreads, measured, rechecked, seconds, table, data, col, path, calibration, builder, sampleFiles);
             return ExitCodes.Ok;
         }));
         return cmd;

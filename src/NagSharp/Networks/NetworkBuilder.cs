@@ -71,6 +71,10 @@ public interface INetworkBuilder
     /// choice. Commands use it when no input size is given.</summary>
     int? NativeInputSize(Arch arch) => null;
 
+    /// <summary>True when every architecture of the space fixes its own input side (<see cref="NativeInputSize"/> is
+    /// never null), so reports can say networks ran at their own sides without asking about one architecture.</summary>
+    bool FixesInputSize => false;
+
     /// <summary>Classifier outputs of the space's standard network (its benchmark's dataset), used when none are given.</summary>
     int StandardClasses => 10;
 

@@ -187,6 +187,9 @@ public sealed class OfaNetworkBuilder : INetworkBuilder
     /// <summary>The subnet's resolution.</summary>
     public int? NativeInputSize(Arch arch) => Cast(arch).Resolution;
 
+    /// <inheritdoc />
+    public bool FixesInputSize => true;
+
     /// <summary>Width defaults to OFA's 1.2; stage depths are the subnet's, so a cells-per-stage value is refused.</summary>
     public NetworkOptions Resolve(NetworkOptions options)
     {
