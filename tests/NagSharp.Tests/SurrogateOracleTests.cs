@@ -87,5 +87,24 @@ public sealed class SurrogateOracleTests : IDisposable
         var col = CliRunner.Run([.. common, "--metric", "no_such_column"]);
         Assert.NotEqual(0, col.Code);
         Assert.Contains("no_such_column", col.Err);
+
+        // A generator trained elsewhere (deeper, longer) is benchmarked as given; one of another space or without the
+        // condition is refused with the file or the condition named.
+        string ckpt = Directory.GetFiles(outDir, "*.ckpt").Single();
+        var given = CliRunner.Run([.. common, "--seeds", "1", "--generator", ckpt]);
+        Assert.True(given.Code == 0, given.Err);
+        Assert.Contains(Path.GetFileName(ckpt), given.Out);
+        var otherCondition = CliRunner.Run(["bench", "margin", "--space", "nb301", "--condition", "val_accuracy>=top5%", "--generator", ckpt,
+            "--out", outDir, "-n", "4", "--sample-steps", "2", "--seeds", "1", "--data-dir", data]);
+        Assert.Equal(1, otherCondition.Code);
+        Assert.Contains("val_accuracy>=top5%", otherCondition.Err);
+        string foreign = Path.Combine(_dir, "micro.ckpt");
+        var train = CliRunner.Run(["train", "generator", "--space", "tnb101_micro", "--engine", "discrete", "--preset", "tiny", "--steps", "2",
+            "--batch", "8", "--out", foreign, "--data-dir", data]);
+        Assert.True(train.Code == 0, train.Err);
+        var wrongSpace = CliRunner.Run([.. common, "--generator", foreign]);
+        Assert.Equal(1, wrongSpace.Code);
+        Assert.Contains("micro.ckpt", wrongSpace.Err);
+        Assert.Contains("tnb101_micro", wrongSpace.Err);
     }
 }

@@ -40,9 +40,10 @@ public static class BenchMarginCommand
         var seeds = new Option<int>("--seeds") { Description = "Sampling seeds (seed, seed+1, ...): one seed's 256 samples move the mean by tenths", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Random seed (training, surrogate split, first sampling seed)", DefaultValueFactory = _ => 0 };
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the table kept out of the surrogate's fit to measure it", DefaultValueFactory = _ => 0.2 };
+        var generator = new Option<string?>("--generator") { Description = "A conditional discrete generator trained with these --condition values (e.g. a deeper or longer-trained one from `nag train generator`); the training options are then not used" };
         var surrogateSteps = new Option<int>("--surrogate-steps") { Description = "Adam steps (batches of up to 512 rows) fitting the surrogate", DefaultValueFactory = _ => 1500 };
         var cmd = new Command("margin", "Conditioned vs unconditioned samples on the condition's metric, scored by the table or, off the table, by a measured surrogate")
-            { space, conditions, metric, minimize, outDir, preset, trainSteps, batch, unlabelled, n, steps, weight, k, seeds, seed, heldOut, surrogateSteps };
+            { space, conditions, metric, minimize, outDir, preset, trainSteps, batch, unlabelled, generator, n, steps, weight, k, seeds, seed, heldOut, surrogateSteps };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var s = SpaceRegistry.Get(p.GetValue(space)!);
@@ -65,8 +66,10 @@ public static class BenchMarginCommand
             if (p.GetValue(batch) < 1) throw new NagUserException($"--batch must be at least 1, got {p.GetValue(batch)}");
             string dir = p.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            var (gen, trained, path) = DiscreteTraining.CachedConditional(ctx, dir, s, data, conds, p.GetValue(preset)!, p.GetValue(trainSteps),
-                p.GetValue(batch), p.GetValue(unlabelled), seedValue, p.GetValue(ctx.DataDir));
+            var (gen, trained, path) = p.GetValue(generator) is string given
+                ? (DiscreteTraining.LoadFor(given, s), (double?)null, given)
+                : DiscreteTraining.CachedConditional(ctx, dir, s, data, conds, p.GetValue(preset)!, p.GetValue(trainSteps),
+                    p.GetValue(batch), p.GetValue(unlabelled), seedValue, p.GetValue(ctx.DataDir));
             using var _ = gen;
             var train = new HashSet<string>(gen.TrainingSet.Select(t => t.Arch), StringComparer.Ordinal);
             var all = gen.StatesFor(conds.Select(c => c.Text));

@@ -43,6 +43,20 @@ public static class DiscreteTraining
         return (DiscreteGenerator.Load(path), seconds);
     }
 
+    /// <summary>A discrete generator checkpoint given by the user, refused with the file named when it belongs to another
+    /// space (the conditions are checked where they are asked for, by <see cref="DiscreteGenerator.StatesFor"/>).</summary>
+    public static DiscreteGenerator LoadFor(string path, ISearchSpace space)
+    {
+        if (!File.Exists(path)) throw new NagUserException($"{path}: generator checkpoint not found");
+        var gen = DiscreteGenerator.Load(path);
+        if (gen.Space.Name != space.Name)
+        {
+            gen.Dispose();
+            throw new NagUserException($"{path}: a generator of space {gen.Space.Name}, not {space.Name}");
+        }
+        return gen;
+    }
+
     /// <summary>
     /// The benchmarks' conditional generator: trained once per (space, conditions, preset, steps, batch, unlabelled count,
     /// seed) on the whole enumerable space, or on the tables, unlabelled lists and uniform samples, and cached in
