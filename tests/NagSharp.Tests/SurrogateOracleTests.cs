@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Text.Json;
 using NagSharp.Benchmarks;
 using NagSharp.Cli.Commands;
@@ -106,5 +107,124 @@ public sealed class SurrogateOracleTests : IDisposable
         Assert.Equal(1, wrongSpace.Code);
         Assert.Contains("micro.ckpt", wrongSpace.Err);
         Assert.Contains("tnb101_micro", wrongSpace.Err);
+    }
+}
+
+/// <summary>The order-free node and edge symbol counts a surrogate can take as inputs.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class TypeHistogramTests
+{
+    // Counts read back from the log1p features, against counts taken from the graph itself.
+    private static void AssertCountsMatch(ISearchSpace space, int seed)
+    {
+        var rng = new Random(seed);
+        var archs = Enumerable.Range(0, 6).Select(_ => space.Sample(rng)).ToList();
+        using var ens = new EnsembleSurrogate(space, new EnsembleConfig(Hidden: 8, Encoding: "hist"), 0);
+        var hist = new TypeHistogram(space);
+        using var features = ens.Features(archs);
+        using var counts = hist.Compute(features).expm1();                                        // [B, F + F*F]
+        var got = counts.data<float>().ToArray();
+        int f = space.NodeVocabulary.Count, width = hist.FeatureCount;
+        Assert.Equal(f + f * f, width);
+        Assert.Equal(width, ens.ModelInputs);   // "hist" alone: the counts are the only inputs
+        for (int b = 0; b < archs.Count; b++)
+        {
+            var g = space.Encode(archs[b]);
+            var expected = new double[width];
+            for (int i = 0; i < g.NodeCount; i++) if (g.NodeTypes[i] >= 0) expected[g.NodeTypes[i]]++;
+            for (int i = 0; i < g.NodeCount; i++)
+                for (int j = 0; j < g.NodeCount; j++)
+                    if (g.Adjacency[i, j] && g.NodeTypes[i] >= 0 && g.NodeTypes[j] >= 0) expected[f + g.NodeTypes[i] * f + g.NodeTypes[j]]++;
+            // The soft one-hot is 0.993 / 0.007 on clean inputs, so a count is off by well under one.
+            for (int k = 0; k < width; k++)
+                Assert.True(Math.Abs(got[b * width + k] - expected[k]) < 0.5, $"{space.Name} {archs[b]} feature {k}: {got[b * width + k]} vs {expected[k]}");
+        }
+    }
+
+    [Fact]
+    public void CountsNodeSymbolsAndSymbolPairEdgesOnFixedAndFreeTopologies()
+    {
+        AssertCountsMatch(new Nb201Space(), 1);
+        AssertCountsMatch(new Nb101Space(), 2);
+    }
+
+    // Surrogate inputs of a graph as it is laid out (no canonical reordering): one-hots in {-1, +1}, then the upper
+    // triangle of the adjacency in {-1, +1}.
+    private static float[] Inputs(ISearchSpace space, NagSharp.Graphs.ArchGraph g)
+    {
+        int n = space.MaxNodes, f = space.NodeVocabulary.Count;
+        var x = new List<float>();
+        for (int i = 0; i < n; i++)
+            for (int v = 0; v < f; v++) x.Add(i < g.NodeCount && g.NodeTypes[i] == v ? 1f : -1f);
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) x.Add(i < g.NodeCount && j < g.NodeCount && g.Adjacency[i, j] ? 1f : -1f);
+        return x.ToArray();
+    }
+
+    [Fact]
+    public void CountsDoNotDependOnWhichSlotANodeTakes()
+    {
+        // The same NB101 cell with two unconnected middle nodes of different symbols swapped (still topologically
+        // ordered): the one-hots differ, the counts do not.
+        var space = new Nb101Space();
+        var hist = new TypeHistogram(space);
+        var rng = new Random(3);
+        for (int tries = 0; tries < 200; tries++)
+        {
+            var g = space.Encode(space.Sample(rng));
+            int n = g.NodeCount;
+            for (int a = 1; a + 2 < n; a++)
+            {
+                int c = a + 1;
+                if (g.Adjacency[a, c] || g.NodeTypes[a] == g.NodeTypes[c]) continue;
+                var types = (int[])g.NodeTypes.Clone();
+                (types[a], types[c]) = (types[c], types[a]);
+                var adj = new bool[n, n];
+                int Map(int i) => i == a ? c : i == c ? a : i;
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                        if (g.Adjacency[i, j]) adj[Map(i), Map(j)] = true;
+                var first = Inputs(space, g);
+                var second = Inputs(space, new NagSharp.Graphs.ArchGraph(types, adj));
+                Assert.NotEqual(first, second);
+                using var x = torch.tensor(first.Concat(second).ToArray()).view(2, -1);
+                using var h = hist.Compute(x);
+                // Up to the soft one-hot's leak: an absent edge still counts 0.007, and the swapped pair (a, c) is
+                // read in the other direction.
+                Assert.True(h[0].allclose(h[1], rtol: 0, atol: 0.02));
+                return;
+            }
+        }
+        Assert.Fail("no NB101 cell with two swappable nodes in 200 samples");
+    }
+
+    [SkippableFact]
+    public void CrossValidationPredictsEveryRowOnceAndBenchSurrogateReportsEachEncoding()
+    {
+        string data = TestData.RequireDir();
+        var space = SpaceRegistry.Get("nb301");
+        var tables = BenchmarkData.Load(space, data);
+        var folds = new List<int>();
+        var (rho, tau, rows) = SurrogateOracle.CrossValidate(space, tables, "val_accuracy", 3, 0,
+            new EnsembleConfig(Hidden: 16, FitSteps: 60, WeightDecay: 1e-3), folds.Add);
+        Assert.Equal(1218, rows);
+        Assert.Equal([1, 2, 3], folds);
+        Assert.True(rho > 0.2 && tau > 0.1, $"cross-validated Spearman {rho:F3}, Kendall {tau:F3}");
+        Assert.Throws<NagUserException>(() => SurrogateOracle.CrossValidate(space, tables, "val_accuracy", 1, 0));
+
+        using var dir = new TempDir();
+        var run = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--column", "val_accuracy", "--encoding", "onehot", "--encoding", "hist",
+            "--folds", "2", "--surrogate-steps", "20", "--out", dir.Path, "--json", "--data-dir", data);
+        Assert.True(run.Code == 0, run.Err);
+        using var doc = JsonDocument.Parse(run.Out);
+        var enc = doc.RootElement.GetProperty("encodings").EnumerateArray().Select(e => e.GetProperty("encoding").GetString()!).ToArray();
+        Assert.Equal(["onehot", "hist"], enc);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "bench_surrogate_nb301_val_accuracy.md")));
+        var bad = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--column", "val_accuracy", "--encoding", "wl", "--data-dir", data);
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("wl", bad.Err);
+        var folds1 = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--column", "val_accuracy", "--folds", "1", "--data-dir", data);
+        Assert.Equal(1, folds1.Code);
+        Assert.Contains("--folds", folds1.Err);
     }
 }

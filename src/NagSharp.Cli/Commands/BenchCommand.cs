@@ -102,7 +102,7 @@ public static class BenchCommand
             ctx.Out.Write(md);
             return ExitCodes.Ok;
         }));
-        return new Command("bench", "Benchmarks that print and save their figures") { gen, BenchConditionalCommand.Create(ctx), BenchTransferCommand.Create(ctx), BenchMarginCommand.Create(ctx), BenchSearchCommand.Create(ctx), ExportCommand.Bench(ctx) };
+        return new Command("bench", "Benchmarks that print and save their figures") { gen, BenchConditionalCommand.Create(ctx), BenchTransferCommand.Create(ctx), BenchMarginCommand.Create(ctx), BenchSurrogateCommand.Create(ctx), BenchSearchCommand.Create(ctx), ExportCommand.Bench(ctx) };
     }
 
     private static BenchRow Measure(CliContext ctx, string name, string preset, ScoreGenerator gen, SamplerConfig sampler, int n, int seed,

@@ -43,16 +43,62 @@ public sealed class SurrogateOracle : IDisposable
     public static SurrogateOracle Fit(ISearchSpace space, BenchmarkData data, string column, int seed, double heldOutFraction = 0.2,
         EnsembleConfig? config = null)
     {
-        data.RequireColumn(column);
         if (heldOutFraction is <= 0 or >= 1) throw new NagUserException($"the surrogate's held-out fraction must be in (0, 1), got {heldOutFraction}");
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var rows = data.ColumnEntries(column).Where(e => double.IsFinite(e.Value) && seen.Add(e.Arch.ToString())).ToList();
-        if (rows.Count < 20) throw new NagDataException($"column {column} has {rows.Count} labelled architectures; a surrogate needs at least 20");
-        var rng = new Random(seed);
-        var order = Enumerable.Range(0, rows.Count).OrderBy(_ => rng.Next()).ToArray();
+        var rows = LabelledRows(data, column);
+        var order = Shuffled(rows.Count, seed);
         int heldOut = Math.Max(5, (int)Math.Round(rows.Count * heldOutFraction));
         var test = order.Take(heldOut).Select(i => rows[i]).ToList();
         var train = order.Skip(heldOut).Select(i => rows[i]).ToList();
+        var oracle = FitRows(space, column, train, seed, config, test.Count);
+        var predicted = oracle.Score(test.Select(r => r.Arch).ToList());
+        var actual = test.Select(r => r.Value).ToArray();
+        return new SurrogateOracle(oracle._ensemble, column, oracle._sorted, train.Count, test.Count,
+            Stats.Spearman(predicted, actual), Stats.KendallTau(predicted, actual));
+    }
+
+    /// <summary>
+    /// K-fold cross-validation of the surrogate on <paramref name="column"/>: every labelled row is predicted once, by a
+    /// surrogate fitted on the other folds, and the rank correlations are taken over all rows. With a few hundred rows
+    /// (NAS-Bench-NLP) a single 20 % hold-out gives a correlation whose standard error is about 0.13; this one uses every row.
+    /// </summary>
+    public static (double Spearman, double Kendall, int Rows) CrossValidate(ISearchSpace space, BenchmarkData data, string column, int folds,
+        int seed, EnsembleConfig? config = null, Action<int>? foldDone = null)
+    {
+        var rows = LabelledRows(data, column);
+        if (folds < 2 || folds > rows.Count) throw new NagUserException($"--folds must be between 2 and {rows.Count}, got {folds}");
+        var order = Shuffled(rows.Count, seed);
+        var predicted = new double[rows.Count];
+        for (int k = 0; k < folds; k++)
+        {
+            var test = order.Where((_, i) => i % folds == k).ToArray();
+            var train = order.Where((_, i) => i % folds != k).Select(i => rows[i]).ToList();
+            using var oracle = FitRows(space, column, train, seed + k, config, test.Length);
+            var scores = oracle.Score(test.Select(i => rows[i].Arch).ToList());
+            for (int j = 0; j < test.Length; j++) predicted[test[j]] = scores[j];
+            foldDone?.Invoke(k + 1);
+        }
+        var actual = rows.Select(r => r.Value).ToArray();
+        return (Stats.Spearman(predicted, actual), Stats.KendallTau(predicted, actual), rows.Count);
+    }
+
+    /// <summary>The rows with a finite value in the column, one per architecture (the first when a table repeats one).</summary>
+    private static List<(Arch Arch, double Value)> LabelledRows(BenchmarkData data, string column)
+    {
+        data.RequireColumn(column);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var rows = data.ColumnEntries(column).Where(e => double.IsFinite(e.Value) && seen.Add(e.Arch.ToString())).Select(e => (e.Arch, e.Value)).ToList();
+        if (rows.Count < 20) throw new NagDataException($"column {column} has {rows.Count} labelled architectures; a surrogate needs at least 20");
+        return rows;
+    }
+
+    private static int[] Shuffled(int count, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, count).OrderBy(_ => rng.Next()).ToArray();
+    }
+
+    private static SurrogateOracle FitRows(ISearchSpace space, string column, List<(Arch Arch, double Value)> train, int seed, EnsembleConfig? config, int heldOut)
+    {
         // Fitted to rank scores, not values: metrics such as perplexity have a tail of failed runs orders of magnitude
         // above the rest, which a regression on values spends itself on (held-out Spearman on NAS-Bench-NLP's perplexity
         // 0.06 fitted to values, 0.31 to ranks; Accel-NASBench 0.975 -> 0.982; NB301 0.922 -> 0.920). Mapping predicted
@@ -61,11 +107,7 @@ public sealed class SurrogateOracle : IDisposable
         var ensemble = new EnsembleSurrogate(space, config ?? DefaultConfig, seed);
         ensemble.Fit(train.Select(r => r.Arch).ToList(), Stats.RankScores(train.Select(r => r.Value).ToList()), seed,
             batch: Math.Min(train.Count, 512));
-        var oracle = new SurrogateOracle(ensemble, column, sorted, train.Count, test.Count, 0, 0);
-        var predicted = oracle.Score(test.Select(r => r.Arch).ToList());
-        var actual = test.Select(r => r.Value).ToArray();
-        return new SurrogateOracle(ensemble, column, sorted, train.Count, test.Count,
-            Stats.Spearman(predicted, actual), Stats.KendallTau(predicted, actual));
+        return new SurrogateOracle(ensemble, column, sorted, train.Count, heldOut, double.NaN, double.NaN);
     }
 
     /// <summary>Predicted values of <paramref name="archs"/> in column units: the ensemble's mean rank score, read as a

@@ -19,8 +19,9 @@ namespace NagSharp.Search;
 /// <param name="WeightDecay">L2 penalty, which keeps members from interpolating the noise of single-seed accuracies.</param>
 /// <param name="TimeDim">Width of the noise-level embedding of noise-aware ensembles.</param>
 /// <param name="Encoding">Inputs: <c>onehot</c> (node one-hots, plus adjacency bits when the topology varies), <c>paths</c>
-/// (BANANAS' path encoding, <see cref="PathEncoding"/>) or <c>onehot+paths</c>; the path forms fall back to one-hots when the
-/// space has no usable path encoding. One-hots are the default: on NB201 CIFAR-10 the path forms found the optimum no
+/// (BANANAS' path encoding, <see cref="PathEncoding"/>), <c>hist</c> (order-free node and edge symbol counts,
+/// <see cref="TypeHistogram"/>), or one-hots plus either (<c>onehot+paths</c>, <c>onehot+hist</c>); the path forms fall back
+/// to one-hots when the space has no usable path encoding. One-hots are the default: on NB201 CIFAR-10 the path forms found the optimum no
 /// sooner (20 BANANAS runs, budget 100: 67.2 queries with one-hots, 71.5 paths, 71.3 both; 12 generator-BO runs: 70.2 vs
 /// 77.5 with both) and cost 1.5x the time.</param>
 public sealed record EnsembleConfig(int Members = 5, int Hidden = 64, int Layers = 2, int FitSteps = 200, int RefitSteps = 50,
@@ -37,7 +38,7 @@ public sealed record EnsembleConfig(int Members = 5, int Hidden = 64, int Layers
     }
 
     /// <summary>Known input encodings.</summary>
-    public static readonly IReadOnlyList<string> Encodings = ["onehot", "paths", "onehot+paths"];
+    public static readonly IReadOnlyList<string> Encodings = ["onehot", "paths", "onehot+paths", "hist", "onehot+hist"];
 }
 
 /// <summary>
@@ -92,6 +93,7 @@ public sealed class EnsembleSurrogate : IDisposable
     private readonly Sde? _sde;
     private readonly int _nodeFeatures;
     private readonly PathEncoding? _paths;
+    private readonly TypeHistogram? _hist;
     private readonly bool _oneHots;
     private readonly Adam _optimizer;
     private bool _fitted;
@@ -120,9 +122,10 @@ public sealed class EnsembleSurrogate : IDisposable
         _nodeFeatures = space.MaxNodes * space.NodeVocabulary.Count;
         int n = space.MaxNodes;
         FeatureCount = _nodeFeatures + (space.FixedAdjacency is null ? n * (n - 1) / 2 : 0);
-        _paths = config.Encoding == "onehot" ? null : PathEncoding.TryCreate(space);
-        _oneHots = _paths is null || config.Encoding != "paths";
-        ModelInputs = (_oneHots ? FeatureCount : 0) + (_paths?.FeatureCount ?? 0);
+        _paths = config.Encoding.EndsWith("paths", StringComparison.Ordinal) ? PathEncoding.TryCreate(space) : null;
+        _hist = config.Encoding.EndsWith("hist", StringComparison.Ordinal) ? new TypeHistogram(space) : null;
+        _oneHots = config.Encoding.StartsWith("onehot", StringComparison.Ordinal) || (_paths is null && _hist is null);
+        ModelInputs = (_oneHots ? FeatureCount : 0) + (_paths?.FeatureCount ?? 0) + (_hist?.FeatureCount ?? 0);
         torch.manual_seed(seed);
         Model = new BatchedMlp(config.Members, ModelInputs + (sde is null ? 0 : config.TimeDim), config.Hidden, config.Layers);
         _optimizer = optim.Adam(Model.parameters(), lr: config.LearningRate, weight_decay: config.WeightDecay);
@@ -150,12 +153,11 @@ public sealed class EnsembleSurrogate : IDisposable
     /// <summary>Member predictions [K, B] for features [B, D] at noise time <paramref name="t"/> [B] (ignored unless noise-aware).</summary>
     public Tensor Forward(Tensor features, Tensor? t = null)
     {
-        var inputs = features;
-        if (_paths is not null)
-        {
-            var paths = _paths.Compute(features[.., ..(int)_nodeFeatures]);
-            inputs = _oneHots ? cat([features, paths], 1) : paths;
-        }
+        var parts = new List<Tensor>(3);
+        if (_oneHots) parts.Add(features);
+        if (_paths is not null) parts.Add(_paths.Compute(features[.., ..(int)_nodeFeatures]));
+        if (_hist is not null) parts.Add(_hist.Compute(features));
+        var inputs = parts.Count == 1 ? parts[0] : cat(parts, 1);
         if (_sde is null) return Model.forward(inputs);
         var time = t ?? full(features.shape[0], _sde.Epsilon, dtype: ScalarType.Float32);
         return Model.forward(cat([inputs, Sinusoidal.Embed(time * 1000, Config.TimeDim)], 1));
