@@ -241,6 +241,21 @@ public sealed class ScoreEngineTests
         Assert.Equal(2.0 / 3, unique, 10);
         Assert.Equal(0.5, novel, 10);
     }
+
+    [Fact]
+    public void UniformUniquenessMatchesTheClosedFormAndASimulation()
+    {
+        Assert.Equal(0.1, GenerationMetrics.UniformUniqueness(1, 10), 12);       // one architecture: one distinct of ten
+        Assert.Equal(1.0, GenerationMetrics.UniformUniqueness(1, 1), 12);
+        Assert.Equal(1.0, GenerationMetrics.UniformUniqueness(1L << 60, 256), 9);
+        Assert.Equal(0.9617, GenerationMetrics.UniformUniqueness(3256, 256), 3);
+        // Against draws: the mean distinct fraction of 2,000 runs of 256 uniform draws from 3,256 items.
+        var rng = new Random(0);
+        double sum = 0;
+        for (int run = 0; run < 2000; run++)
+            sum += Enumerable.Range(0, 256).Select(_ => rng.Next(3256)).Distinct().Count() / 256.0;
+        Assert.Equal(GenerationMetrics.UniformUniqueness(3256, 256), sum / 2000, 3);
+    }
 }
 
 [Collection(TorchCollection.Name)]

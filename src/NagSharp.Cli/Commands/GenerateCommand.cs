@@ -159,6 +159,8 @@ public static class GenerateCommand
                         w.WriteNumber("n", n);
                         w.WriteNumber("valid", valid);
                         w.WriteNumber("unique", unique);
+                        // What a perfect uniform sampler would reach on an enumerable space with as many valid draws.
+                        if (genSpace.Size is long size) w.WriteNumber("unique_if_uniform", GenerationMetrics.UniformUniqueness(size, result.Records.Count(r => r.Valid)));
                         w.WriteNumber("novel", novel);
                         w.WriteNumber("unique_valid_count", result.Records.Count(r => r.Unique));
                         w.WriteNumber("seconds", result.Seconds);

@@ -49,6 +49,24 @@ public static class GenerationMetrics
         return (n == 0 ? 0 : valid / (double)n, valid == 0 ? 0 : unique / (double)valid, unique == 0 ? 0 : novel / (double)unique);
     }
 
+    /// <summary>
+    /// Expected uniqueness of <paramref name="draws"/> uniform draws from a space of <paramref name="size"/> architectures:
+    /// size / draws * (1 - (1 - 1 / size)^draws). The yardstick for uniqueness on small spaces, where even a perfect
+    /// sampler repeats itself: 256 draws from TransNAS macro's 3,256 skeletons are 96.2 % unique on average.
+    /// </summary>
+    public static double UniformUniqueness(long size, int draws)
+    {
+        if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), "a space has at least one architecture");
+        if (draws <= 0) return 0;
+        // .NET's LogP1 and ExpM1 are log(1 + x) and exp(x) - 1 as written, which lose everything for x near 1e-18
+        // (spaces of 10^19 architectures): short series there instead.
+        double p = 1.0 / size;
+        double logMiss = p < 1e-4 ? -p * (1 + p * (0.5 + p / 3)) : Math.Log(1 - p);        // log(1 - 1/size)
+        double y = draws * logMiss;
+        double expM1 = Math.Abs(y) < 1e-5 ? y * (1 + y * (0.5 + y / 6)) : Math.Exp(y) - 1;   // (1 - 1/size)^draws - 1
+        return size / (double)draws * -expM1;
+    }
+
     /// <summary>Looks every unique valid architecture up in a column through the oracle (each lookup is counted).</summary>
     public static ColumnSummary? Summarise(IReadOnlyList<SampleRecord> records, Oracle oracle, string column, int k = 10)
     {
