@@ -74,11 +74,17 @@ public sealed class SurrogateOracleTests : IDisposable
         Assert.Equal(2, rows.Count(r => r.GetProperty("mode").GetString() == "conditioned"));
         // Generated genotypes are new to the 1,218-row table, so a measured surrogate must have scored them.
         if (rows.Any(r => r.GetProperty("in_table").GetInt32() < r.GetProperty("unique_valid").GetInt32()))
+        {
             Assert.InRange(root.GetProperty("surrogate").GetProperty("spearman").GetDouble(), -1, 1);
+            Assert.Equal("onehot", root.GetProperty("surrogate").GetProperty("encoding").GetString());
+        }
         // The second run reuses the cached generator.
         var again = CliRunner.Run([.. common, "--seeds", "1"]);
         Assert.True(again.Code == 0, again.Err);
         Assert.Contains("(cached)", again.Out);
+        var badEncoding = CliRunner.Run([.. common, "--surrogate-encoding", "wl"]);
+        Assert.Equal(1, badEncoding.Code);
+        Assert.Contains("--surrogate-encoding", badEncoding.Err);
         foreach (var bad in new[] { "--k", "--seeds", "-n", "--surrogate-steps", "--held-out", "--batch" })
         {
             var r = CliRunner.Run([.. common, bad, "0"]);

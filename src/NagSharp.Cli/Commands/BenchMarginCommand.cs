@@ -6,6 +6,7 @@ using NagSharp.Diffusion;
 using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Guidance;
 using NagSharp.Diffusion.Score;
+using NagSharp.Search;
 using NagSharp.Spaces;
 
 namespace NagSharp.Cli.Commands;
@@ -42,8 +43,9 @@ public static class BenchMarginCommand
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the table kept out of the surrogate's fit to measure it", DefaultValueFactory = _ => 0.2 };
         var generator = new Option<string?>("--generator") { Description = "A conditional discrete generator trained with these --condition values (e.g. a deeper or longer-trained one from `nag train generator`); the training options are then not used" };
         var surrogateSteps = new Option<int>("--surrogate-steps") { Description = "Adam steps (batches of up to 512 rows) fitting the surrogate", DefaultValueFactory = _ => 1500 };
+        var surrogateEncoding = new Option<string>("--surrogate-encoding") { Description = $"Surrogate inputs ({string.Join(", ", EnsembleConfig.Encodings)}); `nag bench surrogate` measures which ranks a table best", DefaultValueFactory = _ => SurrogateOracle.DefaultConfig.Encoding };
         var cmd = new Command("margin", "Conditioned vs unconditioned samples on the condition's metric, scored by the table or, off the table, by a measured surrogate")
-            { space, conditions, metric, minimize, outDir, preset, trainSteps, batch, unlabelled, generator, n, steps, weight, k, seeds, seed, heldOut, surrogateSteps };
+            { space, conditions, metric, minimize, outDir, preset, trainSteps, batch, unlabelled, generator, n, steps, weight, k, seeds, seed, heldOut, surrogateSteps, surrogateEncoding };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var s = SpaceRegistry.Get(p.GetValue(space)!);
@@ -61,6 +63,9 @@ public static class BenchMarginCommand
             if (seedCount < 1) throw new NagUserException($"--seeds must be at least 1, got {seedCount}");
             int fitSteps = p.GetValue(surrogateSteps);
             if (fitSteps < 1) throw new NagUserException($"--surrogate-steps must be at least 1, got {fitSteps}");
+            var surrogateConfig = SurrogateOracle.DefaultConfig with { FitSteps = fitSteps, Encoding = p.GetValue(surrogateEncoding)! };
+            if (!EnsembleConfig.Encodings.Contains(surrogateConfig.Encoding))
+                throw new NagUserException($"--surrogate-encoding: unknown encoding '{surrogateConfig.Encoding}' (expected {string.Join(", ", EnsembleConfig.Encodings)})");
             // Checked here, not when the first off-table sample needs the surrogate: a bad flag fails before any training.
             if (p.GetValue(heldOut) is not (> 0 and < 1)) throw new NagUserException($"--held-out must be in (0, 1), got {p.GetValue(heldOut)}");
             if (p.GetValue(batch) < 1) throw new NagUserException($"--batch must be at least 1, got {p.GetValue(batch)}");
@@ -92,7 +97,7 @@ public static class BenchMarginCommand
                         if (inTable < archs.Count && surrogate is null)
                         {
                             ctx.Err.WriteLine($"fitting a surrogate of {column} (generated architectures outside the table)...");
-                            surrogate = SurrogateOracle.Fit(s, data, column, seedValue, p.GetValue(heldOut), SurrogateOracle.DefaultConfig with { FitSteps = fitSteps });
+                            surrogate = SurrogateOracle.Fit(s, data, column, seedValue, p.GetValue(heldOut), surrogateConfig);
                             ctx.Err.WriteLine(string.Create(CultureInfo.InvariantCulture,
                                 $"surrogate: {surrogate.TrainRows} rows fitted, held-out Spearman {surrogate.Spearman:F3}, Kendall {surrogate.Kendall:F3} on {surrogate.HeldOutRows} rows"));
                         }
@@ -139,6 +144,7 @@ public static class BenchMarginCommand
                     if (surrogate is not null)
                     {
                         j.WriteStartObject("surrogate");
+                        j.WriteString("encoding", surrogate.Encoding);
                         j.WriteNumber("train_rows", surrogate.TrainRows); j.WriteNumber("held_out_rows", surrogate.HeldOutRows);
                         j.WriteNumber("spearman", surrogate.Spearman); j.WriteNumber("kendall", surrogate.Kendall);
                         j.WriteEndObject();
@@ -186,7 +192,7 @@ public static class BenchMarginCommand
         sb.AppendLine(string.Create(inv, $"The table's {refCount} rows: mean {refMean:F3}, best {k} {refTop:F3}."));
         sb.AppendLine(surrogate is null
             ? "Every generated architecture was in the table: all values are the table's."
-            : string.Create(inv, $"Values outside the table come from a surrogate (5-MLP ensemble on the graph encoding) fitted on {surrogate.TrainRows} rows; on {surrogate.HeldOutRows} held-out rows its Spearman is {surrogate.Spearman:F3} and Kendall tau {surrogate.Kendall:F3}."));
+            : string.Create(inv, $"Values outside the table come from a surrogate (5-MLP ensemble, `{surrogate.Encoding}` inputs) fitted on {surrogate.TrainRows} rows; on {surrogate.HeldOutRows} held-out rows its Spearman is {surrogate.Spearman:F3} and Kendall tau {surrogate.Kendall:F3}."));
         sb.AppendLine(string.Create(inv, $"Sampling: {n} samples per mode and seed, {steps} reverse steps, W = {w:G}.") +
             (trainSeconds is double t ? string.Create(inv, $" Training took {t:F0} s ({Path.GetFileName(path)}).") : $" Generator: {Path.GetFileName(path)} (cached)."));
         sb.AppendLine();

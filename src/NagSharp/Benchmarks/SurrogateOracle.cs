@@ -21,6 +21,8 @@ public sealed class SurrogateOracle : IDisposable
 
     /// <summary>The table column it predicts.</summary>
     public string Column { get; }
+    /// <summary>Its input encoding (<see cref="EnsembleConfig.Encoding"/>).</summary>
+    public string Encoding => _ensemble.Config.Encoding;
     /// <summary>Rows it was fitted on.</summary>
     public int TrainRows { get; }
     /// <summary>Held-out rows its fidelity was measured on.</summary>
