@@ -47,10 +47,13 @@ public sealed class NoiseAwarePredictor : IDisposable
     public NoiseAwarePredictor(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, string target, string transform = "zscore", int taskDim = 0)
     {
         if (transform is not ("zscore" or "rank")) throw new NagUserException($"unknown target transform '{transform}' (expected zscore or rank)");
+        // The score engine's view of the space (edge tokens where the topology varies), so the predictor reads the same
+        // x_t the generator samples.
+        space = EdgeTokenSpace.ForScoreEngine(space);
         Space = space; SdeConfig = sde; Network = network; Train = train; Target = target; Transform = transform;
         train.Validate();
         _sde = sde.Create();
-        var adjacency = space.FixedAdjacency ?? throw new NagUserException($"the score engine needs a fixed-topology space; {space.Name} is not");
+        var adjacency = space.FixedAdjacency!;
         torch.manual_seed(train.Seed);
         if (taskDim < 0) throw new NagUserException($"task embedding length must be non-negative, got {taskDim}");
         Model = new PropertyPredictor(network, space.MaxNodes, space.NodeVocabulary.Count, adjacency, taskDim);

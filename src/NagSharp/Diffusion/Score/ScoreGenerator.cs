@@ -80,15 +80,17 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     /// <summary>The SDE.</summary>
     public Sde Sde { get; }
     /// <summary>Creates an untrained generator.</summary>
+    /// <remarks>A space whose topology varies is diffused through its <see cref="EdgeTokenSpace"/> view, which
+    /// <see cref="TrainedGenerator{TNet}.Space"/> then is.</remarks>
     public ScoreGenerator(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet)
-        : base(space, train, () => new ScoreNetwork(network, space.MaxNodes, space.NodeVocabulary.Count, FixedTopology(space)))
+        : this(EdgeTokenSpace.ForScoreEngine(space), sde, network, train, trainingSet, 0) { }
+
+    private ScoreGenerator(ISearchSpace fixedSpace, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet, int _)
+        : base(fixedSpace, train, () => new ScoreNetwork(network, fixedSpace.MaxNodes, fixedSpace.NodeVocabulary.Count, fixedSpace.FixedAdjacency!))
     {
         SdeConfig = sde; Network = network; TrainingSet = trainingSet;
         Sde = sde.Create();
     }
-
-    private static bool[,] FixedTopology(ISearchSpace space) => space.FixedAdjacency
-        ?? throw new NagUserException($"the score engine needs a fixed-topology space; {space.Name} varies its topology (use --engine discrete)");
 
     /// <summary>
     /// Trains until <see cref="TrainConfig.Steps"/> (resuming from <see cref="TrainedGenerator{TNet}.Step"/>). Each step draws a batch from
