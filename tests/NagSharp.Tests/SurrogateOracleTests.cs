@@ -100,7 +100,7 @@ public sealed class SurrogateOracleTests : IDisposable
         string ckpt = Directory.GetFiles(outDir, "*.ckpt").Single();
         var given = CliRunner.Run([.. common, "--seeds", "1", "--generator", ckpt]);
         Assert.True(given.Code == 0, given.Err);
-        Assert.Contains(Path.GetFileName(ckpt), given.Out);
+        Assert.Contains($"{Path.GetFileName(ckpt)} (given with --generator)", given.Out);
         var otherCondition = CliRunner.Run(["bench", "margin", "--space", "nb301", "--condition", "val_accuracy>=top5%", "--generator", ckpt,
             "--out", outDir, "-n", "4", "--sample-steps", "2", "--seeds", "1", "--data-dir", data]);
         Assert.Equal(1, otherCondition.Code);

@@ -113,6 +113,7 @@ public static class BenchMarginCommand
                 var reference = data.ColumnEntries(column).Select(e => e.Value).Where(double.IsFinite).ToArray();
                 double refMean = reference.Average(), refTop = (lower ? reference.Order() : reference.OrderDescending()).Take(topK).Average();
                 string md = Markdown(s.Name, conds, column, lower, topK, rows, surrogate, refMean, refTop, reference.Length, trained, path,
+                    p.GetValue(generator) is not null,
                     count, sampleSteps, p.GetValue(weight));
                 string stem = Path.Combine(dir, $"bench_margin_{Path.GetFileNameWithoutExtension(path)}");
                 AtomicFile.WriteText(stem + ".md", wr => wr.Write(md));
@@ -176,7 +177,7 @@ public static class BenchMarginCommand
     }
 
     private static string Markdown(string space, IReadOnlyList<Condition> conds, string column, bool lower, int k, IReadOnlyList<Row> rows,
-        SurrogateOracle? surrogate, double refMean, double refTop, int refCount, double? trainSeconds, string path, int n, int steps, double w)
+        SurrogateOracle? surrogate, double refMean, double refTop, int refCount, double? trainSeconds, string path, bool given, int n, int steps, double w)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -194,7 +195,7 @@ public static class BenchMarginCommand
             ? "Every generated architecture was in the table: all values are the table's."
             : string.Create(inv, $"Values outside the table come from a surrogate (5-MLP ensemble, `{surrogate.Encoding}` inputs) fitted on {surrogate.TrainRows} rows; on {surrogate.HeldOutRows} held-out rows its Spearman is {surrogate.Spearman:F3} and Kendall tau {surrogate.Kendall:F3}."));
         sb.AppendLine(string.Create(inv, $"Sampling: {n} samples per mode and seed, {steps} reverse steps, W = {w:G}.") +
-            (trainSeconds is double t ? string.Create(inv, $" Training took {t:F0} s ({Path.GetFileName(path)}).") : $" Generator: {Path.GetFileName(path)} (cached)."));
+            (trainSeconds is double t ? string.Create(inv, $" Training took {t:F0} s ({Path.GetFileName(path)}).") : $" Generator: {Path.GetFileName(path)} ({(given ? "given with --generator" : "cached")})."));
         sb.AppendLine();
         return sb.ToString();
     }
