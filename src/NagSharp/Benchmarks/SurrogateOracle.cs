@@ -28,14 +28,14 @@ public sealed class SurrogateOracle : IDisposable
     /// <summary>Held-out rows its fidelity was measured on.</summary>
     public int HeldOutRows { get; }
     /// <summary>Spearman rank correlation between prediction and table value on the held-out rows.</summary>
-    public double Spearman { get; }
+    public double Spearman { get; private set; } = double.NaN;
     /// <summary>Kendall tau-b on the held-out rows.</summary>
-    public double Kendall { get; }
+    public double Kendall { get; private set; } = double.NaN;
 
-    private SurrogateOracle(EnsembleSurrogate ensemble, string column, double[] sorted, int train, int heldOut, double spearman, double kendall)
+    private SurrogateOracle(EnsembleSurrogate ensemble, string column, double[] sorted, int train, int heldOut)
     {
         _ensemble = ensemble; Column = column; _sorted = sorted;
-        TrainRows = train; HeldOutRows = heldOut; Spearman = spearman; Kendall = kendall;
+        TrainRows = train; HeldOutRows = heldOut;
     }
 
     /// <summary>
@@ -54,8 +54,9 @@ public sealed class SurrogateOracle : IDisposable
         var oracle = FitRows(space, column, train, seed, config, test.Count);
         var predicted = oracle.Score(test.Select(r => r.Arch).ToList());
         var actual = test.Select(r => r.Value).ToArray();
-        return new SurrogateOracle(oracle._ensemble, column, oracle._sorted, train.Count, test.Count,
-            Stats.Spearman(predicted, actual), Stats.KendallTau(predicted, actual));
+        oracle.Spearman = Stats.Spearman(predicted, actual);
+        oracle.Kendall = Stats.KendallTau(predicted, actual);
+        return oracle;
     }
 
     /// <summary>
@@ -109,7 +110,7 @@ public sealed class SurrogateOracle : IDisposable
         var ensemble = new EnsembleSurrogate(space, config ?? DefaultConfig, seed);
         ensemble.Fit(train.Select(r => r.Arch).ToList(), Stats.RankScores(train.Select(r => r.Value).ToList()), seed,
             batch: Math.Min(train.Count, 512));
-        return new SurrogateOracle(ensemble, column, sorted, train.Count, heldOut, double.NaN, double.NaN);
+        return new SurrogateOracle(ensemble, column, sorted, train.Count, heldOut);
     }
 
     /// <summary>Predicted values of <paramref name="archs"/> in column units: the ensemble's mean rank score, read as a
