@@ -1,9 +1,12 @@
 using NagSharp.Benchmarks;
 using NagSharp.Cli.Commands;
+using NagSharp.Diffusion;
+using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Score;
 using NagSharp.Models;
 using NagSharp.Search;
 using NagSharp.Spaces;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NagSharp.Tests;
@@ -26,11 +29,25 @@ public sealed class BayesOptTests
         return gen;
     });
 
+    private static readonly Lazy<IBoGenerator> TinyBo = new(() => new ScoreBoGenerator(TinyGenerator.Value, new SamplerConfig(Steps: 4)));
+
+    /// <summary>A discrete NB101 generator barely trained: enough to exercise guidance and the search protocol.</summary>
+    private static readonly Lazy<DiscreteGenerator> TinyNb101 = new(() =>
+    {
+        var space = new Nb101Space();
+        var rng = new Random(5);
+        var set = Enumerable.Range(0, 300).Select(_ => new LabelledArch(space.Sample(rng).ToString(), [])).ToList();
+        var gen = new DiscreteGenerator(space, new DiscreteConfig(DiffusionSteps: 20), DenoiserConfig.Preset("tiny"),
+            new TrainConfig(Steps: 60, Batch: 32, Warmup: 5), [], set);
+        gen.TrainToEnd();
+        return gen;
+    });
+
     private static StrategyOptions Options(BenchmarkData? data = null) => new()
     {
         Bo = Fast,
         GeneratorBo = new GeneratorBoConfig(Samples: 16, Sampler: new SamplerConfig(Steps: 4), Scale: 10, Attempts: 1),
-        Generator = () => TinyGenerator.Value,
+        Generator = () => TinyBo.Value,
         Transfer = () => TransferPrior.Pretrain(new Nb201Space(), [("cifar100_valid_acc200", data!.ColumnEntries("cifar100_valid_acc200").ToList())],
             Fast.EnsembleOrDefault, TinyGenerator.Value.Sde, steps: 30, batch: 256),
     };
@@ -86,7 +103,7 @@ public sealed class BayesOptTests
         using var mean = preds.mean([0]);
         var m = mean.data<float>().Select(v => (double)v).ToArray();
         Assert.True(Stats.Spearman(m, probe.Select(r => r.Value).ToArray()) > 0.6);
-        using var transfer = new GeneratorBoSearch(space, 0, TinyGenerator.Value, Fast,
+        using var transfer = new GeneratorBoSearch(space, 0, TinyBo.Value, Fast,
             new GeneratorBoConfig(Samples: 16, Sampler: new SamplerConfig(Steps: 4), Scale: 10), prior);
         Assert.Equal("transfer", transfer.Name);
         // Before any target value is known the round is the top of the exact source ranking, in order.
@@ -109,6 +126,81 @@ public sealed class BayesOptTests
             Assert.Equal((byKey[arch.ToString()] + near) / 2, scores[arch.ToString()].Score, 9);
         }
         Assert.Equal(rows.Count, scores.Count);
+    }
+
+    [Fact]
+    public void SoftFeaturesOfAHardGraphAreItsFeatures()
+    {
+        var space = new Nb101Space();
+        var rng = new Random(3);
+        var archs = Enumerable.Range(0, 6).Select(_ => space.Sample(rng)).ToList();
+        using var ens = new EnsembleSurrogate(space, new EnsembleConfig(Hidden: 8), 0);
+        int n = space.MaxNodes, k = space.NodeVocabulary.Count, b = archs.Count;
+        var nodes = new float[b * n * k];
+        var edges = new float[b * n * n];
+        for (int s = 0; s < b; s++)
+        {
+            var g = space.Encode(archs[s]);
+            for (int i = 0; i < n; i++)
+            {
+                if (g.NodeTypes[i] >= 0) nodes[(s * n + i) * k + g.NodeTypes[i]] = 1;
+                for (int j = i + 1; j < n; j++) edges[(s * n + i) * n + j] = g.Adjacency[i, j] ? 1 : 0;
+            }
+        }
+        using var soft = ens.SoftFeatures(tensor(nodes).view(b, n, k), tensor(edges).view(b, n, n));
+        using var hard = ens.Features(archs);
+        Assert.Equal(hard.shape, soft.shape);
+        Assert.True(soft.equal(hard).all().item<bool>());
+    }
+
+    [Fact]
+    public void DiscreteAcquisitionGuidanceSteersSamplesTowardsWhatTheEnsembleRewards()
+    {
+        // A synthetic objective the ensemble learns exactly from one-hots: the number of conv3x3 nodes of a cell.
+        var gen = TinyNb101.Value;
+        var space = gen.Space;
+        int conv = space.NodeVocabulary.ToList().IndexOf("conv3x3-bn-relu");
+        Assert.True(conv >= 0);
+        var rng = new Random(8);
+        var archs = Enumerable.Range(0, 200).Select(_ => space.Sample(rng)).DistinctBy(a => a.ToString()).ToList();
+        double Count(Graphs.ArchGraph g) => g.NodeTypes.Count(v => v == conv);
+        using var ens = new EnsembleSurrogate(space, new EnsembleConfig(Hidden: 32, FitSteps: 300), 0);
+        ens.Fit(archs, archs.Select(a => Count(space.Encode(a))).ToList(), 0);
+        using var member = zeros(64, dtype: ScalarType.Int64);
+        var steer = new DiscreteAcquisitionGuidance(new AcquisitionModel(ens, "ucb", 0, 0, 5, member));
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        gen.Sample(8, 2, 1, steer: steer);
+        long baseline = stats.ThreadTotalLiveCount;
+        var steered = gen.Sample(64, 10, 1, steer: steer);
+        Assert.Equal(baseline, stats.ThreadTotalLiveCount);                // steering leaves no tensor behind
+        var plain = gen.Sample(64, 10, 1);
+        double Mean(IEnumerable<DecodedSample> s) => s.Average(d => Count(d.Graph!));
+        Assert.True(Mean(steered) > Mean(plain) + 0.5, $"steered {Mean(steered):F2} conv nodes per cell vs {Mean(plain):F2} unsteered");
+    }
+
+    [SkippableFact]
+    public void DiscreteGeneratorBoSearchesThePartialTableOfAFreeTopologySpace()
+    {
+        var data = TestData.Nb101;
+        var table = new TableSpace(new Nb101Space(), data, "val_accuracy");
+        var options = new StrategyOptions
+        {
+            Bo = Fast,
+            GeneratorBo = new GeneratorBoConfig(Samples: 16, Sampler: new SamplerConfig(Steps: 5), Scale: 5, Attempts: 1),
+            Generator = () => new DiscreteBoGenerator(TinyNb101.Value, 5),
+        };
+        List<Trial> RunOnce(Oracle? oracle = null)
+        {
+            var s = StrategyRegistry.Create("generator-bo", table, 3, options);
+            try { return SearchHarness.Run(s, data, "val_accuracy", "params_M", 24, 3, oracle: oracle); }
+            finally { (s as IDisposable)?.Dispose(); }
+        }
+        var oracle = new Oracle(data);
+        var a = RunOnce(oracle);
+        Assert.Equal(24, a.Count);
+        Assert.Equal(24, a.Select(t => t.Arch).Distinct().Count());
+        Assert.Equal(24, oracle.Queries);
+        Assert.Equal(a, RunOnce());
     }
 
     [Fact]
@@ -271,6 +363,28 @@ public sealed class BayesOptTests
         using var free = new EnsembleSurrogate(new Nb101Space(), new EnsembleConfig(Hidden: 8), 0);
         int n = new Nb101Space().MaxNodes;
         Assert.Equal(n * new Nb101Space().NodeVocabulary.Count + n * (n - 1) / 2, free.FeatureCount);
+    }
+
+    [SkippableFact]
+    public void GeneratorBoRunsOnAFreeTopologyFromTheCommandLineWithADiscreteGenerator()
+    {
+        string data = TestData.RequireDir();
+        using var dir = new TempDir();
+        string discrete = dir.File("nb101-discrete.ckpt"), score = dir.File("nb201-score.ckpt");
+        TinyNb101.Value.Save(discrete);
+        TinyGenerator.Value.Save(score);
+        string[] Args(string gen, string outDir) => ["search", "--space", "nb101", "--objective", "val_accuracy", "--report", "params_M",
+            "--strategy", "generator-bo", "--generator", gen, "--samples", "16", "--sample-steps", "4", "--budget", "12", "--seeds", "1",
+            "--out", Path.Combine(dir.Path, outDir), "--data-dir", data];
+        var run = CliRunner.Run(Args(discrete, "s"));
+        Assert.True(run.Code == 0, run.Err);
+        var lines = File.ReadAllLines(dir.File("s", "trials.csv"));
+        Assert.Equal(1 + 12, lines.Length);
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("generator-bo,0,", l));
+        // A generator of another space is refused with a one-line error naming the file.
+        var wrong = CliRunner.Run(Args(score, "bad"));
+        Assert.Equal(1, wrong.Code);
+        Assert.Contains("nb201-score.ckpt", wrong.Err);
     }
 
     [SkippableFact]

@@ -81,6 +81,32 @@ public sealed class ScoreEngineTests
     }
 
     [Fact]
+    public void SparseAttentionEqualsDenseMaskedAttentionOnTheEdgeTokenWiring()
+    {
+        // NAS-Bench-NLP's token view: 406 tokens, so the encoder switches to the sparse path; the block's output and its
+        // input gradient must be those of the dense masked attention with the same weights.
+        using var scope = NewDisposeScope();
+        torch.manual_seed(3);
+        var tokens = new EdgeTokenSpace(new NlpSpace());
+        int n = tokens.MaxNodes;
+        var biasValues = Tiny.AttentionBias(tokens.FixedAdjacency!);
+        using var pattern = SparseAttentionPattern.TryCreate(biasValues, n);
+        Assert.NotNull(pattern);
+        Assert.Null(SparseAttentionPattern.TryCreate(Tiny.AttentionBias(Space.FixedAdjacency!), 8));   // NB201 stays dense
+        using var block = new AttentionBlock("b", 32, 4, 64, 0);
+        var bias = tensor(biasValues).view(n, n);
+        var x = randn(2, n, 32).requires_grad_(true);
+        var dense = block.forward(x, bias);
+        var gd = autograd.grad([dense.square().sum()], [x])[0];
+        var sparse = block.Forward(x, pattern!);
+        var gs = autograd.grad([sparse.square().sum()], [x])[0];
+        Assert.True(dense.allclose(sparse, rtol: 1e-4, atol: 1e-5), $"max difference {(dense - sparse).abs().max().item<float>()}");
+        Assert.True(gd.allclose(gs, rtol: 1e-4, atol: 1e-4), $"max gradient difference {(gd - gs).abs().max().item<float>()}");
+        using var net = new ScoreNetwork(Tiny, n, tokens.NodeVocabulary.Count, tokens.FixedAdjacency!);
+        Assert.Contains(net.modules(), m => m is GraphEncoder { SparseAttention: true });
+    }
+
+    [Fact]
     public void ClosureMaskReachesAlongPaths()
     {
         var adjacency = Space.FixedAdjacency!;

@@ -70,7 +70,7 @@ public static class BenchSearchCommand
             foreach (var (o, r) in pairs) { data.RequireColumn(o); data.RequireColumn(r); }
             var names = (p.GetValue(strategies)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? StrategyRegistry.Names.ToArray()).ToList();
             foreach (var n in names) StrategyRegistry.Validate(n);
-            if (s.FixedAdjacency is null && p.GetValue(strategies) is null) names.RemoveAll(StrategyRegistry.NeedsGenerator);   // score engine only
+            if (p.GetValue(strategies) is null && !SearchCommand.DefaultsIncludeGenerator(s, p.GetValue(generator))) names.RemoveAll(StrategyRegistry.NeedsGenerator);
             if (pairs.Count < 2 && names.Remove("transfer")) ctx.Err.WriteLine("only one objective: transfer has no source and is skipped");
             int b = p.GetValue(budget), runs = p.GetValue(seeds), first = p.GetValue(seed);
             if (b < 1 || runs < 1) throw new NagUserException("--budget and --seeds must be at least 1");

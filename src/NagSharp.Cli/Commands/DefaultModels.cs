@@ -16,8 +16,9 @@ public static class DefaultModels
 
     /// <summary>
     /// Path of the default generator of a space, trained first when missing: the small preset for <c>nag generate</c>;
-    /// the search strategies ask for the tiny score generator (2,000 steps), because BO re-scores every decoded candidate
-    /// on clean inputs, so sampling speed matters more there than the last point of sample quality.
+    /// the search strategies ask for the tiny generator (2,000 steps; score engine, or discrete where the topology varies),
+    /// because BO re-scores every decoded candidate on clean inputs and drops invalid ones, so sampling speed matters more
+    /// there than the last point of sample quality.
     /// </summary>
     public static string Generator(CliContext ctx, string spaceName, string dir, string? dataDir = null, string preset = "small", int? steps = null)
     {

@@ -64,6 +64,13 @@ public static class SearchCommand
     private static Store.ExperimentStore OpenExisting(string path) =>
         File.Exists(path) ? new Store.ExperimentStore(path) : throw new NagDataException($"{path}: experiment store not found");
 
+    /// <summary>
+    /// Whether the default strategy list includes the generator strategies: always on a fixed topology (the tiny score
+    /// generator trains in about a minute), on a free one only with <c>--generator</c> (a usable discrete generator of a
+    /// free topology takes far longer to train than the search itself; name the strategy to have a default one trained).
+    /// </summary>
+    public static bool DefaultsIncludeGenerator(ISearchSpace space, string? generator) => space.FixedAdjacency is not null || generator is not null;
+
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext ctx)
     {
@@ -79,7 +86,7 @@ public static class SearchCommand
         var outDir = new Option<string>("--out") { Description = "Output directory (trials.csv, summary.json, summary.csv)", Required = true };
         var transferFrom = new Option<string?>("--transfer-from") { Description = "Source columns (comma-separated) the transfer strategy is pre-trained on" };
         var acquisition = new Option<string>("--acquisition") { Description = "BO acquisition: its, ucb or ei", DefaultValueFactory = _ => "its" };
-        var generator = new Option<string?>("--generator") { Description = "Score generator checkpoint for generator-bo/transfer (default: train or reuse a small one under --models-dir)" };
+        var generator = new Option<string?>("--generator") { Description = "Generator checkpoint (score or discrete engine) for generator-bo/transfer (default: train or reuse a tiny one under --models-dir)" };
         var guidance = new Option<double>("--guidance") { Description = "Guidance scale of the acquisition in generator-bo/transfer", DefaultValueFactory = _ => new SearchSettings().Guidance };
         var samples = new Option<int>("--samples") { Description = "Architectures generated per BO round", DefaultValueFactory = _ => new SearchSettings().Samples };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "Sampler steps per generation", DefaultValueFactory = _ => new SearchSettings().SampleSteps };
@@ -113,7 +120,7 @@ public static class SearchCommand
                 rep = p.GetValue(report) ?? throw new NagUserException("--report is required");
                 var sources = p.GetValue(transferFrom)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
                 names = p.GetValue(strategies) is { Length: > 0 } given ? given
-                    : StrategyRegistry.Names.Where(n => (n != "transfer" || sources.Length > 0) && (!StrategyRegistry.NeedsGenerator(n) || s.FixedAdjacency is not null)).ToArray();
+                    : StrategyRegistry.Names.Where(n => (n != "transfer" || sources.Length > 0) && (!StrategyRegistry.NeedsGenerator(n) || DefaultsIncludeGenerator(s, p.GetValue(generator)))).ToArray();
                 (b, runs, first) = (p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed));
                 string? genPath = p.GetValue(generator);
                 settings = new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),

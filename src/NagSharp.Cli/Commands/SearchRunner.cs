@@ -54,16 +54,19 @@ public static class SearchRunner
         if (settings.Samples < 1 || settings.SampleSteps < 1 || settings.Guidance < 0 || !double.IsFinite(settings.Guidance))
             throw new NagUserException("--samples and --sample-steps must be positive and --guidance a non-negative number");
         var gen = new GeneratorBoConfig(settings.Samples, new SamplerConfig(Steps: settings.SampleSteps), settings.Guidance);
-        ScoreGenerator? generator = null;
+        IBoGenerator? generator = null;
         TransferPrior? prior = null;
-        ScoreGenerator Generator()
+        IBoGenerator Generator()
         {
             if (generator is not null) return generator;
-            if (space.FixedAdjacency is null)
-                throw new NagUserException($"generator-bo and transfer use the score engine, which needs a fixed-topology space; {space.Name} varies its topology");
             string path = settings.Generator ?? DefaultModels.Generator(ctx, space.Name, modelsDir, preset: "tiny", steps: 2000);
-            generator = ScoreGenerator.Load(path);
-            if (generator.Space.Name != space.Name) throw new NagUserException($"{path}: generator of {generator.Space.Name}, but the search is on {space.Name}");
+            generator = BoGenerators.Open(path, gen);
+            if (generator.Space.Name != space.Name)
+            {
+                string other = generator.Space.Name;
+                generator.Dispose(); generator = null;
+                throw new NagUserException($"{path}: generator of {other}, but the search is on {space.Name}");
+            }
             return generator;
         }
         TransferPrior Transfer()

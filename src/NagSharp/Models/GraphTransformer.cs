@@ -63,6 +63,68 @@ public static class Sinusoidal
     }
 }
 
+/// <summary>
+/// Masked attention computed only over the allowed (query, key) pairs. Rows are grouped by how many keys they may see,
+/// and each group gathers exactly those keys, so the cost follows the number of allowed pairs instead of N^2. Worth it
+/// for large sparse wirings: the edge-token view of NAS-Bench-NLP has 406 tokens, and each edge token sees 3 of them.
+/// Holds no parameters, so a model's checkpoints are the same with or without it.
+/// </summary>
+public sealed class SparseAttentionPattern : IDisposable
+{
+    private readonly (Tensor Rows, Tensor Keys, long Count, long Width)[] _groups;
+    private readonly Tensor _order;
+
+    /// <summary>Builds the pattern of an additive bias [N * N] (0 allowed, -inf masked); every row must allow a key.</summary>
+    public SparseAttentionPattern(float[] bias, int n)
+    {
+        var keys = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Where(j => bias[i * n + j] == 0f).Select(j => (long)j).ToArray()).ToArray();
+        if (keys.Any(k => k.Length == 0)) throw new ArgumentException("every row must allow at least one key", nameof(bias));
+        var groups = Enumerable.Range(0, n).GroupBy(i => keys[i].Length).OrderBy(g => g.Key).ToArray();
+        _groups = groups.Select(g =>
+        {
+            var rows = g.Select(i => (long)i).ToArray();
+            var rowsT = tensor(rows, dtype: ScalarType.Int64).DetachFromDisposeScope();
+            var keysT = tensor(g.SelectMany(i => keys[i]).ToArray(), dtype: ScalarType.Int64).DetachFromDisposeScope();
+            return (rowsT, keysT, (long)rows.Length, (long)g.Key);
+        }).ToArray();
+        var position = new long[n];
+        int at = 0;
+        foreach (var g in groups) foreach (int i in g) position[i] = at++;
+        _order = tensor(position, dtype: ScalarType.Int64).DetachFromDisposeScope();
+    }
+
+    /// <summary>The pattern when it pays (N &gt;= 64 and at most a quarter of the pairs allowed), else null (dense attention).</summary>
+    public static SparseAttentionPattern? TryCreate(float[] bias, int n)
+    {
+        if (n < 64) return null;
+        long allowed = bias.LongCount(v => v == 0f);
+        return allowed * 4 > (long)n * n ? null : new SparseAttentionPattern(bias, n);
+    }
+
+    /// <summary>q, k, v [B, H, N, dh] -&gt; softmax(q k^T * scale over the allowed keys) v, [B, H, N, dh].</summary>
+    public Tensor Attend(Tensor q, Tensor k, Tensor v, double scale, Dropout drop)
+    {
+        long b = q.shape[0], h = q.shape[1], dh = q.shape[3];
+        var outs = new List<Tensor>(_groups.Length);
+        foreach (var (rows, keys, count, width) in _groups)
+        {
+            var qg = q.index_select(2, rows).unsqueeze(-2);                                  // [B, H, r, 1, dh]
+            var kg = k.index_select(2, keys).view(b, h, count, width, dh);                   // [B, H, r, w, dh]
+            var vg = v.index_select(2, keys).view(b, h, count, width, dh);                   // [B, H, r, w, dh]
+            var att = drop.forward((qg.matmul(kg.transpose(-2, -1)) * scale).softmax(-1));  // [B, H, r, 1, w]
+            outs.Add(att.matmul(vg).squeeze(-2));                                            // [B, H, r, dh]
+        }
+        return cat(outs, 2).index_select(2, _order);                                         // [B, H, N, dh]
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var g in _groups) { g.Rows.Dispose(); g.Keys.Dispose(); }
+        _order.Dispose();
+    }
+}
+
 /// <summary>Pre-LayerNorm transformer block with masked multi-head self-attention over graph nodes.</summary>
 public sealed class AttentionBlock : Module<Tensor, Tensor, Tensor>
 {
@@ -83,16 +145,26 @@ public sealed class AttentionBlock : Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>x [B, N, D], bias [N, N] (0 or -inf) -&gt; [B, N, D].</summary>
-    public override Tensor forward(Tensor x, Tensor bias)
+    public override Tensor forward(Tensor x, Tensor bias) => Forward(x, bias, null);
+
+    /// <summary>The same block with attention evaluated only where <paramref name="pattern"/> allows (equal to
+    /// <see cref="forward"/> with the pattern's mask, up to rounding).</summary>
+    public Tensor Forward(Tensor x, SparseAttentionPattern pattern) => Forward(x, null, pattern);
+
+    private Tensor Forward(Tensor x, Tensor? bias, SparseAttentionPattern? pattern)
     {
         long b = x.shape[0], n = x.shape[1], d = x.shape[2], dh = d / _heads;
         var h = ln1.forward(x);
         var parts = qkv.forward(h).view(b, n, 3, _heads, dh).permute(2, 0, 3, 1, 4);   // [3, B, H, N, dh]
         var (q, k, v) = (parts[0], parts[1], parts[2]);
-        var att = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(dh)) + bias;        // [B, H, N, N]
-        att = drop.forward(att.softmax(-1));
-        var o = att.matmul(v).transpose(1, 2).reshape(b, n, d);                      // [B, N, D]
-        x = x + drop.forward(proj.forward(o));
+        Tensor o;
+        if (pattern is not null) o = pattern.Attend(q, k, v, 1.0 / Math.Sqrt(dh), drop);  // [B, H, N, dh]
+        else
+        {
+            var att = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(dh)) + bias!;    // [B, H, N, N]
+            o = drop.forward(att.softmax(-1)).matmul(v);                                // [B, H, N, dh]
+        }
+        x = x + drop.forward(proj.forward(o.transpose(1, 2).reshape(b, n, d)));         // [B, N, D]
         return x + drop.forward(ff2.forward(nn.functional.gelu(ff1.forward(ln2.forward(x)))));
     }
 }
@@ -108,6 +180,7 @@ public sealed class GraphEncoder : Module<Tensor, Tensor, Tensor>
     private readonly ModuleList<AttentionBlock> blocks;
     private readonly Tensor positions, bias;
     private readonly int _dim;
+    private readonly SparseAttentionPattern? _sparse;   // a plain object, not a module: no state, nothing in checkpoints
 
     /// <summary>Creates an encoder for graphs of <paramref name="nodes"/> nodes with <paramref name="features"/> symbols.</summary>
     public GraphEncoder(string name, NetworkConfig config, int nodes, int features, bool[,] adjacency) : base(name)
@@ -120,7 +193,9 @@ public sealed class GraphEncoder : Module<Tensor, Tensor, Tensor>
         blocks = new ModuleList<AttentionBlock>(Enumerable.Range(0, config.Layers)
             .Select(i => new AttentionBlock($"block{i}", config.Dim, config.Heads, config.Ffn, config.Dropout)).ToArray());
         positions = Sinusoidal.Embed(arange(nodes, dtype: ScalarType.Float32), config.Dim);                 // [N, D]
-        bias = tensor(config.AttentionBias(adjacency), dtype: ScalarType.Float32).view(nodes, nodes);         // [N, N]
+        var biasValues = config.AttentionBias(adjacency);
+        bias = tensor(biasValues, dtype: ScalarType.Float32).view(nodes, nodes);                            // [N, N]
+        _sparse = SparseAttentionPattern.TryCreate(biasValues, nodes);
         register_buffer("positions", positions);
         register_buffer("bias", bias);
         RegisterComponents();
@@ -128,6 +203,16 @@ public sealed class GraphEncoder : Module<Tensor, Tensor, Tensor>
 
     /// <summary>Width of the returned features per node.</summary>
     public int OutputDim => _dim * blocks.Count;
+
+    /// <summary>True when attention runs over the allowed pairs only (<see cref="SparseAttentionPattern.TryCreate"/>).</summary>
+    public bool SparseAttention => _sparse is not null;
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _sparse?.Dispose();
+        base.Dispose(disposing);
+    }
 
     /// <summary>x [B, N, F], t [B] in [0, 1] -&gt; [B, N, L * D].</summary>
     public override Tensor forward(Tensor x, Tensor t)
@@ -137,7 +222,7 @@ public sealed class GraphEncoder : Module<Tensor, Tensor, Tensor>
         var outs = new List<Tensor>(blocks.Count);
         foreach (var block in blocks)
         {
-            h = block.forward(h, bias);
+            h = _sparse is null ? block.forward(h, bias) : block.Forward(h, _sparse);
             outs.Add(h);
         }
         return cat(outs, 2);

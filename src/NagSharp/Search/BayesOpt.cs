@@ -1,5 +1,6 @@
 using NagSharp.Benchmarks;
 using NagSharp.Diffusion;
+using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Score;
 using NagSharp.Spaces;
 using TorchSharp;
@@ -325,7 +326,7 @@ public sealed class TransferPrior : IDisposable
     /// so the prior can guide generation before any target query.
     /// </summary>
     public static TransferPrior Pretrain(ISearchSpace space, IReadOnlyList<(string Column, IReadOnlyList<(Arch Arch, double Value)> Rows)> sources,
-        EnsembleConfig config, Sde sde, int seed = 0, int steps = 400, int batch = 1024)
+        EnsembleConfig config, Sde? sde, int seed = 0, int steps = 400, int batch = 1024)
     {
         if (sources.Count == 0) throw new NagUserException("--transfer-from needs at least one source column");
         var scores = SourceScores(space, sources);
@@ -450,15 +451,136 @@ public sealed class AcquisitionGuidance(EnsembleSurrogate ensemble, string kind,
 }
 
 /// <summary>
+/// What guides one round of generation: the ensemble (and, for transfer, the prior) under an acquisition function.
+/// <see cref="Member"/> [samples] picks the ensemble member each sample follows (Thompson sampling); with a
+/// <see cref="Prior"/> the model is <see cref="PriorWeight"/> * mean prior + ensemble, and <see cref="UseEnsemble"/>
+/// false guides by the prior alone (an unfitted ensemble is noise).
+/// </summary>
+public sealed record AcquisitionModel(EnsembleSurrogate Ensemble, string Kind, double Best, double Kappa, double Scale, Tensor Member,
+    EnsembleSurrogate? Prior = null, double PriorWeight = 0, bool UseEnsemble = true);
+
+/// <summary>
+/// A generator as generator BO sees it: draws decoded samples, guided by an <see cref="AcquisitionModel"/> or not. The
+/// score engine is guided on its noisy graph and needs an ensemble trained under its <see cref="Sde"/>; the discrete
+/// engine is guided on its clean-graph prediction and takes a clean ensemble (<see cref="Sde"/> null), which is what
+/// lets generator BO run on spaces whose topology varies.
+/// </summary>
+public interface IBoGenerator : IDisposable
+{
+    /// <summary>The space samples decode into.</summary>
+    ISearchSpace Space { get; }
+    /// <summary>Noise process the guiding ensemble must be trained under, or null for a clean ensemble.</summary>
+    Sde? Sde { get; }
+    /// <summary>Draws <paramref name="count"/> samples (count equals the member tensor's length when guided).</summary>
+    IReadOnlyList<DecodedSample> Sample(int count, int seed, AcquisitionModel? model);
+}
+
+/// <summary>The score engine behind generator BO: predictor-corrector sampling with <see cref="AcquisitionGuidance"/>.</summary>
+public sealed class ScoreBoGenerator : IBoGenerator
+{
+    private readonly ScoreGenerator _generator;
+    private readonly SamplerConfig _sampler;
+
+    /// <summary>Wraps a fixed-topology score generator (the noise-aware ensemble needs one).</summary>
+    public ScoreBoGenerator(ScoreGenerator generator, SamplerConfig sampler)
+    {
+        if (generator.Space.FixedAdjacency is null || generator.Space is EdgeTokenSpace)
+            throw new NagUserException($"generator BO with the score engine needs a fixed-topology space; {generator.Space.Name} varies its topology (give a discrete generator)");
+        sampler.Validate();
+        _generator = generator; _sampler = sampler;
+    }
+
+    /// <inheritdoc />
+    public ISearchSpace Space => _generator.Space;
+    /// <inheritdoc />
+    public Sde? Sde => _generator.Sde;
+
+    /// <inheritdoc />
+    public IReadOnlyList<DecodedSample> Sample(int count, int seed, AcquisitionModel? model)
+    {
+        var guidance = model is null ? null
+            : new AcquisitionGuidance(model.Ensemble, model.Kind, model.Best, model.Kappa, model.Scale, model.Member, model.Prior, model.PriorWeight, model.UseEnsemble);
+        using var x = _generator.Sample(count, _sampler, seed, guidance);
+        return GraphCodec.Decode(Space, x);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _generator.Dispose();
+}
+
+/// <summary>Opens a generator checkpoint of either engine for generator BO.</summary>
+public static class BoGenerators
+{
+    /// <summary>
+    /// Loads <paramref name="path"/> (a score or discrete generator, told apart by the checkpoint's kind) with the
+    /// sampler of <paramref name="gen"/>: the score engine takes it whole, the discrete engine its step count.
+    /// </summary>
+    public static IBoGenerator Open(string path, GeneratorBoConfig gen)
+    {
+        string kind = Store.Checkpoint.Load(path).Kind;
+        if (kind == DiscreteGenerator.Kind) return new DiscreteBoGenerator(DiscreteGenerator.Load(path), gen.SamplerOrDefault.Steps);
+        var score = ScoreGenerator.Load(path);
+        try { return new ScoreBoGenerator(score, gen.SamplerOrDefault); }
+        catch (NagUserException e) { score.Dispose(); throw new NagUserException($"{path}: {e.Message}"); }
+        catch { score.Dispose(); throw; }
+    }
+}
+
+/// <summary>The discrete engine behind generator BO: reverse sampling steered by <see cref="DiscreteAcquisitionGuidance"/>.</summary>
+public sealed class DiscreteBoGenerator(DiscreteGenerator generator, int steps) : IBoGenerator
+{
+    /// <inheritdoc />
+    public ISearchSpace Space => generator.Space;
+    /// <inheritdoc />
+    public Sde? Sde => null;
+
+    /// <inheritdoc />
+    public IReadOnlyList<DecodedSample> Sample(int count, int seed, AcquisitionModel? model) =>
+        generator.Sample(count, steps, seed, steer: model is null ? null : new DiscreteAcquisitionGuidance(model));
+
+    /// <inheritdoc />
+    public void Dispose() => generator.Dispose();
+}
+
+/// <summary>
+/// Acquisition guidance for the discrete engine: the gradient of a(ensemble(G)) with respect to the denoiser's
+/// clean-graph probabilities, times the scale, added to the clean-graph logits. Symbols and edges that raise the
+/// acquisition gain weight at every reverse step, so sampling itself climbs the acquisition.
+/// </summary>
+public sealed class DiscreteAcquisitionGuidance(AcquisitionModel model) : IDiscreteGuidance
+{
+    /// <inheritdoc />
+    public (Tensor Nodes, Tensor Edges) Shift(Tensor nodes, Tensor edges, Tensor mask, double t)
+    {
+        using var scope = NewDisposeScope();
+        if (!model.UseEnsemble && model.Prior is null) return (zeros_like(nodes).MoveToOuterDisposeScope(), zeros_like(edges).MoveToOuterDisposeScope());
+        using var grad = enable_grad();
+        long b = nodes.shape[0];
+        bool free = model.Ensemble.FeatureCount > nodes.shape[1] * nodes.shape[2];
+        var pn = (nodes * mask.unsqueeze(-1)).detach().requires_grad_(true);                 // [B, N, K]
+        var pe = edges[.., .., .., 1].detach().requires_grad_(true);                          // [B, N, N]
+        var f = model.Ensemble.SoftFeatures(pn, free ? pe : null);                            // [B, D]
+        var preds = model.UseEnsemble ? model.Ensemble.Forward(f) : zeros(model.Ensemble.Config.Members, b);   // [K, B]
+        if (model.Prior is not null) preds = preds + model.Prior.Forward(f).mean([0]).unsqueeze(0) * model.PriorWeight;
+        var a = Acquisition.Guide(model.Kind, preds, model.Best, model.Kappa, model.Member);  // [B]
+        var g = autograd.grad([a.sum()], free ? [pn, pe] : [pn]);
+        var gx = g[0] * model.Scale;                                                          // [B, N, K]
+        var ge = free ? stack([zeros_like(g[1]), g[1]], -1) * model.Scale : zeros_like(edges); // [B, N, N, 2]
+        return (gx.detach().MoveToOuterDisposeScope(), ge.detach().MoveToOuterDisposeScope());
+    }
+}
+
+/// <summary>
 /// Generator BO (DiffusionNAG's BO use): the same ensemble and acquisition as BANANAS, but candidates are generated by
-/// the score-based generator guided by the acquisition's gradient, using a noise-aware ensemble refitted every round.
+/// a generator guided by the acquisition's gradient, using an ensemble refitted every round: the score engine with a
+/// noise-aware ensemble, or the discrete engine (any topology) with a clean one (see <see cref="IBoGenerator"/>).
 /// Generated architectures not yet queried stay in a pool and are re-scored in later rounds. With a
 /// <see cref="TransferPrior"/> the model of the target is c + beta * prior score + residual ensemble (see
 /// <see cref="Plan"/>): the first round follows the exact source ranking, before any target query.
 /// </summary>
 public sealed class GeneratorBoSearch : SurrogateSearch
 {
-    private readonly ScoreGenerator _generator;
+    private readonly IBoGenerator _generator;
     private readonly GeneratorBoConfig _gen;
     private readonly TransferPrior? _prior;
     private readonly EnsembleSurrogate _ensemble;
@@ -466,12 +588,11 @@ public sealed class GeneratorBoSearch : SurrogateSearch
     private readonly List<double> _priorObserved = [];
 
     /// <summary>Creates the strategy for one seed; the generator and prior are shared and only read.</summary>
-    public GeneratorBoSearch(ISearchSpace space, int seed, ScoreGenerator generator, BoConfig? config = null, GeneratorBoConfig? gen = null,
+    public GeneratorBoSearch(ISearchSpace space, int seed, IBoGenerator generator, BoConfig? config = null, GeneratorBoConfig? gen = null,
         TransferPrior? prior = null) : base(space, config ?? new BoConfig(), seed)
     {
         if (generator.Space.Name != space.Name) throw new NagUserException($"the generator produces {generator.Space.Name}, not {space.Name}");
         _generator = generator; _gen = gen ?? new GeneratorBoConfig(); _prior = prior;
-        _gen.SamplerOrDefault.Validate();
         _ensemble = new EnsembleSurrogate(space, Config.EnsembleOrDefault, seed, generator.Sde);
     }
 
@@ -494,7 +615,7 @@ public sealed class GeneratorBoSearch : SurrogateSearch
         double best = targets.Max();
         torch.manual_seed(RoundSeed(1));
         using var member = randint(Config.EnsembleOrDefault.Members, [_gen.Samples]);
-        FillPool(batch, new AcquisitionGuidance(_ensemble, Config.Acquisition, best, Config.Kappa, _gen.Scale, member));
+        FillPool(batch, new AcquisitionModel(_ensemble, Config.Acquisition, best, Config.Kappa, _gen.Scale, member));
         var exploit = Exploit(_ensemble, ExploitCount(batch), Config.ExploitParents);
         return Take(Merge(exploit, Select(_ensemble, _pool, batch, best), batch));
     }
@@ -524,7 +645,7 @@ public sealed class GeneratorBoSearch : SurrogateSearch
         bool fitted = n > 0;
         torch.manual_seed(RoundSeed(1));
         using var member = randint(Config.EnsembleOrDefault.Members, [_gen.Samples]);
-        FillPool(batch, new AcquisitionGuidance(_ensemble, Config.Acquisition, best - c, Config.Kappa, _gen.Scale, member, prior.Pretrained, beta, fitted));
+        FillPool(batch, new AcquisitionModel(_ensemble, Config.Acquisition, best - c, Config.Kappa, _gen.Scale, member, prior.Pretrained, beta, fitted));
         var inPool = _pool.Select(a => a.ToString()).ToHashSet(StringComparer.Ordinal);
         foreach (var a in prior.Ranked.Where(a => !Seen.Contains(a.ToString())).Take(SourceCandidates(batch)))
             if (inPool.Add(a.ToString())) _pool.Add(a);
@@ -551,7 +672,7 @@ public sealed class GeneratorBoSearch : SurrogateSearch
         return (my - beta * mx, beta);
     }
 
-    private void FillPool(int batch, IGuidance guidance)
+    private void FillPool(int batch, AcquisitionModel guidance)
     {
         for (int attempt = 0; attempt <= _gen.Attempts; attempt++)
         {
@@ -570,21 +691,62 @@ public sealed class GeneratorBoSearch : SurrogateSearch
         return chosen;
     }
 
-    private List<Arch> Generate(int count, IGuidance? guidance, int attempt = 0)
+    private List<Arch> Generate(int count, AcquisitionModel? guidance, int attempt = 0)
     {
-        using var x = _generator.Sample(Math.Max(count, guidance is null ? count : _gen.Samples), _gen.SamplerOrDefault, RoundSeed(attempt + 2), guidance);
+        var samples = _generator.Sample(Math.Max(count, guidance is null ? count : _gen.Samples), RoundSeed(attempt + 2), guidance);
         var list = new List<Arch>();
         var taken = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var d in GraphCodec.Decode(Space, x))
-            if (d.Arch is { } a && !Seen.Contains(a.ToString()) && taken.Add(a.ToString()) && !_pool.Contains(a)) list.Add(a);
+        foreach (var a in Snap(samples.Where(d => d.Arch is not null).Select(d => d.Arch!).ToList()))
+            if (!Seen.Contains(a.ToString()) && taken.Add(a.ToString()) && !_pool.Contains(a)) list.Add(a);
         if (guidance is null && list.Count < count) list.AddRange(FreshRandom(count - list.Count).Where(a => taken.Add(a.ToString())));
         return list;
+    }
+
+    private Tensor? _tableFeatures;
+    private Arch[]? _tableArchs;
+
+    /// <summary>
+    /// On a table that scores only part of the space (<see cref="TableSpace"/>) a generated architecture is useful only
+    /// if it can be queried: each one outside the table is replaced by the nearest table architecture (squared distance
+    /// of the surrogate's input features, i.e. differing node symbols and edges) not yet proposed, in the pool or taken
+    /// by an earlier sample of this batch. Elsewhere samples pass unchanged.
+    /// </summary>
+    private List<Arch> Snap(List<Arch> generated)
+    {
+        if (Space is not TableSpace table) return generated;
+        var outside = generated.Where(a => !table.Contains(a)).ToList();
+        if (outside.Count == 0) return generated;
+        _tableArchs ??= table.Enumerate().ToArray();
+        _tableFeatures ??= _ensemble.Features(_tableArchs);                                   // [M, D]
+        float[] dist;
+        using (NewDisposeScope())
+        {
+            using var f = _ensemble.Features(outside);                                        // [G, D]
+            dist = cdist(f, _tableFeatures).contiguous().data<float>().ToArray();             // [G * M]
+        }
+        int m = _tableArchs.Length, k = 0;
+        var blocked = new HashSet<string>(Seen, StringComparer.Ordinal);
+        foreach (var a in _pool) blocked.Add(a.ToString());
+        foreach (var a in generated.Where(table.Contains)) blocked.Add(a.ToString());
+        var result = new List<Arch>(generated.Count);
+        foreach (var a in generated)
+        {
+            if (table.Contains(a)) { result.Add(a); continue; }
+            int row = k++, best = -1;
+            for (int j = 0; j < m; j++)
+                if ((best < 0 || dist[row * m + j] < dist[row * m + best]) && !blocked.Contains(_tableArchs[j].ToString())) best = j;
+            if (best < 0) continue;
+            blocked.Add(_tableArchs[best].ToString());
+            result.Add(_tableArchs[best]);
+        }
+        return result;
     }
 
     /// <inheritdoc />
     public override void Dispose()
     {
         _ensemble.Dispose();
+        _tableFeatures?.Dispose();
         base.Dispose();
     }
 }

@@ -32,8 +32,8 @@ public sealed record StrategyOptions
     public BoConfig Bo { get; init; } = new();
     /// <summary>Generation settings of generator BO and transfer.</summary>
     public GeneratorBoConfig GeneratorBo { get; init; } = new();
-    /// <summary>Supplies the score generator (generator-bo, transfer).</summary>
-    public Func<ScoreGenerator>? Generator { get; init; }
+    /// <summary>Supplies the generator (generator-bo, transfer): score engine or discrete engine.</summary>
+    public Func<IBoGenerator>? Generator { get; init; }
     /// <summary>Supplies the prior pre-trained on other columns (transfer).</summary>
     public Func<TransferPrior>? Transfer { get; init; }
 }
@@ -47,7 +47,7 @@ public static class StrategyRegistry
     /// <summary>Strategies that run without a generator or transfer sources.</summary>
     public static readonly IReadOnlyList<string> Baselines = ["random", "evolution", "local", "bananas"];
 
-    /// <summary>True when the strategy samples from a score generator.</summary>
+    /// <summary>True when the strategy samples from a generator.</summary>
     public static bool NeedsGenerator(string name) => name is "generator-bo" or "transfer";
 
     /// <summary>Throws a user error for an unknown name.</summary>

@@ -150,6 +150,23 @@ public sealed class EnsembleSurrogate : IDisposable
         return cat([nodes, edges], 1).MoveToOuterDisposeScope();                                      // [B, D]
     }
 
+    /// <summary>
+    /// <see cref="Features"/> of soft graphs, differentiable: node probabilities [B, N, K] (rows of absent nodes all
+    /// zero) and, when the topology varies, edge probabilities [B, N, N] (i &lt; j used). A hard graph gives exactly its
+    /// <see cref="Features"/>, so the ensemble can score the discrete generator's clean-graph prediction.
+    /// </summary>
+    public Tensor SoftFeatures(Tensor nodes, Tensor? edges)
+    {
+        long b = nodes.shape[0];
+        var x = (nodes * 2 - 1).reshape(b, _nodeFeatures);                                            // [B, N*K]
+        if (_space.FixedAdjacency is not null) return x;
+        if (edges is null) throw new ArgumentNullException(nameof(edges), $"{_space.Name} varies its topology: pass edge probabilities");
+        int n = _space.MaxNodes;
+        using var upper = tensor(Enumerable.Range(0, n).SelectMany(i => Enumerable.Range(i + 1, n - i - 1).Select(j => (long)(i * n + j))).ToArray());
+        var bits = edges.reshape(b, n * n).index_select(1, upper) * 2 - 1;                            // [B, P]
+        return cat([x, bits], 1);                                                                     // [B, D]
+    }
+
     /// <summary>Member predictions [K, B] for features [B, D] at noise time <paramref name="t"/> [B] (ignored unless noise-aware).</summary>
     public Tensor Forward(Tensor features, Tensor? t = null)
     {

@@ -52,6 +52,8 @@ public sealed class TableSpace : ISearchSpace
     public Arch? TryDecode(ArchGraph graph, out string? reason) => _inner.TryDecode(graph, out reason);
     /// <inheritdoc />
     public string CanonicalForm(Arch arch) => _inner.CanonicalForm(arch);
+    /// <summary>True when the table scores <paramref name="arch"/>.</summary>
+    public bool Contains(Arch arch) => _known.Contains(arch.ToString());
     /// <summary>Uniform over the scored architectures.</summary>
     public Arch Sample(Random rng) => _archs[rng.Next(_archs.Length)];
     /// <summary>The space's neighbours that the table scores.</summary>

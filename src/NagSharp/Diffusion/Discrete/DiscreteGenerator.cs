@@ -27,6 +27,21 @@ public sealed record DiscreteConfig(int DiffusionSteps = 500, double EdgeWeight 
     }
 }
 
+/// <summary>
+/// Steers discrete sampling by a differentiable function of the clean graph (DiGress's regressor guidance, applied to the
+/// denoiser's clean-graph prediction rather than to the noisy graph, so a model trained on clean architectures, such as
+/// a BO surrogate, can guide without being retrained on noise).
+/// </summary>
+public interface IDiscreteGuidance
+{
+    /// <summary>
+    /// Logit shifts for the predicted clean graph, nodes [B, N, K] and edges [B, N, N, 2] (edges ignored on a fixed
+    /// topology), given the model's clean-graph probabilities <paramref name="nodes"/> [B, N, K] and
+    /// <paramref name="edges"/> [B, N, N, 2], the presence mask [B, N] and the diffusion time t / T.
+    /// </summary>
+    (Tensor Nodes, Tensor Edges) Shift(Tensor nodes, Tensor edges, Tensor mask, double t);
+}
+
 /// <summary>One training example: an architecture and the state of each condition (0 unknown, 1 false, 2 true).</summary>
 /// <param name="Arch">String form.</param>
 /// <param name="States">One state per condition.</param>
@@ -246,9 +261,12 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
     /// state is 2 are asked for; 0 leaves them unspecified. With weight W the x0 logits are
     /// (1 + W) f(z_t, y) - W f(z_t, null); W = 0 is the plain conditional model. Guidance applies only at diffusion
     /// times t / T &lt;= <paramref name="guidanceStart"/>; earlier steps use the conditional model alone, at half the cost
-    /// (the unconditional pass doubles the batch), which is where most of the time goes on a CPU.
+    /// (the unconditional pass doubles the batch), which is where most of the time goes on a CPU. A
+    /// <paramref name="steer"/> adds its logit shifts to the clean-graph prediction at every step: exp(shift) reweights
+    /// each symbol and edge state, which to first order is p(G) exp(s * a(G)) for the steering function a.
     /// </summary>
-    public DecodedSample[] Sample(int n, int steps, int seed, IReadOnlyList<byte>? states = null, double weight = 0, double guidanceStart = 1)
+    public DecodedSample[] Sample(int n, int steps, int seed, IReadOnlyList<byte>? states = null, double weight = 0, double guidanceStart = 1,
+        IDiscreteGuidance? steer = null)
     {
         if (guidanceStart is < 0 or > 1 || double.IsNaN(guidanceStart)) throw new NagUserException($"--guidance-start must be in [0, 1], got {guidanceStart}");
         if (n < 1) throw new NagUserException($"-n must be at least 1, got {n}");
@@ -288,6 +306,12 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
                 le = ce * (1 + weight) - ue * weight;
             }
             else (lx, le) = Ema.forward(zx, ze, mask, tt, cond);
+            if (steer is not null)
+            {
+                var (sx, se) = steer.Shift((lx + support).softmax(-1), (ClampEdges(le.softmax(-1), edgeKeep, edgeValue) * pairs), mask, (double)t / _schedule.Steps);
+                lx = lx + sx;                                                                          // [B, N, K]
+                if (_fixed is null) le = le + se;                                                      // [B, N, N, 2]
+            }
             double abT = _schedule.AlphaBar(t), abS = _schedule.AlphaBar(s);
             var nx = ClampNodes(MarginalTransition.SampleOneHot(NodeTransition.Posterior(zx, (lx + support).softmax(-1), abT, abS)), nodeKeep, nodeValue) * mask.unsqueeze(-1);
             zx.Dispose();
