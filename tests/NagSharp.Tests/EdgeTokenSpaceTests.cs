@@ -23,10 +23,18 @@ public sealed class EdgeTokenSpaceTests
         Assert.Equal(n + n * (n - 1) / 2, space.MaxNodes);
         Assert.Equal(inner.NodeVocabulary.Count + 3, space.NodeVocabulary.Count);
         var adj = space.FixedAdjacency!;
-        // Every token has one input (its source node) and one output (its target node); nodes never touch directly.
+        // Every token has one input (its source node) and one output (its target node); every node also links to every
+        // later node directly.
         int edges = 0;
+        var isToken = new bool[space.MaxNodes];
         for (int i = 0; i < space.MaxNodes; i++) for (int j = 0; j < space.MaxNodes; j++) if (adj[i, j]) { Assert.True(i < j); edges++; }
-        Assert.Equal(n * (n - 1), edges);
+        Assert.Equal(n * (n - 1) + n * (n - 1) / 2, edges);
+        for (int t = 0; t < space.MaxNodes; t++)
+        {
+            int ins = Enumerable.Range(0, space.MaxNodes).Count(i => adj[i, t]), outs = Enumerable.Range(0, space.MaxNodes).Count(j => adj[t, j]);
+            isToken[t] = ins == 1 && outs == 1 && Enumerable.Range(0, space.MaxNodes).Any(i => adj[i, t] && Enumerable.Range(0, space.MaxNodes).Any(j => adj[t, j] && adj[i, j]));
+        }
+        Assert.Equal(n * (n - 1) / 2, isToken.Count(v => v));
         SpaceContract.Check(space, SpaceContract.Samples(inner, 30));
         // Absent slots are a symbol, not an all-zero row: the score engine's decoding needs one symbol per row.
         Assert.DoesNotContain(-1, space.Encode(inner.Sample(new Random(2))).NodeTypes);

@@ -96,9 +96,9 @@ public sealed record BoConfig(string Acquisition = "its", int InitialRandom = 10
 
 /// <summary>Settings of the generator inside BO.</summary>
 /// <param name="Samples">Architectures generated per round.</param>
-/// <param name="Sampler">Sampler of the score generator; few steps suffice because the acquisition is re-scored on clean
-/// decoded architectures anyway.</param>
-/// <param name="Scale">Guidance scale s in score + s * grad acquisition.</param>
+/// <param name="Sampler">Sampler of the score generator (a discrete generator takes only its step count as reverse
+/// steps); few steps suffice because the acquisition is re-scored on clean decoded architectures anyway.</param>
+/// <param name="Scale">Guidance scale s in score + s * grad acquisition (discrete engine: logits + s * grad).</param>
 /// <param name="Attempts">Extra generation rounds when too few new architectures come out.</param>
 public sealed record GeneratorBoConfig(int Samples = 64, SamplerConfig? Sampler = null, double Scale = 10, int Attempts = 3)
 {
@@ -704,6 +704,7 @@ public sealed class GeneratorBoSearch : SurrogateSearch
 
     private Tensor? _tableFeatures;
     private Arch[]? _tableArchs;
+    private string[]? _tableKeys;
 
     /// <summary>
     /// On a table that scores only part of the space (<see cref="TableSpace"/>) a generated architecture is useful only
@@ -717,6 +718,7 @@ public sealed class GeneratorBoSearch : SurrogateSearch
         var outside = generated.Where(a => !table.Contains(a)).ToList();
         if (outside.Count == 0) return generated;
         _tableArchs ??= table.Enumerate().ToArray();
+        _tableKeys ??= _tableArchs.Select(a => a.ToString()).ToArray();
         _tableFeatures ??= _ensemble.Features(_tableArchs);                                   // [M, D]
         float[] dist;
         using (NewDisposeScope())
@@ -734,9 +736,9 @@ public sealed class GeneratorBoSearch : SurrogateSearch
             if (table.Contains(a)) { result.Add(a); continue; }
             int row = k++, best = -1;
             for (int j = 0; j < m; j++)
-                if ((best < 0 || dist[row * m + j] < dist[row * m + best]) && !blocked.Contains(_tableArchs[j].ToString())) best = j;
+                if ((best < 0 || dist[row * m + j] < dist[row * m + best]) && !blocked.Contains(_tableKeys[j])) best = j;
             if (best < 0) continue;
-            blocked.Add(_tableArchs[best].ToString());
+            blocked.Add(_tableKeys[best]);
             result.Add(_tableArchs[best]);
         }
         return result;
