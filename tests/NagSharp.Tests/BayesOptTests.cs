@@ -61,20 +61,7 @@ public sealed class BayesOptTests
         var data = TestData.Nb201;
         var space = new Nb201Space();
         var options = Options(data);
-        List<Trial> RunOnce(Oracle? oracle = null)
-        {
-            var s = StrategyRegistry.Create(name, space, 7, options);
-            try { return SearchHarness.Run(s, data, Obj, Rep, 24, 7, oracle: oracle); }
-            finally { (s as IDisposable)?.Dispose(); }
-        }
-        var oracle = new Oracle(data);
-        var a = RunOnce(oracle);
-        Assert.Equal(24, a.Count);
-        Assert.Equal(24, a.Select(t => t.Arch).Distinct().Count());
-        Assert.Equal(24, oracle.Queries);
-        Assert.Equal(24, oracle.QueriesOf(Obj));
-        Assert.Equal(0, oracle.QueriesOf(Rep));
-        Assert.Equal(a, RunOnce());
+        var a = AssertSpendsTheBudgetOnDistinctCountedReproducibleQueries(() => StrategyRegistry.Create(name, space, 7, options), data, Obj, Rep, 7);
         Assert.All(a, t => Assert.Equal(name, t.Strategy));
     }
 
@@ -189,10 +176,19 @@ public sealed class BayesOptTests
             GeneratorBo = new GeneratorBoConfig(Samples: 16, Sampler: new SamplerConfig(Steps: 5), Scale: 5, Attempts: 1),
             Generator = () => new DiscreteBoGenerator(TinyNb101.Value, 5),
         };
+        AssertSpendsTheBudgetOnDistinctCountedReproducibleQueries(() => StrategyRegistry.Create("generator-bo", table, 3, options), data,
+            "val_accuracy", "params_M", 3);
+    }
+
+    /// <summary>Runs a fresh strategy twice for 24 queries: distinct architectures, each counted once by the oracle on the
+    /// objective only, and the same trials both times. Returns the first run.</summary>
+    private static List<Trial> AssertSpendsTheBudgetOnDistinctCountedReproducibleQueries(Func<ISearchStrategy> create, BenchmarkData data,
+        string objective, string report, int seed)
+    {
         List<Trial> RunOnce(Oracle? oracle = null)
         {
-            var s = StrategyRegistry.Create("generator-bo", table, 3, options);
-            try { return SearchHarness.Run(s, data, "val_accuracy", "params_M", 24, 3, oracle: oracle); }
+            var s = create();
+            try { return SearchHarness.Run(s, data, objective, report, 24, seed, oracle: oracle); }
             finally { (s as IDisposable)?.Dispose(); }
         }
         var oracle = new Oracle(data);
@@ -200,7 +196,10 @@ public sealed class BayesOptTests
         Assert.Equal(24, a.Count);
         Assert.Equal(24, a.Select(t => t.Arch).Distinct().Count());
         Assert.Equal(24, oracle.Queries);
+        Assert.Equal(24, oracle.QueriesOf(objective));
+        Assert.Equal(0, oracle.QueriesOf(report));
         Assert.Equal(a, RunOnce());
+        return a;
     }
 
     [Fact]
