@@ -35,6 +35,11 @@ public sealed class EdgeTokenSpaceTests
             isToken[t] = ins == 1 && outs == 1 && Enumerable.Range(0, space.MaxNodes).Any(i => adj[i, t] && Enumerable.Range(0, space.MaxNodes).Any(j => adj[t, j] && adj[i, j]));
         }
         Assert.Equal(n * (n - 1) / 2, isToken.Count(v => v));
+        // The score loss weighs node slots and edge tokens equally as groups, at a mean weight of 1.
+        var w = space.LossRowWeights();
+        Assert.Equal(1.0, w.Average(), 5);
+        Assert.Equal(Enumerable.Range(0, w.Length).Where(t => isToken[t]).Sum(t => (double)w[t]),
+            Enumerable.Range(0, w.Length).Where(t => !isToken[t]).Sum(t => (double)w[t]), 3);
         SpaceContract.Check(space, SpaceContract.Samples(inner, 30));
         // Absent slots are a symbol, not an all-zero row: the score engine's decoding needs one symbol per row.
         Assert.DoesNotContain(-1, space.Encode(inner.Sample(new Random(2))).NodeTypes);

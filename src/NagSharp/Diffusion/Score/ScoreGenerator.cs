@@ -101,13 +101,15 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         var archs = TrainingSet.Select(Space.Parse).ToArray();
         using var data = GraphCodec.Encode(Space, archs);   // [M, N, F]
         long m = data.shape[0];
+        // Row weights of the loss (mean 1): the edge-token view weighs node slots and edge tokens equally as groups.
+        using var rowWeights = Space is EdgeTokenSpace tokens ? tensor(tokens.LossRowWeights()).view(1, -1, 1) : ones(1, 1, 1);   // [1, N, 1]
         RunTraining(() =>
         {
             var idx = randint(m, [Train.Batch]);                                                   // [B]
             var x0 = data.index_select(0, idx);                                                     // [B, N, F]
             var t = rand(Train.Batch) * (1 - Sde.Epsilon) + Sde.Epsilon;                            // [B]
             var (xt, z) = Sde.ApplyNoise(x0, t);
-            return (Model.forward(xt, t) - z).square().mean();
+            return ((Model.forward(xt, t) - z).square() * rowWeights).mean();
         }, progress, checkpoint, checkpointEvery, cancel);
     }
 
