@@ -157,6 +157,8 @@ public sealed class BayesOptTests
         var steer = new DiscreteAcquisitionGuidance(new AcquisitionModel(ens, "ucb", 0, 0, 5, member));
         var stats = DisposeScopeManager.Statistics.TensorStatistics;
         gen.Sample(8, 2, 1, steer: steer);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();   // garbage of earlier tests finalized inside the window would lower the count
         long baseline = stats.ThreadTotalLiveCount;
         var steered = gen.Sample(64, 10, 1, steer: steer);
         Assert.Equal(baseline, stats.ThreadTotalLiveCount);                // steering leaves no tensor behind
