@@ -336,7 +336,7 @@ public sealed class BayesOptTests
         ens.Fit(archs, y, 0, steps: 100);
         using var x = Diffusion.GraphCodec.Encode(space, archs.Take(8).ToList()) + randn(8, space.MaxNodes, space.NodeVocabulary.Count) * 0.3f;
         using var member = zeros(8, dtype: ScalarType.Int64);
-        var guidance = new AcquisitionGuidance(ens, "ucb", 0, 0.5, 1, member);
+        var guidance = new AcquisitionGuidance(new AcquisitionModel(ens, "ucb", 0, 0.5, 1, member));
         double Value(Tensor at)
         {
             using var _ = no_grad();

@@ -426,13 +426,31 @@ public sealed class TransferPrior : IDisposable
 }
 
 /// <summary>
-/// Guidance by an acquisition function: the gradient of a(ensemble(x_t, t)) with respect to the generator's noisy
-/// graph, so sampling itself optimises the acquisition instead of mutating and filtering. With a <paramref name="prior"/>
-/// the model is <paramref name="priorWeight"/> * mean prior(x_t, t) + ensemble(x_t, t) (transfer: the source term plus
-/// the learned residual); <paramref name="useEnsemble"/> false guides by the prior alone.
+/// What guides one round of generation: the ensemble (and, for transfer, the prior) under an acquisition function.
+/// <see cref="Member"/> [samples] picks the ensemble member each sample follows (Thompson sampling); with a
+/// <see cref="Prior"/> the model is <see cref="PriorWeight"/> * mean prior + ensemble, and <see cref="UseEnsemble"/>
+/// false guides by the prior alone (an unfitted ensemble is noise).
 /// </summary>
-public sealed class AcquisitionGuidance(EnsembleSurrogate ensemble, string kind, double best, double kappa, double scale, Tensor member,
-    EnsembleSurrogate? prior = null, double priorWeight = 0, bool useEnsemble = true) : IGuidance
+public sealed record AcquisitionModel(EnsembleSurrogate Ensemble, string Kind, double Best, double Kappa, double Scale, Tensor Member,
+    EnsembleSurrogate? Prior = null, double PriorWeight = 0, bool UseEnsemble = true)
+{
+    /// <summary>The acquisition [B] of surrogate inputs [B, D] at noise times [B] (null: clean), differentiable in the inputs.</summary>
+    public Tensor Acquire(Tensor features, Tensor? time = null)
+    {
+        long b = features.shape[0];
+        var preds = UseEnsemble ? Ensemble.Forward(features, time) : zeros(Ensemble.Config.Members, b);   // [K, B]
+        if (Prior is not null) preds = preds + Prior.Forward(features, time).mean([0]).unsqueeze(0) * PriorWeight;
+        return Acquisition.Guide(Kind, preds, Best, Kappa, Member);                                       // [B]
+    }
+}
+
+/// <summary>
+/// Guidance by an acquisition function: the gradient of a(ensemble(x_t, t)) with respect to the generator's noisy
+/// graph, so sampling itself optimises the acquisition instead of mutating and filtering. With a prior the model is
+/// the prior's weighted mean plus the ensemble (transfer: the source term plus the learned residual), see
+/// <see cref="AcquisitionModel"/>.
+/// </summary>
+public sealed class AcquisitionGuidance(AcquisitionModel model) : IGuidance
 {
     /// <inheritdoc />
     public Tensor Gradient(Tensor x, double t, Tensor score)
@@ -441,23 +459,11 @@ public sealed class AcquisitionGuidance(EnsembleSurrogate ensemble, string kind,
         using var grad = enable_grad();
         long b = x.shape[0];
         var xg = x.detach().requires_grad_(true);                                              // [B, N, F]
-        var time = full(b, t, dtype: ScalarType.Float32);
-        var preds = useEnsemble ? ensemble.Forward(xg.reshape(b, -1), time) : zeros(ensemble.Config.Members, b);   // [K, B]
-        if (prior is not null) preds = preds + prior.Forward(xg.reshape(b, -1), time).mean([0]).unsqueeze(0) * priorWeight;
-        var a = Acquisition.Guide(kind, preds, best, kappa, member);                           // [B]
+        var a = model.Acquire(xg.reshape(b, -1), full(b, t, dtype: ScalarType.Float32));       // [B]
         var g = autograd.grad([a.sum()], [xg])[0];                                             // [B, N, F]
-        return (g * scale).detach().MoveToOuterDisposeScope();
+        return (g * model.Scale).detach().MoveToOuterDisposeScope();
     }
 }
-
-/// <summary>
-/// What guides one round of generation: the ensemble (and, for transfer, the prior) under an acquisition function.
-/// <see cref="Member"/> [samples] picks the ensemble member each sample follows (Thompson sampling); with a
-/// <see cref="Prior"/> the model is <see cref="PriorWeight"/> * mean prior + ensemble, and <see cref="UseEnsemble"/>
-/// false guides by the prior alone (an unfitted ensemble is noise).
-/// </summary>
-public sealed record AcquisitionModel(EnsembleSurrogate Ensemble, string Kind, double Best, double Kappa, double Scale, Tensor Member,
-    EnsembleSurrogate? Prior = null, double PriorWeight = 0, bool UseEnsemble = true);
 
 /// <summary>
 /// A generator as generator BO sees it: draws decoded samples, guided by an <see cref="AcquisitionModel"/> or not. The
@@ -498,8 +504,7 @@ public sealed class ScoreBoGenerator : IBoGenerator
     /// <inheritdoc />
     public IReadOnlyList<DecodedSample> Sample(int count, int seed, AcquisitionModel? model)
     {
-        var guidance = model is null ? null
-            : new AcquisitionGuidance(model.Ensemble, model.Kind, model.Best, model.Kappa, model.Scale, model.Member, model.Prior, model.PriorWeight, model.UseEnsemble);
+        var guidance = model is null ? null : new AcquisitionGuidance(model);
         using var x = _generator.Sample(count, _sampler, seed, guidance);
         return GraphCodec.Decode(Space, x);
     }
@@ -555,14 +560,10 @@ public sealed class DiscreteAcquisitionGuidance(AcquisitionModel model) : IDiscr
         using var scope = NewDisposeScope();
         if (!model.UseEnsemble && model.Prior is null) return (zeros_like(nodes).MoveToOuterDisposeScope(), zeros_like(edges).MoveToOuterDisposeScope());
         using var grad = enable_grad();
-        long b = nodes.shape[0];
-        bool free = model.Ensemble.FeatureCount > nodes.shape[1] * nodes.shape[2];
+        bool free = model.Ensemble.HasEdgeFeatures;
         var pn = (nodes * mask.unsqueeze(-1)).detach().requires_grad_(true);                 // [B, N, K]
         var pe = edges[.., .., .., 1].detach().requires_grad_(true);                          // [B, N, N]
-        var f = model.Ensemble.SoftFeatures(pn, free ? pe : null);                            // [B, D]
-        var preds = model.UseEnsemble ? model.Ensemble.Forward(f) : zeros(model.Ensemble.Config.Members, b);   // [K, B]
-        if (model.Prior is not null) preds = preds + model.Prior.Forward(f).mean([0]).unsqueeze(0) * model.PriorWeight;
-        var a = Acquisition.Guide(model.Kind, preds, model.Best, model.Kappa, model.Member);  // [B]
+        var a = model.Acquire(model.Ensemble.SoftFeatures(pn, free ? pe : null));              // [B]
         var g = autograd.grad([a.sum()], free ? [pn, pe] : [pn]);
         var gx = g[0] * model.Scale;                                                          // [B, N, K]
         var ge = free ? stack([zeros_like(g[1]), g[1]], -1) * model.Scale : zeros_like(edges); // [B, N, N, 2]
@@ -719,7 +720,7 @@ public sealed class GeneratorBoSearch : SurrogateSearch
         if (outside.Count == 0) return generated;
         _tableArchs ??= table.Enumerate().ToArray();
         _tableKeys ??= _tableArchs.Select(a => a.ToString()).ToArray();
-        _tableFeatures ??= _ensemble.Features(_tableArchs);                                   // [M, D]
+        _tableFeatures ??= _ensemble.Features(_tableArchs).DetachFromDisposeScope();          // [M, D], kept across rounds
         float[] dist;
         using (NewDisposeScope())
         {

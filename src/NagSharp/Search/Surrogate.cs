@@ -97,6 +97,7 @@ public sealed class EnsembleSurrogate : IDisposable
     private readonly bool _oneHots;
     private readonly Adam _optimizer;
     private bool _fitted;
+    private Tensor? _upper;
 
     /// <summary>The members.</summary>
     public BatchedMlp Model { get; }
@@ -105,6 +106,8 @@ public sealed class EnsembleSurrogate : IDisposable
     /// <summary>Raw inputs per architecture (what <see cref="Features"/> returns and the generator's x_t is in): node
     /// one-hots, plus adjacency bits when the topology varies.</summary>
     public int FeatureCount { get; }
+    /// <summary>True when the inputs include adjacency bits (the space's topology varies).</summary>
+    public bool HasEdgeFeatures => FeatureCount > _nodeFeatures;
     /// <summary>The path encoding computed from the node one-hots inside <see cref="Forward"/>, or null when not used.</summary>
     public PathEncoding? Paths => _paths;
     /// <summary>Inputs of the MLP per architecture (without the noise embedding): the one-hots and/or the path features.</summary>
@@ -162,8 +165,9 @@ public sealed class EnsembleSurrogate : IDisposable
         if (_space.FixedAdjacency is not null) return x;
         if (edges is null) throw new ArgumentNullException(nameof(edges), $"{_space.Name} varies its topology: pass edge probabilities");
         int n = _space.MaxNodes;
-        using var upper = tensor(Enumerable.Range(0, n).SelectMany(i => Enumerable.Range(i + 1, n - i - 1).Select(j => (long)(i * n + j))).ToArray());
-        var bits = edges.reshape(b, n * n).index_select(1, upper) * 2 - 1;                            // [B, P]
+        _upper ??= tensor(Enumerable.Range(0, n).SelectMany(i => Enumerable.Range(i + 1, n - i - 1).Select(j => (long)(i * n + j))).ToArray())
+            .DetachFromDisposeScope();                                                                // [P], built once: guidance calls this every step
+        var bits = edges.reshape(b, n * n).index_select(1, _upper) * 2 - 1;                           // [B, P]
         return cat([x, bits], 1);                                                                     // [B, D]
     }
 
@@ -247,5 +251,6 @@ public sealed class EnsembleSurrogate : IDisposable
     {
         Model.Dispose();
         _optimizer.Dispose();
+        _upper?.Dispose();
     }
 }
