@@ -43,6 +43,15 @@ public sealed class EdgeTokenSpaceTests
         SpaceContract.Check(space, SpaceContract.Samples(inner, 30));
         // Absent slots are a symbol, not an all-zero row: the score engine's decoding needs one symbol per row.
         Assert.DoesNotContain(-1, space.Encode(inner.Sample(new Random(2))).NodeTypes);
+        // Encodings only use the symbols their slot can hold, and each slot can hold more than one.
+        var allowed = space.AllowedSymbols();
+        foreach (var a in SpaceContract.Samples(inner, 30))
+        {
+            var types = space.Encode(a).NodeTypes;
+            for (int slot = 0; slot < types.Length; slot++) Assert.True(allowed[slot, types[slot]], $"slot {slot} holds disallowed symbol {types[slot]}");
+        }
+        for (int slot = 0; slot < space.MaxNodes; slot++)
+            Assert.Equal(isToken[slot] ? 2 : inner.NodeVocabulary.Count + 1, Enumerable.Range(0, space.NodeVocabulary.Count).Count(k => allowed[slot, k]));
         Assert.Same(space, EdgeTokenSpace.ForScoreEngine(space));
         Assert.Same(SpaceRegistry.Get("nb201"), EdgeTokenSpace.ForScoreEngine(SpaceRegistry.Get("nb201")));
     }
@@ -80,6 +89,12 @@ public sealed class EdgeTokenSpaceTests
         gen.TrainToEnd();
         using var x = gen.Sample(6, new SamplerConfig(Steps: 3, CorrectorSteps: 0), seed: 1);
         Assert.Equal(new long[] { 6, gen.Space.MaxNodes, gen.Space.NodeVocabulary.Count }, x.shape);
+        // Entries a slot can never hold are pinned: exactly -1 in every sample, free entries are not.
+        Assert.NotNull(gen.Pins);
+        using (var pinned = x.masked_select(gen.Pins!.Allowed.expand_as(x).eq(0)))
+            Assert.True(pinned.eq(-1).all().item<bool>());
+        using (var free = x.masked_select(gen.Pins.Allowed.expand_as(x).eq(1)))
+            Assert.False(free.eq(-1).all().item<bool>());
         var decoded = GraphCodec.Decode(gen.Space, x);
         Assert.Equal(6, decoded.Length);
         Assert.All(decoded, d => Assert.True(d.Arch is not null || !string.IsNullOrEmpty(d.Reason)));
@@ -92,6 +107,13 @@ public sealed class EdgeTokenSpaceTests
             Assert.IsType<EdgeTokenSpace>(again.Space);
             using var y = again.Sample(6, new SamplerConfig(Steps: 3, CorrectorSteps: 0), seed: 1);
             Assert.True(x.equal(y).all().item<bool>());
+            Assert.NotNull(again.Pins);
+            // A checkpoint written before pins existed (no "symbol_pins" field) samples as it was trained: unpinned.
+            var ck = NagSharp.Store.Checkpoint.Load(path);
+            ck.Header.Remove("symbol_pins");
+            ck.Save(path);
+            using var old = ScoreGenerator.Load(path);
+            Assert.Null(old.Pins);
         }
         finally { File.Delete(path); }
         // A noise-aware predictor of the same space reads the same token graph.

@@ -290,6 +290,7 @@ public sealed class PredictorTransformTests
     [Theory]
     [InlineData("zscore")]
     [InlineData("rank")]
+    [InlineData("normal")]
     public void TransformIsMonotoneAndInvertible(string transform)
     {
         var space = new Nb201Space();
@@ -302,9 +303,18 @@ public sealed class PredictorTransformTests
         p.Fit(archs, y);
         var distinct = y.Distinct().Order().ToArray();
         for (int i = 1; i < distinct.Length; i++) Assert.True(p.ToModel(distinct[i]) > p.ToModel(distinct[i - 1]));
-        if (transform == "zscore")
+        if (transform is "zscore" or "normal")
             foreach (var v in distinct) Assert.Equal(v, p.FromModel(p.ToModel(v)), 6);
-        else
+        if (transform == "normal")
+        {
+            // Normal scores: the six tied lowest values share mean rank 2.5 -> the 3/40 quantile of N(0, 1); the top
+            // three share rank 38 -> the 38.5/40 quantile. Far outside, predictions clamp to the training range.
+            Assert.Equal(-1.4395, p.ToModel(distinct[0]), 3);
+            Assert.Equal(1.7805, p.ToModel(distinct[^1]), 3);
+            Assert.Equal(distinct[^1], p.FromModel(10), 6);
+            Assert.Equal(distinct[0], p.FromModel(-10), 6);
+        }
+        else if (transform == "rank")
         {
             // Ranks land on the z-score scale of U(0, 1) and map back inside the training range.
             Assert.InRange(p.ToModel(distinct[0]), -1.8, -1.5);

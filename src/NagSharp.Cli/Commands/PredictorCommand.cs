@@ -50,7 +50,7 @@ public static class PredictorCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (subset and initialisation)", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the held-out quality as JSON" };
-        var transform = new Option<string>("--target-transform") { Description = "rank (empirical CDF) or zscore", DefaultValueFactory = _ => "rank" };
+        var transform = new Option<string>("--target-transform") { Description = "rank (empirical CDF), normal (normal scores of the ranks: more room at the top and bottom) or zscore", DefaultValueFactory = _ => "rank" };
         var net = new TrainCommand.NetworkOptions();
         var cmd = new Command("predictor", "Train a noise-aware property predictor on a random subset of a table column")
             { space, target, trainArchs, generator, steps, lr, seed, outPath, json, transform };

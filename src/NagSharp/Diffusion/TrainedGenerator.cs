@@ -83,6 +83,10 @@ public abstract class TrainedGenerator<TNet> : IDisposable where TNet : nn.Modul
         Model.Dispose();
         Ema.Dispose();
         _optimizer.Dispose();
+        DisposeEngine();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Releases what the engine adds to the shared state.</summary>
+    protected virtual void DisposeEngine() { }
 }

@@ -41,18 +41,20 @@ public sealed class NoiseAwarePredictor : IDisposable
     public PropertyPredictor Model { get; }
 
     private readonly Sde _sde;
+    private readonly SymbolPins? _pins;   // the generator's pinned entries, so training inputs look like its samples
 
     /// <summary>Creates an untrained predictor; <paramref name="taskDim"/> &gt; 0 makes it take a task embedding of that
     /// length (see <see cref="FitTasks"/> and <see cref="TaskEmbedding"/>).</summary>
     public NoiseAwarePredictor(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, string target, string transform = "zscore", int taskDim = 0)
     {
-        if (transform is not ("zscore" or "rank")) throw new NagUserException($"unknown target transform '{transform}' (expected zscore or rank)");
+        if (transform is not ("zscore" or "rank" or "normal")) throw new NagUserException($"unknown target transform '{transform}' (expected zscore, rank or normal)");
         // The score engine's view of the space (edge tokens where the topology varies), so the predictor reads the same
         // x_t the generator samples.
         space = EdgeTokenSpace.ForScoreEngine(space);
         Space = space; SdeConfig = sde; Network = network; Train = train; Target = target; Transform = transform;
         train.Validate();
         _sde = sde.Create();
+        _pins = SymbolPins.For(space);
         var adjacency = space.FixedAdjacency!;
         torch.manual_seed(train.Seed);
         if (taskDim < 0) throw new NagUserException($"task embedding length must be non-negative, got {taskDim}");
@@ -127,9 +129,16 @@ public sealed class NoiseAwarePredictor : IDisposable
             var w = where((rand(batch) < (float)mixShare).unsqueeze(1), mixture, oneHot);                       // [B, S]
             var target = (w * y.index_select(0, idx)).sum(1);                                                   // [B]
             var t = rand(batch) * (1 - _sde.Epsilon) + _sde.Epsilon;
-            var (xt, _) = _sde.ApplyNoise(x.index_select(0, idx), t);
+            var xt = Noised(x.index_select(0, idx), t);
             return nn.functional.mse_loss(Model.Forward(xt, t, w.matmul(e)), target);
         }, progress);
+    }
+
+    // x_t for clean x0 [B, N, F] at times t [B], with the entries the generator pins held at their noised mean.
+    private Tensor Noised(Tensor x0, Tensor t)
+    {
+        var (xt, _) = _sde.ApplyNoise(x0, t);
+        return _pins is null ? xt : _pins.Pin(xt, _sde.MeanCoefficient(t).view(-1, 1, 1));
     }
 
     // Adam with warm-up and gradient clipping over Train.Steps, without an EMA: the shared loop of the generators.
@@ -159,7 +168,7 @@ public sealed class NoiseAwarePredictor : IDisposable
         {
             var idx = randint(m, [batch]);
             var t = rand(batch) * (1 - _sde.Epsilon) + _sde.Epsilon;
-            var (xt, _) = _sde.ApplyNoise(x.index_select(0, idx), t);
+            var xt = Noised(x.index_select(0, idx), t);
             return nn.functional.mse_loss(Model.forward(xt, t), y.index_select(0, idx));
         }, progress);
     }
@@ -190,6 +199,13 @@ public sealed class NoiseAwarePredictor : IDisposable
         var sorted = SortedTargets;
         int lo = LowerBound(sorted, v), hi = LowerBound(sorted, Math.BitIncrement(v));   // [lo, hi) equal to v
         double rank = hi > lo ? (lo + hi - 1) / 2.0 : lo - 0.5;                           // ties share the mean rank
+        if (Transform == "normal")
+        {
+            // Normal scores: the (rank + 1/2) / M quantile of N(0, 1), which spreads the top and bottom percent over
+            // about a unit each instead of 1/100 of the range.
+            double q = sorted.Count == 0 ? 0.5 : Math.Clamp((rank + 0.5) / sorted.Count, 0.5 / sorted.Count, 1 - 0.5 / sorted.Count);
+            return MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, q);
+        }
         double u = sorted.Count <= 1 ? 0.5 : Math.Clamp(rank / (sorted.Count - 1), 0, 1);
         return (u - 0.5) / UniformStd;
     }
@@ -199,7 +215,9 @@ public sealed class NoiseAwarePredictor : IDisposable
     {
         if (Transform == "zscore") return m * Std + Mean;
         var sorted = SortedTargets;
-        double pos = Math.Clamp(m * UniformStd + 0.5, 0, 1) * (sorted.Count - 1);
+        double pos = Transform == "normal"
+            ? Math.Clamp(MathNet.Numerics.Distributions.Normal.CDF(0, 1, m) * sorted.Count - 0.5, 0, sorted.Count - 1)
+            : Math.Clamp(m * UniformStd + 0.5, 0, 1) * (sorted.Count - 1);
         int i = (int)Math.Floor(pos);
         return i >= sorted.Count - 1 ? sorted[^1] : sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]);
     }
@@ -266,7 +284,7 @@ public sealed class NoiseAwarePredictor : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Model.Dispose();
+    public void Dispose() { Model.Dispose(); _pins?.Dispose(); }
 }
 
 /// <summary>How the guidance scale changes over successive sampling rounds.</summary>

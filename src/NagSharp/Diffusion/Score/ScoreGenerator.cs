@@ -79,18 +79,25 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     public IReadOnlyList<string> TrainingSet { get; }
     /// <summary>The SDE.</summary>
     public Sde Sde { get; }
+    /// <summary>Entries pinned to their clean value (slots of the edge-token view that cannot hold a symbol); null when
+    /// none are, or for a checkpoint trained before pins existed (it samples as it was trained).</summary>
+    public SymbolPins? Pins { get; }
     /// <summary>Creates an untrained generator.</summary>
     /// <remarks>A space whose topology varies is diffused through its <see cref="EdgeTokenSpace"/> view, which
     /// <see cref="TrainedGenerator{TNet}.Space"/> then is.</remarks>
     public ScoreGenerator(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet)
-        : this(EdgeTokenSpace.ForScoreEngine(space), sde, network, train, trainingSet, 0) { }
+        : this(EdgeTokenSpace.ForScoreEngine(space), sde, network, train, trainingSet, pinned: true) { }
 
-    private ScoreGenerator(ISearchSpace fixedSpace, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet, int _)
+    private ScoreGenerator(ISearchSpace fixedSpace, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet, bool pinned)
         : base(fixedSpace, train, () => new ScoreNetwork(network, fixedSpace.MaxNodes, fixedSpace.NodeVocabulary.Count, fixedSpace.FixedAdjacency!))
     {
         SdeConfig = sde; Network = network; TrainingSet = trainingSet;
         Sde = sde.Create();
+        Pins = pinned ? SymbolPins.For(fixedSpace) : null;
     }
+
+    /// <inheritdoc />
+    protected override void DisposeEngine() => Pins?.Dispose();
 
     /// <summary>
     /// Trains until <see cref="TrainConfig.Steps"/> (resuming from <see cref="TrainedGenerator{TNet}.Step"/>). Each step draws a batch from
@@ -109,7 +116,9 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
             var x0 = data.index_select(0, idx);                                                     // [B, N, F]
             var t = rand(Train.Batch) * (1 - Sde.Epsilon) + Sde.Epsilon;                            // [B]
             var (xt, z) = Sde.ApplyNoise(x0, t);
-            return ((Model.forward(xt, t) - z).square() * rowWeights).mean();
+            if (Pins is null) return ((Model.forward(xt, t) - z).square() * rowWeights).mean();
+            xt = Pins.Pin(xt, Sde.MeanCoefficient(t).view(-1, 1, 1));
+            return Pins.FreeMean((Model.forward(xt, t) - z).square() * rowWeights);
         }, progress, checkpoint, checkpointEvery, cancel);
     }
 
@@ -118,7 +127,8 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     {
         using var _ = no_grad();
         var tb = full(x.shape[0], t, dtype: ScalarType.Float32);
-        return Ema.forward(x, tb) * (-1.0 / Sde.Std(t));
+        var score = Ema.forward(x, tb) * (-1.0 / Sde.Std(t));
+        return Pins is null ? score : Pins.Free(score);
     }
 
     /// <summary>
@@ -133,6 +143,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         using var outer = NewDisposeScope();   // owns every intermediate; only the result leaves
         int nodes = Space.MaxNodes, f = Space.NodeVocabulary.Count;
         var x = randn(n, nodes, f) * Sde.PriorStd;                                   // [B, N, F]
+        if (Pins is not null) x = Pins.Pin(x, Sde.MeanCoefficient(1.0));
         Tensor? xMean = null;
         double dt = (1 - Sde.Epsilon) / sampler.Steps;
         for (int i = 0; i < sampler.Steps; i++)
@@ -142,8 +153,14 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
             Tensor Guided(Tensor xs)
             {
                 var s = Score(xs, t);
-                return guidance is null ? s : s + guidance.Gradient(xs, t, s);
+                if (guidance is null) return s;
+                var guided = s + guidance.Gradient(xs, t, s);
+                return Pins is null ? guided : Pins.Free(guided);
             }
+            // Noise on the free entries only: pinned entries do not diffuse.
+            Tensor Noise(Tensor like) => Pins is null ? randn_like(like) : Pins.Free(randn_like(like));
+            // Pinned entries follow the noised mean of their clean value -1 to the next time.
+            Tensor Repin(Tensor xs) => Pins is null ? xs : Pins.Pin(xs, Sde.MeanCoefficient(Math.Max(t - dt, Sde.Epsilon)));
             var cur = x;
             if (sampler.Kind == "pc")
             {
@@ -151,7 +168,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 {
                     // Langevin corrector: step size set so the update has the requested signal-to-noise ratio.
                     var grad = Guided(cur);
-                    var noise = randn_like(cur);
+                    var noise = Noise(cur);
                     double gradNorm = grad.reshape(n, -1).norm(1).mean().item<float>();
                     double noiseNorm = noise.reshape(n, -1).norm(1).mean().item<float>();
                     double step = 2 * Sde.CorrectorAlpha(t, dt) * Math.Pow(sampler.Snr * noiseNorm / Math.Max(gradNorm, 1e-12), 2);
@@ -160,8 +177,8 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 // Reverse Euler-Maruyama predictor.
                 double g = Sde.Diffusion(t);
                 var drift = Sde.Drift(cur, t) - Guided(cur) * (g * g);
-                var mean = cur - drift * dt;
-                var next = mean + randn_like(cur) * (g * Math.Sqrt(dt));
+                var mean = Repin(cur - drift * dt);
+                var next = Repin(mean + Noise(cur) * (g * Math.Sqrt(dt)));
                 xMean?.Dispose();
                 xMean = mean.MoveToOuterDisposeScope();
                 next.MoveToOuterDisposeScope();
@@ -173,14 +190,16 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 // Probability-flow ODE, Euler step: dx = [f - g^2 score / 2] dt.
                 double g = Sde.Diffusion(t);
                 var drift = Sde.Drift(cur, t) - Guided(cur) * (0.5 * g * g);
-                var next = cur - drift * dt;
+                var next = Repin(cur - drift * dt);
                 next.MoveToOuterDisposeScope();
                 x.Dispose();
                 x = next;
             }
         }
         // PC ends with noise removal: the last predictor step's mean. The ODE has no noise to remove.
-        return (xMean ?? x).MoveToOuterDisposeScope();
+        var result = xMean ?? x;
+        if (Pins is not null) result = Pins.Pin(result, 1.0);   // clean: pinned entries at exactly -1
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>Writes model, EMA, optimiser, step, RNG state, configs and training set to one file.</summary>
@@ -191,6 +210,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         ck.Set("network", Network);
         ck.Set("train", Train);
         ck.Set("training_set", TrainingSet);
+        ck.Set("symbol_pins", Pins is not null);
         SaveCheckpoint(ck, path);
     }
 
@@ -203,7 +223,8 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     {
         var ck = Checkpoint.Load(path, Kind);
         var space = SpaceRegistry.Get(ck.Get<string>("space", path));
-        return Restore(new ScoreGenerator(space, ck.Get<SdeConfig>("sde", path), ck.Get<NetworkConfig>("network", path),
-            (adjustTrain ?? (t => t))(ck.Get<TrainConfig>("train", path)), ck.Get<List<string>>("training_set", path)), ck, path);
+        return Restore(new ScoreGenerator(EdgeTokenSpace.ForScoreEngine(space), ck.Get<SdeConfig>("sde", path), ck.Get<NetworkConfig>("network", path),
+            (adjustTrain ?? (t => t))(ck.Get<TrainConfig>("train", path)), ck.Get<List<string>>("training_set", path),
+            pinned: ck.Header.ContainsKey("symbol_pins") && ck.Get<bool>("symbol_pins", path)), ck, path);
     }
 }
