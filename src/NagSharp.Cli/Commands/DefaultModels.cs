@@ -58,14 +58,16 @@ public static class DefaultModels
     }
 
     /// <summary>Path of the default predictor of a column, trained first when missing.</summary>
-    public static string Predictor(CliContext ctx, ScoreGenerator gen, BenchmarkData data, string column, string dir)
+    public static string Predictor(CliContext ctx, ScoreGenerator gen, BenchmarkData data, string column, string dir,
+        string preset = "small", string transform = "rank", int steps = 2000)
     {
         data.RequireColumn(column);
-        string path = Path.Combine(dir, $"{gen.Space.Name}-predictor-{column}-1000.ckpt");
+        string variant = (preset == "small" && transform == "rank" ? "" : $"-{preset}-{transform}") + (steps == 2000 ? "" : $"-{steps}steps");
+        string path = Path.Combine(dir, $"{gen.Space.Name}-predictor-{column}-1000{variant}.ckpt");
         if (File.Exists(path)) return path;
         ctx.Err.WriteLine($"training the default predictor of {column} (1,000 random architectures) into {path} (once)");
-        var (pred, quality) = PredictorCommand.Train(ctx, gen.Space, data, column, 1000, gen.SdeConfig, NetworkConfig.Preset("small"),
-            new TrainConfig(Steps: 2000, Warmup: 100));
+        var (pred, quality) = PredictorCommand.Train(ctx, gen.Space, data, column, 1000, gen.SdeConfig, NetworkConfig.Preset(preset),
+            new TrainConfig(Steps: steps, Warmup: Math.Min(100, steps / 2)), transform);
         using (pred)
         {
             if (quality is not null) ctx.Err.WriteLine($"predictor held-out Spearman {quality.Spearman:F3}, Kendall tau {quality.KendallTau:F3}");
