@@ -35,16 +35,16 @@ public sealed class GenerateCliTests : IDisposable
         string[] common = ["bench", "generate", "--presets", "tiny", "--train-steps", "3", "--sample-steps", "2", "-n", "6", "--guidance", "10",
             "--guided", "cifar10_valid_acc200:cifar10_test_acc200", "--predictor-preset", "tiny", "--target-transform", "normal", "--predictor-steps", "3",
             "--out", outDir, "--data-dir", data];
-        var (code, stdout, err) = Run([.. common, "--guided-only", "--corrector-steps", "0", "--guidance-start", "0.8", "--seeds", "2"]);
+        var (code, stdout, err) = Run([.. common, "--guided-only", "--corrector-steps", "0", "--guidance-start", "0.8", "--guidance-stop", "0.1", "--seeds", "2"]);
         Assert.True(code == 0, err);
-        Assert.Contains("| guided | tiny | 2 | 0 | 10 | 0.8 | 2 |", stdout);
+        Assert.Contains("| guided | tiny | 2 | 0 | 10 | 0.8 | 0.1 | 2 |", stdout);
         Assert.DoesNotContain("unguided", stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench_generate.json")));
         var row = doc.RootElement.GetProperty("rows").EnumerateArray().Single();
         Assert.Equal(2, row.GetProperty("seeds").GetInt32());
         Assert.InRange(row.GetProperty("unique_valid").GetInt32(), 0, 12);
         Assert.Single(Directory.GetFiles(outDir, "*-tiny-normal-3steps.ckpt"));
-        foreach (var (flag, value) in new[] { ("--seeds", "0"), ("--guidance-start", "1.5"), ("--corrector-steps", "-1"), ("--target-transform", "log") })
+        foreach (var (flag, value) in new[] { ("--seeds", "0"), ("--guidance-start", "1.5"), ("--guidance-stop", "0.9"), ("--corrector-steps", "-1"), ("--target-transform", "log") })
         {
             var r = Run([.. common, flag, value]);
             Assert.Equal(1, r.Code);

@@ -19,7 +19,7 @@ public static class BenchCommand
     /// <paramref name="ReportMeanMin"/> the lowest per-seed mean.</remarks>
     public sealed record BenchRow(string Name, string Preset, string Sampler, int Steps, double Guidance, string? Target, string? Report,
         int N, double Valid, double Unique, double Novel, double Seconds, double? MsPerUniqueValid, double? ReportMean, double? ReportMax, double? ReportTop10,
-        int CorrectorSteps = 1, double GuidanceStart = 1, int Seeds = 1, int UniqueValid = 0, double? ReportMeanMin = null);
+        int CorrectorSteps = 1, double GuidanceStart = 1, double GuidanceStop = 0, int Seeds = 1, int UniqueValid = 0, double? ReportMeanMin = null);
 
     /// <summary>Builds the command group.</summary>
     public static Command Create(CliContext ctx)
@@ -38,11 +38,12 @@ public static class BenchCommand
         var transform = new Option<string>("--target-transform") { Description = "Target transform of the guiding predictors: rank, normal or zscore", DefaultValueFactory = _ => "rank" };
         var corrector = new Option<int>("--corrector-steps") { Description = "Langevin corrector steps per predictor step (0: reverse diffusion only)", DefaultValueFactory = _ => 1 };
         var start = new Option<double>("--guidance-start") { Description = "Guided runs: no guidance above this diffusion time (0..1]", DefaultValueFactory = _ => 1 };
+        var stop = new Option<double>("--guidance-stop") { Description = "Guided runs: no guidance below this diffusion time [0..1)", DefaultValueFactory = _ => 0 };
         var seeds = new Option<int>("--seeds") { Description = "Guided runs: repeat each configuration with seeds seed..seed+K-1 and pool them", DefaultValueFactory = _ => 1 };
         var predictorSteps = new Option<int>("--predictor-steps") { Description = "Training steps of the guiding predictors", DefaultValueFactory = _ => 2000 };
         var guidedOnly = new Option<bool>("--guided-only") { Description = "Skip the unguided runs and the half-space generators" };
         var gen = new Command("generate", "Benchmark unguided and guided generation: validity, uniqueness, novelty, accuracy, speed")
-            { space, outDir, presets, stepsList, trainSteps, n, guidance, pairs, seed, predictorPreset, transform, corrector, start, seeds, predictorSteps, guidedOnly };
+            { space, outDir, presets, stepsList, trainSteps, n, guidance, pairs, seed, predictorPreset, transform, corrector, start, stop, seeds, predictorSteps, guidedOnly };
         gen.SetAction(p => ctx.Guard(() =>
         {
             var s = SpaceRegistry.Get(p.GetValue(space)!);
@@ -52,11 +53,12 @@ public static class BenchCommand
             int seedValue = p.GetValue(seed), count = p.GetValue(n);
             var stepCounts = ParseInts(p.GetValue(stepsList)!, "--sample-steps");
             int correctorSteps = p.GetValue(corrector), seedCount = p.GetValue(seeds);
-            double guidanceStart = p.GetValue(start);
+            double guidanceStart = p.GetValue(start), guidanceStop = p.GetValue(stop);
             if (correctorSteps < 0) throw new NagUserException($"--corrector-steps must be 0 or more, got {correctorSteps}");
             if (p.GetValue(predictorSteps) < 1) throw new NagUserException($"--predictor-steps must be at least 1, got {p.GetValue(predictorSteps)}");
             if (seedCount < 1) throw new NagUserException($"--seeds must be at least 1, got {seedCount}");
             if (!(guidanceStart > 0 && guidanceStart <= 1)) throw new NagUserException($"--guidance-start must be in (0, 1], got {guidanceStart}");
+            if (!(guidanceStop >= 0 && guidanceStop < guidanceStart)) throw new NagUserException($"--guidance-stop must be in [0, --guidance-start), got {guidanceStop}");
             string predPreset = p.GetValue(predictorPreset)!, predTransform = p.GetValue(transform)!;
             NetworkConfig.Preset(predPreset);   // fails early on an unknown preset
             if (predTransform is not ("rank" or "normal" or "zscore")) throw new NagUserException($"--target-transform: unknown transform '{predTransform}' (expected rank, normal or zscore)");
@@ -101,8 +103,8 @@ public static class BenchCommand
                         foreach (double scale in scales)
                             foreach (int steps in stepCounts)
                                 rows.Add(Measure(ctx, "guided", preset, gen, new SamplerConfig(Steps: steps, CorrectorSteps: correctorSteps), count,
-                                    Enumerable.Range(seedValue, seedCount).ToArray(), new PredictorGuidance(pred, scale) { StartTime = guidanceStart }, scale,
-                                    objective, report, oracle, guidanceStart));
+                                    Enumerable.Range(seedValue, seedCount).ToArray(), new PredictorGuidance(pred, scale) { StartTime = guidanceStart, StopTime = guidanceStop }, scale,
+                                    objective, report, oracle, guidanceStart, guidanceStop));
                     }
                 }
             }
@@ -129,7 +131,7 @@ public static class BenchCommand
     }
 
     private static BenchRow Measure(CliContext ctx, string name, string preset, ScoreGenerator gen, SamplerConfig sampler, int n, int[] seeds,
-        IGuidance? guidance, double scale, string? objective, string? report, Oracle oracle, double guidanceStart = 1)
+        IGuidance? guidance, double scale, string? objective, string? report, Oracle oracle, double guidanceStart = 1, double guidanceStop = 0)
     {
         // A one-step warm-up batch first, so no configuration pays for torch's one-time set-up (as `nag generate` reports it apart).
         ScoreSampling.Generate(gen, Math.Min(n, 16), 256, sampler with { Steps = 1 }, 0, guidance);
@@ -141,7 +143,7 @@ public static class BenchCommand
         double? Avg(Func<ColumnSummary, double> f) => summaries.Length == 0 ? null : summaries.Average(f);
         var row = new BenchRow(name, preset, sampler.Kind, sampler.Steps, scale, objective, report, n, rates.Average(r => r.Valid), rates.Average(r => r.Unique),
             rates.Average(r => r.Novel), seconds, uniqueValid == 0 ? null : seconds * 1000 / uniqueValid,
-            Avg(x => x.Mean), Avg(x => x.Max), Avg(x => x.TopK), sampler.CorrectorSteps, guidanceStart, seeds.Length, uniqueValid,
+            Avg(x => x.Mean), Avg(x => x.Max), Avg(x => x.TopK), sampler.CorrectorSteps, guidanceStart, guidanceStop, seeds.Length, uniqueValid,
             summaries.Length == 0 ? null : summaries.Min(x => x.Mean));
         ctx.Err.WriteLine($"{name} {preset} steps={sampler.Steps} s={scale:G}: valid {row.Valid:P1} unique {row.Unique:P1} novel {row.Novel:P1} {F(row.MsPerUniqueValid)} ms/uv" +
             (row.ReportMean is double m ? $" {report} mean {m:F3}" : ""));
@@ -157,11 +159,11 @@ public static class BenchCommand
     private static string Markdown(IReadOnlyList<BenchRow> rows, IReadOnlyDictionary<string, double> trainTimes)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| run | preset | steps | corrector | guidance | start | seeds | valid % | unique % | novel % | unique valid | ms / unique valid | report | mean | lowest seed mean | max | top-10 |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| run | preset | steps | corrector | guidance | start | stop | seeds | valid % | unique % | novel % | unique valid | ms / unique valid | report | mean | lowest seed mean | max | top-10 |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.Preset} | {r.Steps} | {r.CorrectorSteps} | {r.Guidance:G} | {r.GuidanceStart:G} | {r.Seeds} | {r.Valid * 100:F2} | {r.Unique * 100:F2} | {r.Novel * 100:F2} | {r.UniqueValid} | {F1(r.MsPerUniqueValid)} | {r.Report ?? "-"} | {F(r.ReportMean)} | {F(r.ReportMeanMin)} | {F(r.ReportMax)} | {F(r.ReportTop10)} |"));
+                $"| {r.Name} | {r.Preset} | {r.Steps} | {r.CorrectorSteps} | {r.Guidance:G} | {r.GuidanceStart:G} | {r.GuidanceStop:G} | {r.Seeds} | {r.Valid * 100:F2} | {r.Unique * 100:F2} | {r.Novel * 100:F2} | {r.UniqueValid} | {F1(r.MsPerUniqueValid)} | {r.Report ?? "-"} | {F(r.ReportMean)} | {F(r.ReportMeanMin)} | {F(r.ReportMax)} | {F(r.ReportTop10)} |"));
         if (trainTimes.Count > 0)
         {
             sb.AppendLine();
