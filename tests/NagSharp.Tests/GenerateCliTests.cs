@@ -44,7 +44,7 @@ public sealed class GenerateCliTests : IDisposable
         Assert.Equal(2, row.GetProperty("seeds").GetInt32());
         Assert.InRange(row.GetProperty("unique_valid").GetInt32(), 0, 12);
         Assert.Single(Directory.GetFiles(outDir, "*-tiny-normal-3steps.ckpt"));
-        foreach (var (flag, value) in new[] { ("--seeds", "0"), ("--guidance-start", "1.5"), ("--guidance-stop", "0.9"), ("--corrector-steps", "-1"), ("--target-transform", "log") })
+        foreach (var (flag, value) in new[] { ("--seeds", "0"), ("--guidance-start", "1.5"), ("--guidance-stop", "1"), ("--corrector-steps", "-1"), ("--target-transform", "log") })
         {
             var r = Run([.. common, flag, value]);
             Assert.Equal(1, r.Code);
