@@ -50,8 +50,16 @@ public sealed class EdgeTokenSpaceTests
             var types = space.Encode(a).NodeTypes;
             for (int slot = 0; slot < types.Length; slot++) Assert.True(allowed[slot, types[slot]], $"slot {slot} holds disallowed symbol {types[slot]}");
         }
-        for (int slot = 0; slot < space.MaxNodes; slot++)
-            Assert.Equal(isToken[slot] ? 2 : inner.NodeVocabulary.Count + 1, Enumerable.Range(0, space.NodeVocabulary.Count).Count(k => allowed[slot, k]));
+        // A token holds either edge symbol; a node slot whatever the inner space's slot roles allow (any node symbol or
+        // absence when it declares none).
+        var roles = (inner as ISlotRoles)?.SlotSymbols();
+        for (int slot = 0, node = 0; slot < space.MaxNodes; slot++)
+        {
+            int count = Enumerable.Range(0, space.NodeVocabulary.Count).Count(k => allowed[slot, k]);
+            if (isToken[slot]) Assert.Equal(2, count);
+            else Assert.Equal(roles is null ? inner.NodeVocabulary.Count + 1 : Enumerable.Range(0, inner.NodeVocabulary.Count + 1).Count(k => roles[node, k]), count);
+            if (!isToken[slot]) node++;
+        }
         Assert.Same(space, EdgeTokenSpace.ForScoreEngine(space));
         Assert.Same(SpaceRegistry.Get("nb201"), EdgeTokenSpace.ForScoreEngine(SpaceRegistry.Get("nb201")));
     }

@@ -84,6 +84,30 @@ public sealed class NlpSpaceTests
         Assert.Equal(6, symbols.Count);
     }
 
+    /// <summary>The slot roles the score engine pins are sound (every encoding respects them) and tight where the layout
+    /// is fixed (x, h_prev_0 and h_new_0 have one symbol each; no slot is ever absent).</summary>
+    [Fact]
+    public void SlotRolesHoldForEveryEncoding()
+    {
+        var roles = Space.SlotSymbols();
+        int f = Space.NodeVocabulary.Count;
+        Assert.Equal(new[] { Space.MaxNodes, f + 1 }, new[] { roles.GetLength(0), roles.GetLength(1) });
+        var rng = new Random(3);
+        var seen = new bool[Space.MaxNodes, f];
+        foreach (var a in Enumerable.Range(0, 3000).Select(_ => Space.Sample(rng)).Append(P(Rnn)).Append(P(Gru)))
+        {
+            var types = Space.Encode(a).NodeTypes;
+            for (int slot = 0; slot < types.Length; slot++) { Assert.True(roles[slot, types[slot]], $"slot {slot} holds {Space.NodeVocabulary[types[slot]]}"); seen[slot, types[slot]] = true; }
+        }
+        for (int slot = 0; slot < Space.MaxNodes; slot++) Assert.False(roles[slot, f]);
+        foreach (int slot in new[] { 0, 1, NlpSpace.OpEnd })
+            Assert.Equal(1, Enumerable.Range(0, f).Count(k => roles[slot, k]));
+        // In the input and output slots the roles allow exactly what sampling produces. (Operation slots also allow
+        // unused, which decoding accepts anywhere among the operations although encodings pack operations first.)
+        foreach (int slot in new[] { 0, 1, 2, 3, NlpSpace.OpEnd, NlpSpace.OpEnd + 1, NlpSpace.OpEnd + 2 })
+            for (int k = 0; k < f; k++) Assert.Equal(roles[slot, k], seen[slot, k]);
+    }
+
     [Fact]
     public void DecodeRefusesMisplacedRolesAndDropsDeadNodes()
     {

@@ -78,13 +78,16 @@ public sealed class EdgeTokenSpace : ISearchSpace
     /// token <c>&lt;edge&gt;</c> or <c>&lt;no-edge&gt;</c>. The score engine pins the other entries to their clean value
     /// (see <see cref="Diffusion.Score.SymbolPins"/>), so it denoises 1,344 numbers per NAS-Bench-NLP cell instead of 9,338.
     /// </summary>
+    /// <remarks>An inner space with slot roles (<see cref="ISlotRoles"/>) narrows its node slots further.</remarks>
     public bool[,] AllowedSymbols()
     {
         var allowed = new bool[MaxNodes, _vocabulary.Length];
+        var roles = (Inner as ISlotRoles)?.SlotSymbols();
         for (int slot = 0; slot < MaxNodes; slot++)
         {
-            bool node = Array.IndexOf(_nodeAt, slot) >= 0;
-            for (int k = 0; k < _vocabulary.Length; k++) allowed[slot, k] = node ? k <= _absent : k == _edge || k == _noEdge;
+            int node = Array.IndexOf(_nodeAt, slot);
+            for (int k = 0; k < _vocabulary.Length; k++)
+                allowed[slot, k] = node >= 0 ? k <= _absent && (roles is null || roles[node, k]) : k == _edge || k == _noEdge;
         }
         return allowed;
     }

@@ -80,6 +80,18 @@ public sealed record TableLayout(string Folder, string? KeyColumn, IReadOnlyList
 }
 
 /// <summary>
+/// A space whose graph encoding gives slots fixed roles (NAS-Bench-NLP: slot 0 is x, slots 1-3 the previous hidden
+/// states, ...): which symbols each slot can ever hold in a valid encoding. The score engine pins the others (see
+/// <see cref="EdgeTokenSpace.AllowedSymbols"/>), so it need not learn what the layout already says.
+/// </summary>
+public interface ISlotRoles
+{
+    /// <summary>[slot, symbol]: true where some valid encoding puts the symbol in the slot; shape
+    /// [MaxNodes, NodeVocabulary.Count + 1], the last column meaning "the slot holds no node".</summary>
+    bool[,] SlotSymbols();
+}
+
+/// <summary>
 /// A search space: architecture syntax, the typed-DAG encoding the generators learn, validity, sampling,
 /// neighbourhoods and analytic costs. Implementations are stateless apart from data-derived lookups.
 /// </summary>

@@ -60,7 +60,7 @@ public sealed class NlpArch : Arch
 /// are checked (a recipe given as text must not have them: a user who wrote one most likely meant something else). The table's recipes need at most 19 of the
 /// 21 operation slots. Perplexity columns are lower-is-better.
 /// </remarks>
-public sealed class NlpSpace : ISearchSpace
+public sealed class NlpSpace : ISearchSpace, ISlotRoles
 {
     /// <summary>Operation names as the recipes write them.</summary>
     public static readonly IReadOnlyList<string> Operations =
@@ -305,6 +305,29 @@ public sealed class NlpSpace : ISearchSpace
 
     private static NlpArch Cast(Arch arch) =>
         arch as NlpArch ?? throw new ArgumentException($"not a NAS-Bench-NLP architecture: {arch.GetType().Name}", nameof(arch));
+
+    /// <summary>
+    /// The roles <see cref="Encode"/> gives the slots: x in slot 0; h_prev_k (or unused) in slot 1 + k, where h_prev_0 is
+    /// always present; an operation or unused in the operation slots; h_new_k (or unused) in slot <see cref="OpEnd"/> + k,
+    /// h_new_0 always present. Every slot is present (unused is a symbol), so none may hold "no node".
+    /// </summary>
+    public bool[,] SlotSymbols()
+    {
+        var allowed = new bool[MaxSlots, NodeVocabulary.Count + 1];
+        allowed[0, XSym] = true;
+        for (int k = 0; k < MaxHidden; k++)
+        {
+            allowed[1 + k, HPrevSym + k] = true;
+            allowed[OpEnd + k, HNewSym + k] = true;
+            if (k > 0) allowed[1 + k, UnusedSym] = allowed[OpEnd + k, UnusedSym] = true;
+        }
+        for (int slot = OpStart; slot < OpEnd; slot++)
+        {
+            allowed[slot, UnusedSym] = true;
+            for (int sym = OpSym; sym < HNewSym; sym++) allowed[slot, sym] = true;
+        }
+        return allowed;
+    }
 
     /// <inheritdoc />
     public ArchGraph Encode(Arch arch)
