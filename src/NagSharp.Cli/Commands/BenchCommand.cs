@@ -151,7 +151,6 @@ public static class BenchCommand
         static string F(double? v) => v is double d ? d.ToString("F1", CultureInfo.InvariantCulture) : "-";
     }
 
-
     private static int[] ParseInts(string text, string flag) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x =>
             int.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new NagUserException($"{flag}: '{x}' is not a positive integer")).ToArray();

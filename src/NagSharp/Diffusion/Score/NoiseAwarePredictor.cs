@@ -10,7 +10,9 @@ namespace NagSharp.Diffusion.Score;
 /// A property predictor trained on noised graphs x_t (same SDE as the generator) so that its gradient can steer
 /// the reverse diffusion at every noise level. Targets are mapped to model units by <see cref="Transform"/>:
 /// <c>zscore</c> standardizes them; <c>rank</c> uses their empirical CDF (standardized), which stops the long tail of
-/// broken architectures from squeezing the top of the range, where guidance needs resolution.
+/// broken architectures from squeezing the top of the range, where guidance needs resolution; <c>normal</c> maps the same
+/// ranks to normal scores, which also spreads the top percent over about a unit (the predictor's own best cells improve;
+/// docs/bench-generate-nb201.md, session 10).
 /// </summary>
 public sealed class NoiseAwarePredictor : IDisposable
 {
@@ -27,7 +29,7 @@ public sealed class NoiseAwarePredictor : IDisposable
     public TrainConfig Train { get; }
     /// <summary>Table column it predicts.</summary>
     public string Target { get; }
-    /// <summary><c>zscore</c> or <c>rank</c>.</summary>
+    /// <summary><c>zscore</c>, <c>rank</c> or <c>normal</c>.</summary>
     public string Transform { get; }
     /// <summary>Training targets in ascending order (defines the rank transform).</summary>
     public IReadOnlyList<double> SortedTargets { get; private set; } = [];
