@@ -61,7 +61,8 @@ public static class BenchCommand
             if (!(guidanceStop >= 0 && guidanceStop < guidanceStart)) throw new NagUserException($"--guidance-stop must be in [0, --guidance-start), got {guidanceStop}");
             string predPreset = p.GetValue(predictorPreset)!, predTransform = p.GetValue(transform)!;
             NetworkConfig.Preset(predPreset);   // fails early on an unknown preset
-            if (predTransform is not ("rank" or "normal" or "zscore")) throw new NagUserException($"--target-transform: unknown transform '{predTransform}' (expected rank, normal or zscore)");
+            if (!NoiseAwarePredictor.Transforms.Contains(predTransform))
+                throw new NagUserException($"--target-transform: unknown transform '{predTransform}' (expected {string.Join(", ", NoiseAwarePredictor.Transforms)})");
             var scales = p.GetValue(guidance)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x =>
                 double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v) ? v
                     : throw new NagUserException($"--guidance: '{x}' is not a positive number")).ToArray();

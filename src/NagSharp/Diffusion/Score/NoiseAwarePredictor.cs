@@ -42,6 +42,9 @@ public sealed class NoiseAwarePredictor : IDisposable
     /// <summary>The network.</summary>
     public PropertyPredictor Model { get; }
 
+    /// <summary>The target transforms a predictor can learn under.</summary>
+    public static readonly IReadOnlyList<string> Transforms = ["zscore", "rank", "normal"];
+
     private readonly Sde _sde;
     private readonly SymbolPins? _pins;   // the generator's pinned entries, so training inputs look like its samples
 
@@ -49,7 +52,7 @@ public sealed class NoiseAwarePredictor : IDisposable
     /// length (see <see cref="FitTasks"/> and <see cref="TaskEmbedding"/>).</summary>
     public NoiseAwarePredictor(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, string target, string transform = "zscore", int taskDim = 0)
     {
-        if (transform is not ("zscore" or "rank" or "normal")) throw new NagUserException($"unknown target transform '{transform}' (expected zscore, rank or normal)");
+        if (!Transforms.Contains(transform)) throw new NagUserException($"unknown target transform '{transform}' (expected {string.Join(", ", Transforms)})");
         // The score engine's view of the space (edge tokens where the topology varies), so the predictor reads the same
         // x_t the generator samples.
         space = EdgeTokenSpace.ForScoreEngine(space);
