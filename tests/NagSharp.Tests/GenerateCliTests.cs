@@ -104,6 +104,29 @@ public sealed class GenerateCliTests : IDisposable
     }
 
     [Fact]
+    public void SelfConditionIsAScoreEngineTrainingChoiceThatAResumeKeeps()
+    {
+        string g = Path.Combine(_dir, "sc.ckpt");
+        var (code, _, stderr) = Run("train", "generator", "--preset", "tiny", "--layers", "1", "--steps", "2", "--batch", "8",
+            "--train-fraction", "0.01", "--self-condition", "--out", g);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("self-conditioned", stderr);
+        var resumed = Run("train", "generator", "--steps", "3", "--out", g, "--resume");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("self-conditioned", resumed.Err);
+        var sample = Run("generate", "--generator", g, "-n", "4", "--sample-steps", "2", "--json");
+        Assert.True(sample.Code == 0, sample.Err);
+
+        var mismatch = Run("train", "generator", "--steps", "4", "--out", g, "--resume", "--self-condition", "false");
+        Assert.Equal(1, mismatch.Code);
+        Assert.Contains("--self-condition", mismatch.Err);
+        Assert.Single(mismatch.Err.TrimEnd().Split('\n'));
+        var discrete = Run("train", "generator", "--engine", "discrete", "--self-condition", "--steps", "1", "--out", Path.Combine(_dir, "d.ckpt"));
+        Assert.Equal(1, discrete.Code);
+        Assert.Contains("--self-condition applies to the score engine", discrete.Err);
+    }
+
+    [Fact]
     public void BadInputGetsOneLineErrorsAndExitCodes()
     {
         string g = TrainTiny(steps: 2);

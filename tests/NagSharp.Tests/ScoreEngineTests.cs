@@ -13,9 +13,9 @@ public sealed class ScoreEngineTests
     private static readonly Nb201Space Space = new();
     private static readonly NetworkConfig Tiny = new(Layers: 1, Dim: 16, Heads: 2, Ffn: 32, HeadHidden: 32);
 
-    private static ScoreGenerator TinyGenerator(int steps = 10, int seed = 0) =>
-        new(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: steps, Batch: 32, Warmup: 2, Seed: seed),
-            Space.Enumerate().Take(500).Select(a => a.ToString()).ToList());
+    private static ScoreGenerator TinyGenerator(int steps = 10, int seed = 0, bool selfCondition = false, string sde = "ve") =>
+        new(Space, new SdeConfig(Kind: sde), Tiny, new TrainConfig(Steps: steps, Batch: 32, Warmup: 2, Seed: seed),
+            Space.Enumerate().Take(500).Select(a => a.ToString()).ToList(), selfCondition);
 
     [Theory]
     [InlineData("ve")]
@@ -191,6 +191,77 @@ public sealed class ScoreEngineTests
         long afterLong = stats.ThreadTotalLiveCount;
         Assert.Equal(baseline, afterShort);
         Assert.Equal(baseline, afterLong);
+    }
+
+    [Fact]
+    public void VpCorrectorStaysFiniteWithFewSteps()
+    {
+        // With fewer steps than beta_max, the first-order 1 - beta dt of the Langevin step size is negative: every
+        // sample used to come out NaN.
+        using var gen = TinyGenerator(steps: 2, sde: "vp");
+        gen.TrainToEnd();
+        foreach (int steps in new[] { 1, 4, 19 })
+        {
+            using var x = gen.Sample(4, new SamplerConfig(Steps: steps), seed: 1);
+            Assert.False(x.isnan().any().item<bool>(), $"NaN with {steps} steps");
+        }
+        Assert.True(new VpSde(0.1, 20, 1e-5).CorrectorAlpha(1.0, 0.25) > 0);
+    }
+
+    [Theory]
+    [InlineData("ve")]
+    [InlineData("vp")]
+    public void SelfConditionedGeneratorReadsItsEstimateRoundTripsAndKeepsTensorCountFlat(string sde)
+    {
+        using var gen = TinyGenerator(steps: 6, selfCondition: true, sde: sde);
+        using var plain = TinyGenerator(steps: 6, sde: sde);
+        Assert.True(gen.SelfCondition);
+        Assert.True(gen.ParameterCount > plain.ParameterCount);   // the input layer also reads the F estimate channels
+        gen.TrainToEnd();
+
+        // The estimate is an input that matters: the same x_t with and without it scores differently.
+        using (NewDisposeScope())
+        {
+            var x = randn(3, Space.MaxNodes, Space.NodeVocabulary.Count);
+            var none = gen.Score(x, 0.3);
+            var some = gen.Score(x, 0.3, ones_like(x), out var next);
+            Assert.False(none.allclose(some));
+            Assert.NotNull(next);
+            Assert.True(next!.abs().max().item<float>() <= 1f);   // a clean estimate stays in the data range
+        }
+
+        var sampler = new SamplerConfig(Steps: 4);
+        using var a = gen.Sample(6, sampler, seed: 3);
+        using var b = gen.Sample(6, sampler, seed: 3);
+        Assert.True(a.equal(b).all().item<bool>());
+
+        string path = Path.Combine(Path.GetTempPath(), "nagsharp-selfcond-" + Guid.NewGuid().ToString("N") + ".ckpt");
+        try
+        {
+            gen.Save(path);
+            using (var loaded = ScoreGenerator.Load(path))
+            {
+                Assert.True(loaded.SelfCondition);
+                using var c = loaded.Sample(6, sampler, seed: 3);
+                Assert.True(a.equal(c).all().item<bool>());
+            }
+            // A checkpoint written before self-conditioning existed has no flag and a plain network.
+            plain.Save(path);
+            var ck = NagSharp.Store.Checkpoint.Load(path);
+            ck.Header.Remove("self_condition");
+            ck.Save(path);
+            using var old = ScoreGenerator.Load(path);
+            Assert.False(old.SelfCondition);
+        }
+        finally { File.Delete(path); }
+
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        gen.Sample(4, new SamplerConfig(Steps: 2), 0).Dispose();   // warm-up: lazy allocations
+        long baseline = stats.ThreadTotalLiveCount;
+        gen.Sample(4, new SamplerConfig(Steps: 30), 0).Dispose();
+        gen.Sample(4, new SamplerConfig(Steps: 30, CorrectorSteps: 0), 0).Dispose();
+        gen.Sample(4, new SamplerConfig(Kind: "ode", Steps: 30), 0).Dispose();
+        Assert.Equal(baseline, stats.ThreadTotalLiveCount);
     }
 
     [Fact]

@@ -70,12 +70,14 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue training the checkpoint at --out up to --steps" };
+        var selfCondition = new Option<bool>("--self-condition") { Description = "Score engine: the network also reads its own previous estimate of the clean graph (Analog Bits' self-conditioning)" };
         var every = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N steps (0: only at the end)", DefaultValueFactory = _ => 500 };
-        var cmd = new Command("generator", "Train a generator on architectures of a space") { space, engine, conditions, unlabelled, fraction, sde, steps, batch, lr, seed, outPath, resume, every };
+        var cmd = new Command("generator", "Train a generator on architectures of a space") { space, engine, conditions, unlabelled, fraction, sde, steps, batch, lr, seed, outPath, resume, every, selfCondition };
         net.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string e = p.GetValue(engine)!;
+            if (e == "discrete" && p.GetValue(selfCondition)) throw new NagUserException("--self-condition applies to the score engine; the discrete engine's denoiser already reads the current graph's symbols");
             if (e == "discrete") return DiscreteTraining.Run(ctx, p, space, conditions, unlabelled, fraction, steps, batch, lr, seed, outPath, resume, every, net);
             if (e != "score") throw new NagUserException($"unknown engine '{e}' (available: score, discrete)");
             if ((p.GetValue(conditions) ?? []).Length > 0) throw new NagUserException("--condition needs --engine discrete (the score engine is steered by a predictor)");
@@ -84,6 +86,11 @@ public static class TrainCommand
             if (p.GetValue(resume) && File.Exists(path))
             {
                 gen = ScoreGenerator.Load(path, t => t with { Steps = p.GetValue(steps) });
+                if (p.GetResult(selfCondition) is { Implicit: false } && p.GetValue(selfCondition) != gen.SelfCondition)
+                {
+                    gen.Dispose();
+                    throw new NagUserException($"--self-condition {(p.GetValue(selfCondition) ? "asked for" : "off")}, but {path} was trained {(gen.SelfCondition ? "with" : "without")} it; a resumed run keeps its network");
+                }
                 ctx.Err.WriteLine($"resuming {path} at step {gen.Step} of {gen.Train.Steps}");
             }
             else
@@ -95,11 +102,11 @@ public static class TrainCommand
                 var trainSet = s.Size is not null ? TrainingSets.Select(s, f, p.GetValue(seed))
                     : TrainingSets.Build(s, CliHelpers.LoadDataOrNull(s, p.GetValue(ctx.DataDir)), TrainingSets.Lists(s, p.GetValue(ctx.DataDir)), f, p.GetValue(unlabelled), p.GetValue(seed));
                 var train = new TrainConfig(Steps: p.GetValue(steps), Batch: p.GetValue(batch), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed));
-                gen = new ScoreGenerator(s, new SdeConfig(Kind: p.GetValue(sde)!), net.Read(p), train, trainSet);
+                gen = new ScoreGenerator(s, new SdeConfig(Kind: p.GetValue(sde)!), net.Read(p), train, trainSet, p.GetValue(selfCondition));
             }
             using (gen)
             {
-                ctx.Err.WriteLine($"training {gen.Space.Name} score generator: {gen.ParameterCount:N0} parameters, {gen.TrainingSet.Count:N0} training architectures, {gen.Train.Steps} steps");
+                ctx.Err.WriteLine($"training {gen.Space.Name} score generator{(gen.SelfCondition ? " (self-conditioned)" : "")}: {gen.ParameterCount:N0} parameters, {gen.TrainingSet.Count:N0} training architectures, {gen.Train.Steps} steps");
                 var clock = Stopwatch.StartNew();
                 ProgressRunner.Run(ctx, "train", report =>
                     gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}"), checkpoint: _ => gen.Save(path), checkpointEvery: p.GetValue(every)));

@@ -254,13 +254,25 @@ public abstract class EncoderWithHead : Module<Tensor, Tensor, Tensor>
 
 /// <summary>
 /// Score network: predicts the noise z that produced x_t (so score = -z_hat / std(t)). Separate from the
-/// diffusion process, which only calls <c>forward(x_t, t)</c>.
+/// diffusion process, which only calls <c>forward(x_t, t)</c> (or <see cref="Predict"/> when self-conditioned).
 /// </summary>
-public sealed class ScoreNetwork(NetworkConfig config, int nodes, int features, bool[,] adjacency)
-    : EncoderWithHead("score", config, nodes, features, adjacency, features)
+/// <remarks>With <c>selfCondition</c> the network also reads an estimate of the clean graph (Chen et al., "Analog
+/// Bits", 2022): its own previous estimate while sampling, zeros for none. Each slot then sees what the other slots have
+/// already settled on, which continuous diffusion otherwise conveys only through their noisy values.</remarks>
+public sealed class ScoreNetwork(NetworkConfig config, int nodes, int features, bool[,] adjacency, bool selfCondition = false)
+    : EncoderWithHead("score", config, nodes, selfCondition ? 2 * features : features, adjacency, features)
 {
-    /// <summary>x [B, N, F], t [B] -&gt; predicted noise [B, N, F].</summary>
+    /// <summary>True when the network reads a clean-graph estimate beside x_t.</summary>
+    public bool SelfConditioned { get; } = selfCondition;
+
+    /// <summary>x [B, N, F] (with a clean estimate concatenated, [B, N, 2F], when self-conditioned), t [B] -&gt;
+    /// predicted noise [B, N, F].</summary>
     public override Tensor forward(Tensor x, Tensor t) => Head(Encode(x, t));
+
+    /// <summary>Predicted noise [B, N, F] for x_t [B, N, F] given a clean estimate [B, N, F] (null: none, read as
+    /// zeros); the estimate is ignored by a network that is not self-conditioned.</summary>
+    public Tensor Predict(Tensor x, Tensor t, Tensor? clean) =>
+        forward(SelfConditioned ? cat([x, clean ?? zeros_like(x)], 2) : x, t);
 }
 
 /// <summary>

@@ -82,16 +82,20 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     /// <summary>Entries pinned to their clean value (slots of the edge-token view that cannot hold a symbol); null when
     /// none are, or for a checkpoint trained before pins existed (it samples as it was trained).</summary>
     public SymbolPins? Pins { get; }
+    /// <summary>True when the network also reads its own estimate of the clean graph (self-conditioning, see
+    /// <see cref="ScoreNetwork"/>); false for checkpoints trained before it existed.</summary>
+    public bool SelfCondition { get; }
+
     /// <summary>Creates an untrained generator.</summary>
     /// <remarks>A space whose topology varies is diffused through its <see cref="EdgeTokenSpace"/> view, which
     /// <see cref="TrainedGenerator{TNet}.Space"/> then is.</remarks>
-    public ScoreGenerator(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet)
-        : this(EdgeTokenSpace.ForScoreEngine(space), sde, network, train, trainingSet, pinned: true) { }
+    public ScoreGenerator(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet, bool selfCondition = false)
+        : this(EdgeTokenSpace.ForScoreEngine(space), sde, network, train, trainingSet, pinned: true, selfCondition) { }
 
-    private ScoreGenerator(ISearchSpace fixedSpace, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet, bool pinned)
-        : base(fixedSpace, train, () => new ScoreNetwork(network, fixedSpace.MaxNodes, fixedSpace.NodeVocabulary.Count, fixedSpace.FixedAdjacency!))
+    private ScoreGenerator(ISearchSpace fixedSpace, SdeConfig sde, NetworkConfig network, TrainConfig train, IReadOnlyList<string> trainingSet, bool pinned, bool selfCondition)
+        : base(fixedSpace, train, () => new ScoreNetwork(network, fixedSpace.MaxNodes, fixedSpace.NodeVocabulary.Count, fixedSpace.FixedAdjacency!, selfCondition))
     {
-        SdeConfig = sde; Network = network; TrainingSet = trainingSet;
+        SdeConfig = sde; Network = network; TrainingSet = trainingSet; SelfCondition = selfCondition;
         Sde = sde.Create();
         Pins = pinned ? SymbolPins.For(fixedSpace) : null;
     }
@@ -116,18 +120,43 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
             var x0 = data.index_select(0, idx);                                                     // [B, N, F]
             var t = rand(Train.Batch) * (1 - Sde.Epsilon) + Sde.Epsilon;                            // [B]
             var (xt, z) = Sde.ApplyNoise(x0, t);
-            if (Pins is null) return ((Model.forward(xt, t) - z).square() * rowWeights).mean();
-            xt = Pins.Pin(xt, Sde.MeanCoefficient(t).view(-1, 1, 1));
-            return Pins.FreeMean((Model.forward(xt, t) - z).square() * rowWeights);
+            if (Pins is not null) xt = Pins.Pin(xt, Sde.MeanCoefficient(t).view(-1, 1, 1));
+            Tensor? clean = null;
+            if (SelfCondition)
+            {
+                // Half of the graphs see the network's own first estimate (no gradient through it), half see none, so
+                // the network serves both the first sampling step and the later ones.
+                using (no_grad()) clean = EstimateClean(xt, Model.Predict(xt, t, null), t);
+                clean = clean * (rand(Train.Batch) < 0.5).to_type(ScalarType.Float32).view(-1, 1, 1);   // [B, N, F]
+            }
+            var err = (Model.Predict(xt, t, clean) - z).square() * rowWeights;                         // [B, N, F]
+            return Pins is null ? err.mean() : Pins.FreeMean(err);
         }, progress, checkpoint, checkpointEvery, cancel);
     }
 
-    /// <summary>Score of the EMA network: -z_hat(x, t) / std(t). x [B, N, F] -&gt; [B, N, F].</summary>
-    public Tensor Score(Tensor x, double t)
+    /// <summary>The clean graph implied by x_t and a noise prediction: (x_t - std(t) z_hat) / mean(t), clipped to the
+    /// data range [-1, 1], pinned entries at -1. xt, zHat [B, N, F], t [B] -&gt; [B, N, F].</summary>
+    private Tensor EstimateClean(Tensor xt, Tensor zHat, Tensor t)
+    {
+        var shape = Sde.BroadcastShape(xt, t);
+        var x0 = ((xt - zHat * Sde.Std(t).view(shape)) / Sde.MeanCoefficient(t).view(shape)).clamp(-1, 1);   // [B, N, F]
+        return Pins is null ? x0 : Pins.Pin(x0, 1.0);
+    }
+
+    /// <summary>Score of the EMA network: -z_hat(x, t) / std(t). x [B, N, F] -&gt; [B, N, F]. A self-conditioned network
+    /// reads no clean estimate here (see <see cref="Score(Tensor, double, Tensor?, out Tensor?)"/>).</summary>
+    public Tensor Score(Tensor x, double t) => Score(x, t, null, out _);
+
+    /// <summary>Score of the EMA network given the previous clean estimate <paramref name="clean"/> [B, N, F] (null:
+    /// none); <paramref name="nextClean"/> is this evaluation's estimate for the next one, null when the network is not
+    /// self-conditioned.</summary>
+    public Tensor Score(Tensor x, double t, Tensor? clean, out Tensor? nextClean)
     {
         using var _ = no_grad();
         var tb = full(x.shape[0], t, dtype: ScalarType.Float32);
-        var score = Ema.forward(x, tb) * (-1.0 / Sde.Std(t));
+        var zHat = Ema.Predict(x, tb, clean);                                   // [B, N, F]
+        nextClean = SelfCondition ? EstimateClean(x, zHat, tb) : null;
+        var score = zHat * (-1.0 / Sde.Std(t));
         return Pins is null ? score : Pins.Free(score);
     }
 
@@ -145,14 +174,17 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         var x = randn(n, nodes, f) * Sde.PriorStd;                                   // [B, N, F]
         if (Pins is not null) x = Pins.Pin(x, Sde.MeanCoefficient(1.0));
         Tensor? xMean = null;
+        Tensor? clean = null;   // self-conditioning: the network's latest clean estimate, carried across steps
         double dt = (1 - Sde.Epsilon) / sampler.Steps;
         for (int i = 0; i < sampler.Steps; i++)
         {
             double t = 1 - i * dt;
             using var scope = NewDisposeScope();
+            var cleanBefore = clean;
             Tensor Guided(Tensor xs)
             {
-                var s = Score(xs, t);
+                var s = Score(xs, t, clean, out var next);
+                clean = next;
                 if (guidance is null) return s;
                 var guided = s + guidance.Gradient(xs, t, s);
                 return Pins is null ? guided : Pins.Free(guided);
@@ -195,6 +227,11 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 x.Dispose();
                 x = next;
             }
+            if (clean is not null && !ReferenceEquals(clean, cleanBefore))
+            {
+                clean.MoveToOuterDisposeScope();
+                cleanBefore?.Dispose();
+            }
         }
         // PC ends with noise removal: the last predictor step's mean. The ODE has no noise to remove.
         var result = xMean ?? x;
@@ -211,6 +248,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         ck.Set("train", Train);
         ck.Set("training_set", TrainingSet);
         ck.Set("symbol_pins", Pins is not null);
+        ck.Set("self_condition", SelfCondition);
         SaveCheckpoint(ck, path);
     }
 
@@ -225,6 +263,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         var space = SpaceRegistry.Get(ck.Get<string>("space", path));
         return Restore(new ScoreGenerator(EdgeTokenSpace.ForScoreEngine(space), ck.Get<SdeConfig>("sde", path), ck.Get<NetworkConfig>("network", path),
             (adjustTrain ?? (t => t))(ck.Get<TrainConfig>("train", path)), ck.Get<List<string>>("training_set", path),
-            pinned: ck.Header.ContainsKey("symbol_pins") && ck.Get<bool>("symbol_pins", path)), ck, path);
+            pinned: ck.Header.ContainsKey("symbol_pins") && ck.Get<bool>("symbol_pins", path),
+            selfCondition: ck.Header.ContainsKey("self_condition") && ck.Get<bool>("self_condition", path)), ck, path);
     }
 }

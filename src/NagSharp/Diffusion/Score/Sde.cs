@@ -45,7 +45,7 @@ public abstract class Sde(double epsilon)
     /// <summary>Standard deviation of the prior p_1 (the sampler's starting distribution).</summary>
     public abstract double PriorStd { get; }
 
-    /// <summary>Langevin step-size factor alpha at time t for a step of size dt (1 for VE; 1 - beta dt for VP).</summary>
+    /// <summary>Langevin step-size factor alpha at time t for a step of size dt (1 for VE; exp(-beta dt), about 1 - beta dt, for VP).</summary>
     public abstract double CorrectorAlpha(double t, double dt);
 
     /// <summary>Marginal mean coefficients for a batch of times: [B] -&gt; [B].</summary>
@@ -118,6 +118,8 @@ public sealed class VpSde(double betaMin, double betaMax, double epsilon) : Sde(
     public override double Diffusion(double t) => Math.Sqrt(Beta(t));
     /// <inheritdoc />
     public override double PriorStd => 1.0;
-    /// <inheritdoc />
-    public override double CorrectorAlpha(double t, double dt) => 1 - Beta(t) * dt;
+    /// <summary>exp(-beta(t) dt): the reference's 1 - beta dt to first order, which it uses with 1,000 steps; with fewer
+    /// than beta_max steps 1 - beta dt turns negative, the Langevin step's noise scale sqrt(2 step) becomes NaN and
+    /// every sample with it.</summary>
+    public override double CorrectorAlpha(double t, double dt) => Math.Exp(-Beta(t) * dt);
 }
