@@ -128,4 +128,65 @@ public sealed class EdgeTokenSpaceTests
         using var pred = new NoiseAwarePredictor(inner, new SdeConfig(), NetworkConfig.Preset("tiny") with { Layers = 1 }, new TrainConfig(Steps: 2, Batch: 4), "x");
         Assert.IsType<EdgeTokenSpace>(pred.Space);
     }
+
+    [Fact]
+    public void InDegreeDecodingGivesAnOperationTheInputCountTheDataShows()
+    {
+        var inner = new NlpSpace();
+        var rng = new Random(1);
+        var set = Enumerable.Range(0, 300).Select(_ => inner.Sample(rng).ToString()).Distinct().ToList();
+        using var gen = new ScoreGenerator(inner, new SdeConfig(), NetworkConfig.Preset("tiny") with { Layers = 1 }, new TrainConfig(Steps: 1, Batch: 4), set);
+        var tokens = Assert.IsType<EdgeTokenSpace>(gen.Space);
+        // A training cell with a blend (always 3 inputs in the data), encoded cleanly.
+        var arch = set.Select(inner.Parse).First(a => ((NlpArch)a).Nodes.Any(nd => nd.Op == 1));
+        var g = inner.Encode(arch);
+        int blend = Enumerable.Range(0, g.NodeCount).First(j => g.NodeTypes[j] >= 0 && inner.NodeVocabulary[g.NodeTypes[j]].StartsWith("blend", StringComparison.Ordinal));
+        int input = Enumerable.Range(0, blend).First(i => g.Adjacency[i, blend]);
+        using var clean = GraphCodec.Encode(tokens, [arch]);   // [1, slots, F] in {-1, +1}
+        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(clean)[0].Arch!));
+
+        // One of its three edges comes out just below the threshold: thresholding gives the blend two inputs, the joint
+        // choice its three.
+        using var weak = clean.clone();
+        int row = tokens.TokenSlot(input, blend);
+        weak[0, row, tokens.EdgeSymbol] = -0.1f;
+        weak[0, row, tokens.NoEdgeSymbol] = 0.1f;
+        gen.InDegreeDecoding = false;
+        var independent = gen.Decode(weak)[0];
+        Assert.Null(independent.Arch);
+        Assert.Contains("expected 3", independent.Reason);
+        gen.InDegreeDecoding = true;
+        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(weak)[0].Arch!));
+
+        // A pair the data never links (an unused slot, or x, into an h_new marker) is no candidate, however strong.
+        int hNew = Enumerable.Range(0, g.NodeCount).First(j => inner.NodeVocabulary[g.NodeTypes[j]] == "h_new_0");
+        using var stray = clean.clone();
+        int fromX = tokens.TokenSlot(0, hNew);
+        stray[0, fromX, tokens.EdgeSymbol] = 1f;
+        stray[0, fromX, tokens.NoEdgeSymbol] = -1f;
+        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(stray)[0].Arch!));
+    }
+
+    [Fact]
+    public void ChoosePicksTheBestAllowedCountAndFallsBackToPositiveOdds()
+    {
+        double[] logit = [2, -3, 1, -1];
+        int[] c = [0, 1, 2, 3];
+        Assert.Equal(3, InDegreeProjection.Choose(c, 4, i => logit[i], [false, false, false, true, false]));
+        Assert.Equal(new[] { 0, 2, 3 }, c[..3]);   // sorted by descending log-odds
+        c = [0, 1, 2, 3];
+        Assert.Equal(2, InDegreeProjection.Choose(c, 4, i => logit[i], [true, true, true, true, true]));
+        c = [0, 1, 2, 3];
+        Assert.Equal(1, InDegreeProjection.Choose(c, 4, i => logit[i], [false, true, false, true, false]));   // 1 and 3 parents both sum to 2: the smaller count wins the tie
+        c = [0, 1, 2, 3];
+        Assert.Equal(2, InDegreeProjection.Choose(c, 4, i => logit[i], [false, false, false, false, false, true]));   // none fits: positive odds
+        // Linked candidates only, while an allowed count fits among them: the one linked node, despite its odds.
+        c = [0, 1, 2, 3];
+        Assert.Equal(1, InDegreeProjection.Choose(c, 4, i => logit[i], [false, true], i => i == 3));
+        Assert.Equal(3, c[0]);
+        // Three parents but one linked candidate: all candidates are considered.
+        c = [0, 1, 2, 3];
+        Assert.Equal(3, InDegreeProjection.Choose(c, 4, i => logit[i], [false, false, false, true], i => i == 1));
+        Assert.Equal(new[] { 0, 2, 3 }, c[..3].Order());
+    }
 }

@@ -144,7 +144,7 @@ public sealed class GenerateCliTests : IDisposable
         Assert.Equal(1, Run("generate", "--generator", g, "--guidance", "10", "-n", "2").Code);       // guidance without a predictor
         var edges = Run("generate", "--generator", g, "--edge-decoding", "independent", "-n", "2");
         Assert.Equal(1, edges.Code);
-        Assert.Contains("--edge-decoding only applies to the discrete engine", edges.Err);
+        Assert.Contains("--edge-decoding only applies to free topologies", edges.Err);
         Assert.Equal(1, Run("generate", "--generator", g, "-n", "0").Code);
         Assert.Equal(1, Run("generate", "--generator", g, "--sampler", "magic", "-n", "2").Code);
         var negative = Run("generate", "--generator", g, "--repulsion", "-1", "-n", "2");

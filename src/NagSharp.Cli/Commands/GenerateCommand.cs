@@ -37,7 +37,7 @@ public static class GenerateCommand
         var corrector = new Option<int>("--corrector-steps") { Description = "Langevin corrector steps per predictor step (pc sampler; 0 = reverse diffusion only)", DefaultValueFactory = _ => new SamplerConfig().CorrectorSteps };
         var conditions = new Option<string[]>("--condition") { Description = "Discrete engine: ask for a condition the generator was trained with (repeatable)" };
         var weight = new Option<double>("--guidance-weight") { Description = "Discrete engine: classifier-free guidance weight W", DefaultValueFactory = _ => 2.0 };
-        var edgeDecoding = new Option<string>("--edge-decoding") { Description = "Discrete engine, free topologies: 'in-degree' (last step picks each node's inputs jointly, with an in-degree the training data shows for its symbol) or 'independent' (every pair sampled on its own)", DefaultValueFactory = _ => "in-degree" };
+        var edgeDecoding = new Option<string>("--edge-decoding") { Description = "Free topologies: 'in-degree' (the last step picks each node's inputs jointly, with an in-degree the training data shows for its symbol) or 'independent' (every pair sampled, or thresholded by the score engine, on its own)", DefaultValueFactory = _ => "in-degree" };
         var top = new Option<int>("--top") { Description = "Show this many best generated architectures", DefaultValueFactory = _ => 10 };
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
@@ -73,12 +73,7 @@ public static class GenerateCommand
                         throw new NagUserException($"{scoreOnly.Name} only applies to the score engine; {genPath} is a discrete-engine generator");
                 using var dgen = DiscreteGenerator.Load(genPath);
                 genSpace = dgen.Space;
-                dgen.InDegreeDecoding = p.GetValue(edgeDecoding) switch
-                {
-                    "in-degree" => true,
-                    "independent" => false,
-                    var other => throw new NagUserException($"--edge-decoding must be 'in-degree' or 'independent', got '{other}'"),
-                };
+                dgen.InDegreeDecoding = ReadEdgeDecoding(p.GetValue(edgeDecoding));
                 var states = dgen.StatesFor(condTexts);
                 double w = p.GetValue(weight), cfgStart = p.GetValue(start);
                 using var oneThread = CliHelpers.OneTorchThread();
@@ -101,10 +96,11 @@ public static class GenerateCommand
             else
             {
                 if (condTexts.Length > 0) throw new NagUserException("--condition needs a discrete-engine generator");
-                if (p.GetResult(edgeDecoding) is { Implicit: false })
-                    throw new NagUserException($"--edge-decoding only applies to the discrete engine; {genPath} is a score-engine generator");
                 using var gen = ScoreGenerator.Load(genPath);
                 genSpace = gen.Space;
+                if (p.GetResult(edgeDecoding) is { Implicit: false } && gen.Space is not EdgeTokenSpace)
+                    throw new NagUserException($"--edge-decoding only applies to free topologies; {gen.Space.Name} has a fixed graph");
+                gen.InDegreeDecoding = ReadEdgeDecoding(p.GetValue(edgeDecoding));
                 if (p.GetValue(target) is string col)
                 {
                     if (predPath is not null) throw new NagUserException("give either --predictor or --target, not both");
@@ -236,6 +232,13 @@ public static class GenerateCommand
         satisfyingAll = uniques.Count(a => maps.All(m => m.TryGetValue(a, out bool v) && v));
         return list;
     }
+
+    private static bool ReadEdgeDecoding(string? value) => value switch
+    {
+        "in-degree" => true,
+        "independent" => false,
+        var other => throw new NagUserException($"--edge-decoding must be 'in-degree' or 'independent', got '{other}'"),
+    };
 
     private static void WriteSamples(string path, GenerationResult result, string[] reports, BenchmarkData? data)
     {

@@ -59,6 +59,18 @@ public sealed class EdgeTokenSpace : ISearchSpace
             }
     }
 
+    /// <summary>Slot of inner node <paramref name="node"/>.</summary>
+    public int NodeSlot(int node) => _nodeAt[node];
+
+    /// <summary>Slot of the token of the inner pair <paramref name="i"/> -&gt; <paramref name="j"/>, i &lt; j.</summary>
+    public int TokenSlot(int i, int j) => i < j ? _tokenAt[i, j] : throw new ArgumentOutOfRangeException(nameof(i), $"edge tokens run from a lower to a higher node, got {i} -> {j}");
+
+    /// <summary>Index of <see cref="Edge"/> in the vocabulary.</summary>
+    public int EdgeSymbol => _edge;
+
+    /// <summary>Index of <see cref="NoEdge"/> in the vocabulary.</summary>
+    public int NoEdgeSymbol => _noEdge;
+
     /// <summary>
     /// Weights of the score engine's loss per slot (mean 1): the node slots as a group and the edge tokens as a group
     /// count equally. Unweighted, NAS-Bench-NLP's 378 edge tokens outweigh its 28 node slots 13 to 1, and a tiny network

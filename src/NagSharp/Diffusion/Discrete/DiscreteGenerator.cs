@@ -90,10 +90,13 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
     /// inputs (free topologies only; null for a fixed one). See <see cref="InDegreeDecoding"/>.</summary>
     public IReadOnlyList<bool[]>? AllowedInDegrees { get; }
 
+    private readonly bool[,]? _allowedPairs;   // [parent symbol, child symbol]: linked in some training graph
+
     /// <summary>
     /// When true (the default) the last reverse step picks each node's inputs jointly instead of pair by pair: among the
     /// in-degrees the training graphs show for the node's symbol, the one whose most likely parent set has the highest
-    /// likelihood under the model's edge probabilities, and those parents. Edges are otherwise sampled independently per
+    /// likelihood under the model's edge probabilities, and those parents, taken from the nodes whose symbols some training
+    /// graph links to the node's symbol (<see cref="InDegreeProjection"/>). Edges are otherwise sampled independently per
     /// pair, and an operation with a fixed arity (a 3-input blend, a 2-input product) then gets its exact count of inputs
     /// only by luck. Like <see cref="AllowedSymbols"/> it uses only what the data shows, never a space's rules; the rules
     /// that span several nodes (reachability, counts of states) stay the model's to learn. Free topologies only.
@@ -153,16 +156,8 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
         AllowedSymbols = allowed;
         if (_fixed is null)
         {
-            var degrees = Enumerable.Range(0, _k).Select(_ => new bool[_n]).ToArray();
-            foreach (var g in graphs)
-                for (int j = 0; j < _n; j++)
-                {
-                    if (g.NodeTypes[j] < 0) continue;
-                    int d = 0;
-                    for (int i = 0; i < j; i++) if (g.NodeTypes[i] >= 0 && g.Adjacency[i, j]) d++;
-                    degrees[g.NodeTypes[j]][d] = true;
-                }
-            AllowedInDegrees = degrees;
+            AllowedInDegrees = InDegreeProjection.Allowed(graphs, _k, _n);
+            _allowedPairs = InDegreeProjection.AllowedPairs(graphs, _k);
         }
         ConstantEdges = constEdges.Select(v => v < 0 ? -1 : v).ToArray();
     }
@@ -357,7 +352,8 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
     /// <summary>
     /// Edges of the final graphs from the model's edge probabilities [B, N, N] (i &lt; j), node symbols [B, N] and presence
     /// [B, N]: per node, the parent set of maximum likelihood among those whose size the training data allows for its
-    /// symbol (the d most probable parents, for the best allowed d). Returns one-hot edges [B, N, N, 2].
+    /// symbol (the d most probable parents, for the best allowed d), from the nodes whose symbols the data links to its
+    /// symbol. Returns one-hot edges [B, N, N, 2].
     /// </summary>
     private Tensor ProjectInDegrees(Tensor probs, Tensor types, Tensor mask)
     {
@@ -372,22 +368,14 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
             {
                 if (present[s * _n + j] < 0.5f) continue;
                 var allowed = AllowedInDegrees![(int)t[s * _n + j]];
-                int m = 0;
+                int m = 0, tj = (int)t[s * _n + j];
                 for (int i = 0; i < j; i++) if (present[s * _n + i] > 0.5f) order[m++] = i;
-                double Prob(int i) => Math.Clamp(p[(s * _n + i) * _n + j], 1e-7, 1 - 1e-7);
-                Array.Sort(order, 0, m, Comparer<int>.Create((x, y) => Prob(y).CompareTo(Prob(x))));
-                // log-likelihood of "the top d are parents, the rest not", for d = 0..m, by running sums
-                double none = 0;
-                for (int q = 0; q < m; q++) none += Math.Log(1 - Prob(order[q]));
-                int bestD = -1;
-                double best = double.NegativeInfinity, ll = none;
-                for (int d = 0; d <= m; d++)
+                double LogOdds(int i)
                 {
-                    if (d > 0) ll += Math.Log(Prob(order[d - 1])) - Math.Log(1 - Prob(order[d - 1]));
-                    if (allowed[d] && ll > best) { best = ll; bestD = d; }
+                    double pi = Math.Clamp(p[(s * _n + i) * _n + j], 1e-7, 1 - 1e-7);
+                    return Math.Log(pi) - Math.Log(1 - pi);
                 }
-                if (bestD < 0)   // no allowed in-degree fits (fewer candidates than the data's smallest): keep the likely edges
-                    bestD = Enumerable.Range(0, m).Count(q => Prob(order[q]) > 0.5);
+                int bestD = InDegreeProjection.Choose(order, m, LogOdds, allowed, i => _allowedPairs![(int)t[s * _n + i], tj]);
                 for (int q = 0; q < m; q++)
                     edges[((s * _n + order[q]) * _n + j) * 2 + (q < bestD ? 1 : 0)] = 1;
             }

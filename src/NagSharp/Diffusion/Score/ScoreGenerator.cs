@@ -86,6 +86,17 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     /// <see cref="ScoreNetwork"/>); false for checkpoints trained before it existed.</summary>
     public bool SelfCondition { get; }
 
+    /// <summary>
+    /// On a free topology (the edge-token view), when true (the default) <see cref="Decode"/> picks each node's inputs
+    /// jointly, as the discrete engine's last step does (<see cref="InDegreeProjection"/>), with the sampled
+    /// <c>&lt;edge&gt;</c> minus <c>&lt;no-edge&gt;</c> value of each token as its log-odds; false thresholds every token on
+    /// its own (DiffusionNAG's rule). Node symbols are read by DiffusionNAG's rule either way. Not stored: a decoding choice.
+    /// </summary>
+    public bool InDegreeDecoding { get; set; } = true;
+
+    private bool[][]? _allowedInDegrees;
+    private bool[,]? _allowedPairs;
+
     /// <summary>Creates an untrained generator.</summary>
     /// <remarks>A space whose topology varies is diffused through its <see cref="EdgeTokenSpace"/> view, which
     /// <see cref="TrainedGenerator{TNet}.Space"/> then is.</remarks>
@@ -237,6 +248,56 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         var result = xMean ?? x;
         if (Pins is not null) result = Pins.Pin(result, 1.0);   // clean: pinned entries at exactly -1
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Decodes samples [B, N, F] of <see cref="Sample"/> into architectures (see <see cref="InDegreeDecoding"/>).</summary>
+    public DecodedSample[] Decode(Tensor samples)
+    {
+        if (Space is not EdgeTokenSpace tokens || !InDegreeDecoding) return GraphCodec.Decode(Space, samples);
+        if (_allowedInDegrees is null)
+        {
+            var graphs = TrainingSet.Select(a => tokens.Inner.Encode(tokens.Parse(a))).ToArray();
+            _allowedInDegrees = InDegreeProjection.Allowed(graphs, tokens.Inner.NodeVocabulary.Count, tokens.Inner.MaxNodes);
+            _allowedPairs = InDegreeProjection.AllowedPairs(graphs, tokens.Inner.NodeVocabulary.Count);
+        }
+        int slots = Space.MaxNodes, f = Space.NodeVocabulary.Count;
+        float[] x;
+        using (NewDisposeScope()) x = samples.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        int count = x.Length / (slots * f), n = tokens.Inner.MaxNodes;
+        var candidates = new int[n];
+        for (int b = 0; b < count; b++)
+        {
+            int Row(int slot) => (b * slots + slot) * f;
+            // A node's symbol by DiffusionNAG's rule (the one entry above 0.5 after rescaling), -1 when it has none or several.
+            int Symbol(int node)
+            {
+                int row = Row(tokens.NodeSlot(node)), arg = -1;
+                for (int k = 0; k < tokens.Inner.NodeVocabulary.Count; k++)
+                    if (x[row + k] > 0f) { if (arg >= 0) return -1; arg = k; }
+                return arg;
+            }
+            var symbols = Enumerable.Range(0, n).Select(Symbol).ToArray();
+            for (int j = 0; j < n; j++)
+            {
+                if (symbols[j] < 0) continue;   // absent or undecided: the sample's own decoding says so
+                int m = 0;
+                for (int i = 0; i < j; i++) if (symbols[i] >= 0) candidates[m++] = i;
+                double LogOdds(int i) { int row = Row(tokens.TokenSlot(i, j)); return x[row + tokens.EdgeSymbol] - x[row + tokens.NoEdgeSymbol]; }
+                int d = InDegreeProjection.Choose(candidates, m, LogOdds, _allowedInDegrees[symbols[j]], i => _allowedPairs![symbols[i], symbols[j]]);
+                for (int i = 0; i < j; i++)   // every other pair into j: no edge
+                {
+                    int row = Row(tokens.TokenSlot(i, j));
+                    (x[row + tokens.EdgeSymbol], x[row + tokens.NoEdgeSymbol]) = (-1f, 1f);
+                }
+                for (int q = 0; q < d; q++)
+                {
+                    int row = Row(tokens.TokenSlot(candidates[q], j));
+                    (x[row + tokens.EdgeSymbol], x[row + tokens.NoEdgeSymbol]) = (1f, -1f);
+                }
+            }
+        }
+        using var projected = tensor(x, [count, slots, f]);
+        return GraphCodec.Decode(Space, projected);
     }
 
     /// <summary>Writes model, EMA, optimiser, step, RNG state, configs and training set to one file.</summary>

@@ -36,7 +36,7 @@ public static class ScoreSampling
         {
             int size = Math.Min(batch, n - start);
             using var x = generator.Sample(size, sampler, seed + b, guidance);
-            decoded.AddRange(GraphCodec.Decode(generator.Space, x));
+            decoded.AddRange(generator.Decode(x));
             progress?.Invoke(start + size, n);
         }
         var train = new HashSet<string>(generator.TrainingSet, StringComparer.Ordinal);
