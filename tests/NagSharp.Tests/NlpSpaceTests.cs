@@ -117,8 +117,20 @@ public sealed class NlpSpaceTests
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[4, 8] = true), "has 4 inputs, expected 3");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[5, 8] = false), "has 2 inputs, expected 3");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[4, 25] = true), "must have exactly one input");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { (t[25], t[26]) = (unused, v.IndexOf("h_new_1")); adj[8, 25] = false; adj[8, 26] = true; }), "slot 26 holds h_new_1");
-        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[2] = v.IndexOf("h_prev_1")), "1 h_new for 2 h_prev");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { (t[25], t[26]) = (unused, v.IndexOf("h_new_1")); adj[8, 25] = false; adj[8, 26] = true; }), "node 25 is not h_new_0");
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, _) => t[3] = v.IndexOf("h_new_1")), "slot 3 holds h_prev_2 or unused");
+        // A state that is read needs its h_new.
+        SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (t, adj) => { t[2] = v.IndexOf("h_prev_1"); adj[2, 4] = true; }), "h_prev_1 is read but there is no h_new_1");
+        // A state nobody reads is dead, with its h_new and the nodes that only feed it: the same cell.
+        Assert.Equal(a, Space.TryDecode(SpaceContract.Mutate(Space, a, (t, _) => t[2] = v.IndexOf("h_prev_1")), out var unreadReason));
+        Assert.Null(unreadReason);
+        var deadState = SpaceContract.Mutate(Space, a, (t, adj) =>
+        {
+            (t[2], t[12], t[26]) = (v.IndexOf("h_prev_1"), tanh, v.IndexOf("h_new_1"));
+            adj[0, 12] = true; adj[12, 26] = true;   // h_new_1 = tanh(x), and h_prev_1 is never read
+        });
+        Assert.Equal(a, Space.TryDecode(deadState, out var deadStateReason));
+        Assert.Null(deadStateReason);
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[0, 1] = true), "is an input but node 0 feeds it");
         SpaceContract.AssertInvalid(Space, SpaceContract.Mutate(Space, a, (_, adj) => adj[5, 7] = true), "has 2 inputs, expected 1");
         Assert.Equal(a, Space.TryDecode(SpaceContract.Mutate(Space, a, (_, adj) => adj[4, 12] = true), out _));   // edges of unused slots are ignored
@@ -149,6 +161,28 @@ public sealed class NlpSpaceTests
             adj[8, 25] = false; adj[14, 25] = true;
         });
         Assert.Equal(a, Space.TryDecode(spread, out var reason));
+        Assert.Null(reason);
+    }
+
+    [Fact]
+    public void StatesAreRenumberedInSlotOrder()
+    {
+        var two = P("{\"a\": {\"op\": \"linear\", \"input\": [\"x\", \"h_prev_0\", \"h_prev_1\"]}, \"h_new_0\": {\"op\": \"activation_tanh\", \"input\": [\"a\"]},"
+            + " \"h_new_1\": {\"op\": \"activation_sigm\", \"input\": [\"a\"]}}");
+        var v = Space.NodeVocabulary.ToList();
+        int unused = v.IndexOf("unused");
+        var g = Space.Encode(two);
+        Assert.Equal(v.IndexOf("h_prev_1"), g.NodeTypes[2]);
+        Assert.True(g.Adjacency[2, 4] && g.Adjacency[6, 26]);   // a reads h_prev_1; h_new_1 is the sigmoid
+        // The second state in the third pair of slots: the same recurrence.
+        var moved = SpaceContract.Mutate(Space, two, (t, adj) =>
+        {
+            (t[2], t[3]) = (unused, v.IndexOf("h_prev_2"));
+            adj[2, 4] = false; adj[3, 4] = true;
+            (t[26], t[27]) = (unused, v.IndexOf("h_new_2"));
+            adj[6, 26] = false; adj[6, 27] = true;
+        });
+        Assert.Equal(two, Space.TryDecode(moved, out var reason));
         Assert.Null(reason);
     }
 

@@ -57,7 +57,9 @@ public sealed class NlpArch : Arch
 /// Validity: every operation has its arity, inputs are distinct, every node reaches a new hidden state, x and every
 /// h_prev are used, as many h_new as h_prev, and a node is at most one h_new. A decoded graph is held pruned, as NB101's
 /// cells are: nodes that reach no new hidden state compute nothing the recurrence uses and are dropped before the rules
-/// are checked (a recipe given as text must not have them: a user who wrote one most likely meant something else). The table's recipes need at most 19 of the
+/// are checked (a recipe given as text must not have them: a user who wrote one most likely meant something else). So is a
+/// state k &gt; 0 whose h_prev_k no remaining node reads, with its h_new_k (which only the next step's h_prev_k would read)
+/// and the nodes that only feed it; the states left are numbered in slot order. The table's recipes need at most 19 of the
 /// 21 operation slots. Perplexity columns are lower-is-better.
 /// </remarks>
 public sealed class NlpSpace : ISearchSpace, ISlotRoles
@@ -364,8 +366,8 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     }
 
     /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it (unused slots may also sit between operations,
-    /// edges touching an unused slot are ignored, and operations that reach no h_new are dropped); any other shape is
-    /// invalid with the reason.</summary>
+    /// edges touching an unused slot are ignored, operations that reach no h_new are dropped, and so are states no node
+    /// reads, see <see cref="DropDeadStates"/>); any other shape is invalid with the reason.</summary>
     public Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = null;
@@ -386,26 +388,24 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
             if (t[i] == UnusedSym)
                 for (int j = 0; j < MaxSlots; j++) adj[i, j] = adj[j, i] = false;
         if (t[0] != XSym) { reason = $"node 0 is {Vocabulary[t[0]]}, expected x"; return null; }
-        int hidden = 0;
+        // State k is declared by h_prev_k in slot 1 + k and h_new_k in slot OpEnd + k, each there or unused.
+        var prevOn = new bool[MaxHidden];
+        var newOn = new bool[MaxHidden];
         for (int k = 0; k < MaxHidden; k++)
         {
             int sym = t[1 + k];
-            if (sym == HPrevSym + k && hidden == k) hidden++;
-            else if (sym != UnusedSym) { reason = $"{Name(1 + k)}: slot {1 + k} holds h_prev_{k} (after h_prev_0..{k - 1}) or unused"; return null; }
+            if (sym == HPrevSym + k) prevOn[k] = true;
+            else if (sym != UnusedSym) { reason = $"{Name(1 + k)}: slot {1 + k} holds h_prev_{k} or unused"; return null; }
+            sym = t[OpEnd + k];
+            if (sym == HNewSym + k) newOn[k] = true;
+            else if (sym != UnusedSym) { reason = $"{Name(OpEnd + k)}: slot {OpEnd + k} holds h_new_{k} or unused"; return null; }
         }
-        if (hidden == 0) { reason = "node 1 is not h_prev_0"; return null; }
-        int outs = 0;
-        for (int k = 0; k < MaxHidden; k++)
-        {
-            int sym = t[OpEnd + k];
-            if (sym == HNewSym + k && outs == k) outs++;
-            else if (sym != UnusedSym) { reason = $"{Name(OpEnd + k)}: slot {OpEnd + k} holds h_new_{k} (after h_new_0..{k - 1}) or unused"; return null; }
-        }
-        if (outs != hidden) { reason = $"{outs} h_new for {hidden} h_prev"; return null; }
+        if (!prevOn[0]) { reason = "node 1 is not h_prev_0"; return null; }
+        if (!newOn[0]) { reason = $"node {OpEnd} is not h_new_0"; return null; }
         for (int j = 0; j < OpStart; j++)
             if (Preds(j).Length > 0) { reason = $"{Name(j)} is an input but node {Preds(j)[0]} feeds it"; return null; }
         var refOfSlot = new Dictionary<int, int> { [0] = -1 };
-        for (int k = 0; k < hidden; k++) refOfSlot[1 + k] = -2 - k;
+        for (int k = 0; k < MaxHidden; k++) if (prevOn[k]) refOfSlot[1 + k] = -2 - k;
         var nodes = new List<NlpNode>();
         for (int j = OpStart; j < OpEnd; j++)
         {
@@ -430,17 +430,46 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
             refOfSlot[j] = nodes.Count;
             nodes.Add(new NlpNode(op, inputs));
         }
-        var outputs = new int[hidden];
-        for (int k = 0; k < hidden; k++)
+        var writer = new int[MaxHidden];   // the node that is h_new_k
+        for (int k = 0; k < MaxHidden; k++)
         {
+            if (!newOn[k]) continue;
             int j = OpEnd + k;
             var p = Preds(j);
             if (p.Length != 1 || !refOfSlot.TryGetValue(p[0], out int r) || r < 0) { reason = $"{Name(j)} must have exactly one input, an operation node"; return null; }
-            outputs[k] = r;
+            writer[k] = r;
         }
-        // Held pruned, like NB101's cells: a node that reaches no h_new changes nothing the cell computes.
-        var (live, liveOutputs) = DropDeadNodes(nodes, outputs);
+        var (live, liveOutputs, hidden, why) = DropDeadStates(nodes, prevOn, newOn, writer);
+        if (why is not null) { reason = why; return null; }
         return TryBuild(hidden, live, liveOutputs, out reason);
+    }
+
+    /// <summary>
+    /// Held pruned, like NB101's cells, and with states numbered in order. A node that reaches no h_new changes nothing
+    /// the cell computes. Nor does a state k &gt; 0 that no remaining node reads: h_new_k only becomes the next step's
+    /// h_prev_k (the cell's output is h_new_0), so an h_new_k without a reader of h_prev_k is dropped with the nodes that
+    /// only feed it, which may leave another state unread; this runs until nothing changes. A state that is read but has
+    /// no h_new stays an error. The remaining states are renumbered 0, 1, ... in slot order (state labels carry no
+    /// meaning beyond pairing h_prev_k with h_new_k).
+    /// </summary>
+    private static (List<NlpNode> Nodes, int[] Outputs, int Hidden, string? Reason) DropDeadStates(List<NlpNode> nodes, bool[] prevOn, bool[] newOn, int[] writer)
+    {
+        var keep = Enumerable.Range(0, MaxHidden).Select(k => prevOn[k] && newOn[k]).ToArray();
+        while (true)
+        {
+            var states = Enumerable.Range(0, MaxHidden).Where(k => keep[k]).ToArray();
+            var (live, _) = DropDeadNodes(nodes, states.Select(k => writer[k]).ToArray());
+            var read = live.SelectMany(n => n.Inputs).Where(r => r <= -2).Select(r => -2 - r).ToHashSet();
+            int unread = Array.FindIndex(states, k => k > 0 && !read.Contains(k));
+            if (unread >= 0) { keep[states[unread]] = false; continue; }
+            foreach (int k in read)
+                if (!keep[k]) return (live, [], 0, $"h_prev_{k} is read but there is no h_new_{k}");
+            var index = new int[MaxHidden];
+            for (int q = 0; q < states.Length; q++) index[states[q]] = q;
+            var renamed = nodes.Select(n => n with { Inputs = n.Inputs.Select(r => r <= -2 ? -2 - index[-2 - r] : r).ToArray() }).ToList();
+            var (kept, outputs) = DropDeadNodes(renamed, states.Select(k => writer[k]).ToArray());
+            return (kept, outputs, states.Length, null);
+        }
     }
 
     /// <summary>
