@@ -247,10 +247,7 @@ public sealed class ScoreEngineTests
             }
             // A checkpoint written before self-conditioning existed has no flag and a plain network.
             plain.Save(path);
-            var ck = NagSharp.Store.Checkpoint.Load(path);
-            ck.Header.Remove("self_condition");
-            ck.Save(path);
-            using var old = ScoreGenerator.Load(path);
+            using var old = OldCheckpoints.LoadWithout(path, "self_condition");
             Assert.False(old.SelfCondition);
         }
         finally { File.Delete(path); }

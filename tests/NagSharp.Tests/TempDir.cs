@@ -25,3 +25,17 @@ public sealed class TempDir : IDisposable
         catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>Checkpoints as older builds wrote them.</summary>
+public static class OldCheckpoints
+{
+    /// <summary>Loads the score generator at <paramref name="path"/> after removing header <paramref name="field"/> from
+    /// the file, as a checkpoint written before that field existed.</summary>
+    public static NagSharp.Diffusion.Score.ScoreGenerator LoadWithout(string path, string field)
+    {
+        var ck = NagSharp.Store.Checkpoint.Load(path);
+        ck.Header.Remove(field);
+        ck.Save(path);
+        return NagSharp.Diffusion.Score.ScoreGenerator.Load(path);
+    }
+}
