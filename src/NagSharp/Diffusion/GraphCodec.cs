@@ -38,11 +38,19 @@ public static class GraphCodec
     /// above 0.5 in every node row; the argmax graph must then decode through the space (input/output in place).
     /// Spaces with an all-zero row for an absent node accept rows with no entry above 0.5 as absent.
     /// </summary>
-    public static DecodedSample[] Decode(ISearchSpace space, Tensor samples, bool[,]? adjacency = null)
+    public static DecodedSample[] Decode(ISearchSpace space, Tensor samples, bool[,]? adjacency = null) =>
+        Decode(space, ToArray(samples), adjacency);
+
+    /// <summary>The samples [B, N, F] as a flat float array (B * N * F), read once on the CPU.</summary>
+    public static float[] ToArray(Tensor samples)
+    {
+        using (NewDisposeScope()) return samples.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+    }
+
+    /// <summary><see cref="Decode(ISearchSpace, Tensor, bool[,])"/> of samples already read into a flat array [B * N * F].</summary>
+    public static DecodedSample[] Decode(ISearchSpace space, float[] x, bool[,]? adjacency = null)
     {
         int n = space.MaxNodes, f = space.NodeVocabulary.Count;
-        float[] x;
-        using (NewDisposeScope()) x = samples.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
         int count = x.Length / (n * f);
         var adj = adjacency ?? space.FixedAdjacency ?? throw new InvalidOperationException($"{space.Name} has no fixed adjacency; pass one");
         var result = new DecodedSample[count];

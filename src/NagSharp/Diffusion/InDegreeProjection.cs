@@ -10,36 +10,39 @@ namespace NagSharp.Diffusion;
 /// the node's symbol (from all nodes when too few are). It uses only what the data shows, never a space's rules: rules
 /// that span several nodes (reachability, counts of states) stay the model's to learn.
 /// </summary>
-public static class InDegreeProjection
+public sealed class InDegreeProjection
 {
-    /// <summary>Per symbol (0..<paramref name="symbols"/>-1) and in-degree (0..N-1), whether any of
-    /// <paramref name="graphs"/> has a present node of that symbol with that many present parents.</summary>
-    public static bool[][] Allowed(IEnumerable<ArchGraph> graphs, int symbols, int nodes)
+    private readonly bool[][] _degrees;   // [symbol][in-degree]: seen in some training graph
+    private readonly bool[,] _pairs;      // [parent symbol, child symbol]: linked in some training graph
+
+    /// <summary>Reads, in one pass over <paramref name="graphs"/>, which in-degrees (0..<paramref name="nodes"/>-1) each
+    /// of the <paramref name="symbols"/> symbols has (counting present parents only) and which symbols feed which. A
+    /// pair the data never links (an input feeding an input, an empty slot feeding anything) is no candidate parent.</summary>
+    public InDegreeProjection(IEnumerable<ArchGraph> graphs, int symbols, int nodes)
     {
-        var degrees = Enumerable.Range(0, symbols).Select(_ => new bool[nodes]).ToArray();
+        _degrees = Enumerable.Range(0, symbols).Select(_ => new bool[nodes]).ToArray();
+        _pairs = new bool[symbols, symbols];
         foreach (var g in graphs)
             for (int j = 0; j < g.NodeCount; j++)
             {
                 if (g.NodeTypes[j] < 0) continue;
                 int d = 0;
-                for (int i = 0; i < j; i++) if (g.NodeTypes[i] >= 0 && g.Adjacency[i, j]) d++;
-                degrees[g.NodeTypes[j]][d] = true;
+                for (int i = 0; i < j; i++)
+                    if (g.NodeTypes[i] >= 0 && g.Adjacency[i, j]) { d++; _pairs[g.NodeTypes[i], g.NodeTypes[j]] = true; }
+                _degrees[g.NodeTypes[j]][d] = true;
             }
-        return degrees;
     }
 
-    /// <summary>Per parent symbol and child symbol, [symbols, symbols], whether any of <paramref name="graphs"/> has an
-    /// edge from a node of the one to a node of the other. A pair the data never links (an input feeding an input, an
-    /// empty slot feeding anything) is no candidate parent.</summary>
-    public static bool[,] AllowedPairs(IEnumerable<ArchGraph> graphs, int symbols)
-    {
-        var pairs = new bool[symbols, symbols];
-        foreach (var g in graphs)
-            for (int j = 0; j < g.NodeCount; j++)
-                for (int i = 0; i < j; i++)
-                    if (g.NodeTypes[i] >= 0 && g.NodeTypes[j] >= 0 && g.Adjacency[i, j]) pairs[g.NodeTypes[i], g.NodeTypes[j]] = true;
-        return pairs;
-    }
+    /// <summary>Per symbol and in-degree, whether any training graph has a node of that symbol with that many inputs.</summary>
+    public IReadOnlyList<bool[]> Degrees => _degrees;
+
+    /// <summary>
+    /// The parents of a node of symbol <paramref name="child"/> among <paramref name="candidates"/>[0..m) (earlier present
+    /// nodes, whose symbols <paramref name="symbolOf"/> gives): arranges them first and returns their number (see
+    /// <see cref="Choose"/>), with the data's in-degrees for the symbol and its linked parent symbols.
+    /// </summary>
+    public int ChooseParents(int[] candidates, int m, Func<int, double> logit, int child, Func<int, int> symbolOf) =>
+        Choose(candidates, m, logit, _degrees[child], i => _pairs[symbolOf(i), child]);
 
     /// <summary>
     /// Arranges <paramref name="candidates"/>[0..m) so that the parents come first and returns their number d: the allowed

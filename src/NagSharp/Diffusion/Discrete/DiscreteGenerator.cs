@@ -88,9 +88,9 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
 
     /// <summary>Per symbol and in-degree (0..N-1), whether any training graph has a node of that symbol with that many
     /// inputs (free topologies only; null for a fixed one). See <see cref="InDegreeDecoding"/>.</summary>
-    public IReadOnlyList<bool[]>? AllowedInDegrees { get; }
+    public IReadOnlyList<bool[]>? AllowedInDegrees => _projection?.Degrees;
 
-    private readonly bool[,]? _allowedPairs;   // [parent symbol, child symbol]: linked in some training graph
+    private readonly InDegreeProjection? _projection;   // free topologies only
 
     /// <summary>
     /// When true (the default) the last reverse step picks each node's inputs jointly instead of pair by pair: among the
@@ -154,11 +154,7 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
             }
         ConstantSymbols = constNodes.Select(v => Math.Max(v, -1)).ToArray();
         AllowedSymbols = allowed;
-        if (_fixed is null)
-        {
-            AllowedInDegrees = InDegreeProjection.Allowed(graphs, _k, _n);
-            _allowedPairs = InDegreeProjection.AllowedPairs(graphs, _k);
-        }
+        if (_fixed is null) _projection = new InDegreeProjection(graphs, _k, _n);
         ConstantEdges = constEdges.Select(v => v < 0 ? -1 : v).ToArray();
     }
 
@@ -367,15 +363,14 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
             for (int j = 0; j < _n; j++)
             {
                 if (present[s * _n + j] < 0.5f) continue;
-                var allowed = AllowedInDegrees![(int)t[s * _n + j]];
-                int m = 0, tj = (int)t[s * _n + j];
+                int m = 0;
                 for (int i = 0; i < j; i++) if (present[s * _n + i] > 0.5f) order[m++] = i;
                 double LogOdds(int i)
                 {
                     double pi = Math.Clamp(p[(s * _n + i) * _n + j], 1e-7, 1 - 1e-7);
                     return Math.Log(pi) - Math.Log(1 - pi);
                 }
-                int bestD = InDegreeProjection.Choose(order, m, LogOdds, allowed, i => _allowedPairs![(int)t[s * _n + i], tj]);
+                int bestD = _projection!.ChooseParents(order, m, LogOdds, (int)t[s * _n + j], i => (int)t[s * _n + i]);
                 for (int q = 0; q < m; q++)
                     edges[((s * _n + order[q]) * _n + j) * 2 + (q < bestD ? 1 : 0)] = 1;
             }

@@ -94,8 +94,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     /// </summary>
     public bool InDegreeDecoding { get; set; } = true;
 
-    private bool[][]? _allowedInDegrees;
-    private bool[,]? _allowedPairs;
+    private InDegreeProjection? _projection;   // built from the training set on first use
 
     /// <summary>Creates an untrained generator.</summary>
     /// <remarks>A space whose topology varies is diffused through its <see cref="EdgeTokenSpace"/> view, which
@@ -254,15 +253,10 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     public DecodedSample[] Decode(Tensor samples)
     {
         if (Space is not EdgeTokenSpace tokens || !InDegreeDecoding) return GraphCodec.Decode(Space, samples);
-        if (_allowedInDegrees is null)
-        {
-            var graphs = TrainingSet.Select(a => tokens.Inner.Encode(tokens.Parse(a))).ToArray();
-            _allowedInDegrees = InDegreeProjection.Allowed(graphs, tokens.Inner.NodeVocabulary.Count, tokens.Inner.MaxNodes);
-            _allowedPairs = InDegreeProjection.AllowedPairs(graphs, tokens.Inner.NodeVocabulary.Count);
-        }
+        _projection ??= new InDegreeProjection(TrainingSet.Select(a => tokens.Inner.Encode(tokens.Parse(a))),
+            tokens.Inner.NodeVocabulary.Count, tokens.Inner.MaxNodes);
         int slots = Space.MaxNodes, f = Space.NodeVocabulary.Count;
-        float[] x;
-        using (NewDisposeScope()) x = samples.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var x = GraphCodec.ToArray(samples);
         int count = x.Length / (slots * f), n = tokens.Inner.MaxNodes;
         var candidates = new int[n];
         for (int b = 0; b < count; b++)
@@ -283,7 +277,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 int m = 0;
                 for (int i = 0; i < j; i++) if (symbols[i] >= 0) candidates[m++] = i;
                 double LogOdds(int i) { int row = Row(tokens.TokenSlot(i, j)); return x[row + tokens.EdgeSymbol] - x[row + tokens.NoEdgeSymbol]; }
-                int d = InDegreeProjection.Choose(candidates, m, LogOdds, _allowedInDegrees[symbols[j]], i => _allowedPairs![symbols[i], symbols[j]]);
+                int d = _projection.ChooseParents(candidates, m, LogOdds, symbols[j], i => symbols[i]);
                 for (int i = 0; i < j; i++)   // every other pair into j: no edge
                 {
                     int row = Row(tokens.TokenSlot(i, j));
@@ -296,8 +290,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 }
             }
         }
-        using var projected = tensor(x, [count, slots, f]);
-        return GraphCodec.Decode(Space, projected);
+        return GraphCodec.Decode(Space, x);
     }
 
     /// <summary>Writes model, EMA, optimiser, step, RNG state, configs and training set to one file.</summary>
