@@ -46,6 +46,9 @@ public sealed class DiscreteCliTests : IDisposable
         var decoding = Run("generate", "--generator", g, "--edge-decoding", "greedy", "-n", "2", "--data-dir", data);
         Assert.Equal(1, decoding.Code);
         Assert.Contains("--edge-decoding must be", decoding.Err);
+        var slots = Run("generate", "--generator", g, "--slot-decoding", "independent", "-n", "2", "--data-dir", data);
+        Assert.Equal(1, slots.Code);
+        Assert.Contains("--slot-decoding only applies to the score engine", slots.Err);
         Assert.Equal(1, Run("train", "generator", "--engine", "discrete", "--condition", "acc>>3", "--out", Path.Combine(_dir, "x.ckpt")).Code);
         Assert.Equal(1, Run("train", "generator", "--engine", "score", "--condition", "fpga_ms<2", "--out", Path.Combine(_dir, "x.ckpt")).Code);
     }

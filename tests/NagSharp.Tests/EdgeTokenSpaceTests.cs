@@ -165,6 +165,130 @@ public sealed class EdgeTokenSpaceTests
     }
 
     [Fact]
+    public void CoupledSlotsAreTheSlotsThatDetermineEachOther()
+    {
+        static ArchGraph G(params int[] types) => new(types, new bool[types.Length, types.Length]);
+        // Slot 0 is constant, slots 1 and 3 always go together (5 <-> 7, -1 <-> -1), slot 2 varies on its own, slot 4
+        // follows slot 1 one way only (-1 in slot 4 comes with both 5 and -1 in slot 1).
+        var coupled = new CoupledSlots([G(0, 5, 1, 7, 2), G(0, -1, 1, -1, -1), G(0, 5, 2, 7, -1), G(0, -1, 2, -1, -1)], 5);
+        var group = Assert.Single(coupled.Groups);
+        Assert.Equal(new[] { 1, 3 }, group);
+        Assert.Equal(new[] { new[] { 5, 7 }, new[] { -1, -1 } }, coupled.Tuples(0));
+        // Slot 1 says 5 weakly, slot 3 says absent strongly (its 7 entry well below zero): absent wins for both.
+        Assert.Equal(new[] { -1, -1 }, coupled.Nearest(0, (slot, symbol) => slot == 1 ? 0.2 : -0.9));
+        Assert.Equal(new[] { 5, 7 }, coupled.Nearest(0, (slot, symbol) => slot == 1 ? 0.9 : -0.2));
+        Assert.Empty(new CoupledSlots([G(0, 1), G(0, 2)], 2).Groups);
+    }
+
+    [Fact]
+    public void CoupledSlotDecodingPairsAStatesInputAndOutput()
+    {
+        var inner = new NlpSpace();
+        var rng = new Random(3);
+        var set = Enumerable.Range(0, 400).Select(_ => inner.Sample(rng).ToString()).Distinct().ToList();
+        using var gen = new ScoreGenerator(inner, new SdeConfig(), NetworkConfig.Preset("tiny") with { Layers = 1 }, new TrainConfig(Steps: 1, Batch: 4), set);
+        var tokens = Assert.IsType<EdgeTokenSpace>(gen.Space);
+        var arch = set.Select(inner.Parse).First(a => inner.Encode(a).NodeTypes.Any(t => t >= 0 && inner.NodeVocabulary[t] == "h_new_1"));
+        var g = inner.Encode(arch);
+        int marker = Enumerable.Range(0, g.NodeCount).First(j => g.NodeTypes[j] >= 0 && inner.NodeVocabulary[g.NodeTypes[j]] == "h_new_1");
+        int unused = Enumerable.Range(0, inner.NodeVocabulary.Count).First(k => inner.NodeVocabulary[k] == "unused");
+        using var clean = GraphCodec.Encode(tokens, [arch]);   // [1, slots, F] in {-1, +1}
+        // The h_new_1 marker comes out weakly `unused` while h_prev_1 stays strongly present and read.
+        using var weak = clean.clone();
+        weak[0, tokens.NodeSlot(marker), g.NodeTypes[marker]] = -0.1f;
+        weak[0, tokens.NodeSlot(marker), unused] = 0.1f;
+        gen.CoupledSlotDecoding = false;
+        var independent = gen.Decode(weak)[0];
+        Assert.Null(independent.Arch);
+        Assert.Contains("there is no h_new_1", independent.Reason);
+        gen.CoupledSlotDecoding = true;
+        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(weak)[0].Arch!));
+
+        // An operation slot with no entry above the threshold: every training graph fills it (`unused` included), so
+        // its largest entry is read instead of failing the sample.
+        int op = Enumerable.Range(0, g.NodeCount).First(j => inner.NodeVocabulary[g.NodeTypes[j]].StartsWith("linear", StringComparison.Ordinal)
+            || inner.NodeVocabulary[g.NodeTypes[j]].StartsWith("activation", StringComparison.Ordinal));
+        using var faint = clean.clone();
+        faint[0, tokens.NodeSlot(op), g.NodeTypes[op]] = -0.2f;
+        gen.CoupledSlotDecoding = false;
+        Assert.Contains("0 entries above", gen.Decode(faint)[0].Reason);
+        gen.CoupledSlotDecoding = true;
+        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(faint)[0].Arch!));
+    }
+
+    private static ArchGraph Graph(int[] types, params (int From, int To)[] edges)
+    {
+        var adjacency = new bool[types.Length, types.Length];
+        foreach (var (a, b) in edges) adjacency[a, b] = true;
+        return new ArchGraph(types, adjacency);
+    }
+
+    [Fact]
+    public void ProjectNeverFeedsFromOneNodeWhatTheDataNeverFeedsTogether()
+    {
+        // Symbols: 0 input, 1 operation, 2 and 3 two outputs that no training node feeds both of.
+        var projection = new InDegreeProjection([Graph([0, 1, 1, 2, 3], (0, 1), (0, 2), (1, 3), (2, 4))], 4, 5);
+        double[,] logit = new double[5, 5];
+        logit[0, 1] = logit[0, 2] = 5;
+        logit[1, 3] = 3;
+        logit[1, 4] = 2;   // output 3 prefers node 1, which already feeds output 2 ...
+        logit[2, 4] = 1;   // ... so it takes node 2
+        var edges = projection.Project([0, 1, 1, 2, 3], (i, j) => logit[i, j]);
+        Assert.True(edges[1, 3]);
+        Assert.True(edges[2, 4]);
+        Assert.False(edges[1, 4]);
+    }
+
+    [Fact]
+    public void ProjectGivesANodeThatAlwaysHasAConsumerOne()
+    {
+        // Symbols: 0 input (always read), 1 operation with 1 or 2 inputs, 2 output.
+        var projection = new InDegreeProjection([Graph([0, 0, 1, 1, 2], (0, 2), (1, 3), (2, 3), (3, 4))], 3, 5);
+        double[,] logit = new double[5, 5];
+        for (int i = 0; i < 5; i++) for (int j = i + 1; j < 5; j++) logit[i, j] = -6;
+        logit[0, 2] = 2;
+        logit[1, 2] = -3;   // node 2 takes input 0 ...
+        logit[2, 3] = 3;
+        logit[1, 3] = -2;   // ... and node 3 only node 2, so input 1 would be read by nobody
+        logit[3, 4] = 4;
+        var edges = projection.Project([0, 0, 1, 1, 2], (i, j) => logit[i, j]);
+        // The cheapest fix: node 3 reads input 1 as a second input (-2), rather than node 2 doing so (-3); input 1
+        // replacing input 0 at node 2 would leave input 0 unread, and replacing node 2 at node 3 would leave node 2 so.
+        Assert.True(edges[1, 3]);
+        Assert.True(edges[0, 2]);
+        Assert.True(edges[2, 3]);
+        Assert.False(edges[1, 2]);
+
+        // Input 1 is read only by node 2, which nothing reads (dead): node 2 is given a consumer that reaches the output,
+        // the cheapest being node 3 (-4; node 4 allows one input and node 3 has no other consumer to spare).
+        for (int i = 0; i < 5; i++) for (int j = i + 1; j < 5; j++) logit[i, j] = -6;
+        logit[1, 2] = 2;
+        logit[0, 3] = 3;
+        logit[2, 3] = -4;
+        logit[3, 4] = 4;
+        edges = projection.Project([0, 0, 1, 1, 2], (i, j) => logit[i, j]);
+        Assert.True(edges[1, 2] && edges[2, 3] && edges[0, 3] && edges[3, 4]);
+        Assert.Equal(4, Enumerable.Range(0, 25).Count(k => edges[k / 5, k % 5]));
+    }
+
+    [Fact]
+    public void ProjectKeepsNoMoreEdgesThanTheDataHas()
+    {
+        // Symbols: 0 input, 1 operation, 2 output; every training graph has 4 edges.
+        int[] types = [0, 1, 1, 2];
+        var projection = new InDegreeProjection([
+            Graph(types, (0, 1), (1, 2), (0, 2), (2, 3)),
+            Graph(types, (0, 1), (0, 2), (1, 3), (2, 3)),
+            Graph(types, (0, 1), (1, 2), (1, 3), (2, 3))], 3, 4);
+        double[,] logit = new double[4, 4];
+        (logit[0, 1], logit[0, 2], logit[1, 2], logit[1, 3], logit[2, 3]) = (3, 3, 1, 2, 3);
+        // Node by node every one of the five edges is taken; the weakest, 1 -> 2, goes (node 1 still reaches the output).
+        var edges = projection.Project(types, (i, j) => logit[i, j]);
+        Assert.False(edges[1, 2]);
+        Assert.True(edges[0, 1] && edges[0, 2] && edges[1, 3] && edges[2, 3]);
+    }
+
+    [Fact]
     public void ChoosePicksTheBestAllowedCountAndFallsBackToPositiveOdds()
     {
         double[] logit = [2, -3, 1, -1];

@@ -145,6 +145,12 @@ public sealed class GenerateCliTests : IDisposable
         var edges = Run("generate", "--generator", g, "--edge-decoding", "independent", "-n", "2");
         Assert.Equal(1, edges.Code);
         Assert.Contains("--edge-decoding only applies to free topologies", edges.Err);
+        var slots = Run("generate", "--generator", g, "--slot-decoding", "independent", "-n", "2");
+        Assert.Equal(1, slots.Code);
+        Assert.Contains("--slot-decoding only applies to free topologies", slots.Err);
+        var slotValue = Run("generate", "--generator", g, "--slot-decoding", "joint", "-n", "2");
+        Assert.Equal(1, slotValue.Code);
+        Assert.Contains("--slot-decoding must be 'coupled' or 'independent', got 'joint'", slotValue.Err);
         Assert.Equal(1, Run("generate", "--generator", g, "-n", "0").Code);
         Assert.Equal(1, Run("generate", "--generator", g, "--sampler", "magic", "-n", "2").Code);
         var negative = Run("generate", "--generator", g, "--repulsion", "-1", "-n", "2");

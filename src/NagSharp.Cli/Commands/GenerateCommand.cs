@@ -38,17 +38,25 @@ public static class GenerateCommand
         var conditions = new Option<string[]>("--condition") { Description = "Discrete engine: ask for a condition the generator was trained with (repeatable)" };
         var weight = new Option<double>("--guidance-weight") { Description = "Discrete engine: classifier-free guidance weight W", DefaultValueFactory = _ => 2.0 };
         var edgeDecoding = new Option<string>("--edge-decoding") { Description = "Free topologies: 'in-degree' (the last step picks each node's inputs jointly, with an in-degree the training data shows for its symbol) or 'independent' (every pair sampled, or thresholded by the score engine, on its own)", DefaultValueFactory = _ => "in-degree" };
+        var slotDecoding = new Option<string>("--slot-decoding") { Description = "Score engine, free topologies: 'coupled' (node slots the training graphs always fill together, such as a state's input and output, are read as one choice among the combinations the data shows) or 'independent' (every slot read on its own)", DefaultValueFactory = _ => "coupled" };
         var top = new Option<int>("--top") { Description = "Show this many best generated architectures", DefaultValueFactory = _ => 10 };
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, top, space, modelsDir };
+            { generator, predictor, target, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, space, modelsDir };
         var trainBest = new TrainBest();
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr), CorrectorSteps: p.GetValue(corrector));
             samplerConfig.Validate();
+            bool inDegree = ReadEdgeDecoding(p.GetValue(edgeDecoding));
+            bool coupledSlots = p.GetValue(slotDecoding) switch
+            {
+                "coupled" => true,
+                "independent" => false,
+                var other => throw new NagUserException($"--slot-decoding must be 'coupled' or 'independent', got '{other}'"),
+            };
             string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!, dataDir);
             var reports = p.GetValue(report) ?? [];
@@ -68,12 +76,12 @@ public static class GenerateCommand
             {
                 if (predPath is not null || p.GetValue(target) is not null || p.GetValue(guidance) is not null)
                     throw new NagUserException("--predictor/--target/--guidance steer the score engine; the discrete engine takes --condition and --guidance-weight");
-                foreach (var scoreOnly in new Option[] { sampler, snr, corrector, aboveTop, stop, decay, repulsion, targetValue })
+                foreach (var scoreOnly in new Option[] { sampler, snr, corrector, aboveTop, stop, decay, repulsion, targetValue, slotDecoding })
                     if (p.GetResult(scoreOnly) is { Implicit: false })
                         throw new NagUserException($"{scoreOnly.Name} only applies to the score engine; {genPath} is a discrete-engine generator");
                 using var dgen = DiscreteGenerator.Load(genPath);
                 genSpace = dgen.Space;
-                dgen.InDegreeDecoding = ReadEdgeDecoding(p.GetValue(edgeDecoding));
+                dgen.InDegreeDecoding = inDegree;
                 var states = dgen.StatesFor(condTexts);
                 double w = p.GetValue(weight), cfgStart = p.GetValue(start);
                 using var oneThread = CliHelpers.OneTorchThread();
@@ -98,9 +106,11 @@ public static class GenerateCommand
                 if (condTexts.Length > 0) throw new NagUserException("--condition needs a discrete-engine generator");
                 using var gen = ScoreGenerator.Load(genPath);
                 genSpace = gen.Space;
-                if (p.GetResult(edgeDecoding) is { Implicit: false } && gen.Space is not EdgeTokenSpace)
-                    throw new NagUserException($"--edge-decoding only applies to free topologies; {gen.Space.Name} has a fixed graph");
-                gen.InDegreeDecoding = ReadEdgeDecoding(p.GetValue(edgeDecoding));
+                foreach (var freeOnly in new Option[] { edgeDecoding, slotDecoding })
+                    if (p.GetResult(freeOnly) is { Implicit: false } && gen.Space is not EdgeTokenSpace)
+                        throw new NagUserException($"{freeOnly.Name} only applies to free topologies; {gen.Space.Name} has a fixed graph");
+                gen.InDegreeDecoding = inDegree;
+                gen.CoupledSlotDecoding = coupledSlots;
                 if (p.GetValue(target) is string col)
                 {
                     if (predPath is not null) throw new NagUserException("give either --predictor or --target, not both");

@@ -43,7 +43,7 @@ public sealed class NlpArch : Arch
 /// <summary>
 /// NAS-Bench-NLP's space of recurrent cells: DAGs over x and up to three hidden states whose nodes are linear (1-3 inputs,
 /// one weight matrix each plus a bias), blend (z * a + (1 - z) * b), elementwise product or sum (2 inputs), or tanh,
-/// sigmoid, leaky-ReLU activations. Free topology, so only the discrete engine generates it.
+/// sigmoid, leaky-ReLU activations. Free topology: the discrete engine generates it directly, the score engine through its edge-token view.
 /// </summary>
 /// <remarks>
 /// Graph encoding: <see cref="MaxSlots"/> slots, all present, at fixed places: slot 0 is x, slots 1-3 h_prev_0..2, slots

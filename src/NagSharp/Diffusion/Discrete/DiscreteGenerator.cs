@@ -310,9 +310,12 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
             if (_fixed is null && k == 1 && InDegreeDecoding)
             {
                 var probs = (ClampEdges(le.softmax(-1), edgeKeep, edgeValue) * pairs)[.., .., .., 1];          // [B, N, N] p(edge i->j)
-                var ne = ProjectInDegrees(probs, zx.argmax(-1), mask);                                        // [B, N, N, 2]
+                var (ne, types) = ProjectInDegrees(probs, zx.argmax(-1), mask, (lx + support).softmax(-1));   // [B, N, N, 2], [B, N]
                 ze.Dispose();
                 ze = ne.MoveToOuterDisposeScope();
+                var nx2 = ClampNodes(nn.functional.one_hot(types, _k).to_type(ScalarType.Float32), nodeKeep, nodeValue) * mask.unsqueeze(-1);
+                zx.Dispose();
+                zx = nx2.MoveToOuterDisposeScope();
             }
             else if (_fixed is null)
             {
@@ -346,35 +349,43 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
     }
 
     /// <summary>
-    /// Edges of the final graphs from the model's edge probabilities [B, N, N] (i &lt; j), node symbols [B, N] and presence
-    /// [B, N]: per node, the parent set of maximum likelihood among those whose size the training data allows for its
-    /// symbol (the d most probable parents, for the best allowed d), from the nodes whose symbols the data links to its
-    /// symbol. Returns one-hot edges [B, N, N, 2].
+    /// Edges of the final graphs from the model's edge probabilities [B, N, N] (i &lt; j), node symbols [B, N], presence
+    /// [B, N] and node probabilities [B, N, K] (<see cref="InDegreeProjection.Project"/>). A symbol none of whose data
+    /// in-degrees fits among the node's possible parents (<see cref="InDegreeProjection.Admits"/>) first gives way to the
+    /// node's most probable symbol that fits. Returns one-hot edges [B, N, N, 2] and the symbols [B, N].
     /// </summary>
-    private Tensor ProjectInDegrees(Tensor probs, Tensor types, Tensor mask)
+    private (Tensor Edges, Tensor Types) ProjectInDegrees(Tensor probs, Tensor types, Tensor mask, Tensor nodeProbs)
     {
         long b = probs.shape[0];
         var p = probs.contiguous().data<float>().ToArray();
         var t = types.data<long>().ToArray();
         var present = mask.data<float>().ToArray();
+        var q = nodeProbs.contiguous().data<float>().ToArray();
         var edges = new float[b * _n * _n * 2];
-        var order = new int[_n];
+        var symbols = new int[_n];
         for (int s = 0; s < b; s++)
+        {
+            for (int j = 0; j < _n; j++) symbols[j] = present[s * _n + j] > 0.5f ? (int)t[s * _n + j] : -1;
             for (int j = 0; j < _n; j++)
             {
-                if (present[s * _n + j] < 0.5f) continue;
-                int m = 0;
-                for (int i = 0; i < j; i++) if (present[s * _n + i] > 0.5f) order[m++] = i;
-                double LogOdds(int i)
-                {
-                    double pi = Math.Clamp(p[(s * _n + i) * _n + j], 1e-7, 1 - 1e-7);
-                    return Math.Log(pi) - Math.Log(1 - pi);
-                }
-                int bestD = _projection!.ChooseParents(order, m, LogOdds, (int)t[s * _n + j], i => (int)t[s * _n + i]);
-                for (int q = 0; q < m; q++)
-                    edges[((s * _n + order[q]) * _n + j) * 2 + (q < bestD ? 1 : 0)] = 1;
+                if (symbols[j] < 0 || _projection!.Admits(symbols, j, symbols[j])) continue;
+                int row = (s * _n + j) * _k;
+                int next = Enumerable.Range(0, _k).OrderByDescending(k => q[row + k]).FirstOrDefault(k => q[row + k] > 0 && _projection.Admits(symbols, j, k), -1);
+                if (next >= 0) t[s * _n + j] = symbols[j] = next;
             }
-        return tensor(edges).view(b, _n, _n, 2);
+            var chosen = _projection!.Project(symbols, (i, j) =>
+            {
+                double pi = Math.Clamp(p[(s * _n + i) * _n + j], 1e-7, 1 - 1e-7);
+                return Math.Log(pi) - Math.Log(1 - pi);
+            });
+            for (int j = 0; j < _n; j++)
+            {
+                if (symbols[j] < 0) continue;
+                for (int i = 0; i < j; i++)
+                    if (symbols[i] >= 0) edges[((s * _n + i) * _n + j) * 2 + (chosen[i, j] ? 1 : 0)] = 1;
+            }
+        }
+        return (tensor(edges).view(b, _n, _n, 2), tensor(t).view(b, _n));
     }
 
     private static Tensor ClampNodes(Tensor x, Tensor keep, Tensor value) => x * keep + value * (1 - keep);

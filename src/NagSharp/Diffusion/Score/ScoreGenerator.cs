@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using NagSharp.Graphs;
 using NagSharp.Models;
 using NagSharp.Spaces;
 using NagSharp.Store;
@@ -90,11 +91,22 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     /// On a free topology (the edge-token view), when true (the default) <see cref="Decode"/> picks each node's inputs
     /// jointly, as the discrete engine's last step does (<see cref="InDegreeProjection"/>), with the sampled
     /// <c>&lt;edge&gt;</c> minus <c>&lt;no-edge&gt;</c> value of each token as its log-odds; false thresholds every token on
-    /// its own (DiffusionNAG's rule). Node symbols are read by DiffusionNAG's rule either way. Not stored: a decoding choice.
+    /// its own (DiffusionNAG's rule). Node symbols are read by DiffusionNAG's rule either way, except that, when true, a
+    /// symbol none of whose data in-degrees fits among the node's possible parents gives way to the sample's next largest
+    /// entry that fits (<see cref="InDegreeProjection.Admits"/>). Not stored: a decoding choice.
     /// </summary>
     public bool InDegreeDecoding { get; set; } = true;
 
+    /// <summary>
+    /// On a free topology, when true (the default) <see cref="Decode"/> reads the symbols of node slots that the training
+    /// graphs always fill together (<see cref="CoupledSlots"/>, e.g. a state's input and output slots) as one choice among
+    /// the combinations those graphs show, the one nearest the sample, and gives a slot every training graph fills its
+    /// largest entry when no single entry is above 0.5 after rescaling; false reads every slot on its own. Not stored.
+    /// </summary>
+    public bool CoupledSlotDecoding { get; set; } = true;
+
     private InDegreeProjection? _projection;   // built from the training set on first use
+    private CoupledSlots? _coupled;            // likewise
 
     /// <summary>Creates an untrained generator.</summary>
     /// <remarks>A space whose topology varies is diffused through its <see cref="EdgeTokenSpace"/> view, which
@@ -252,43 +264,73 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
     /// <summary>Decodes samples [B, N, F] of <see cref="Sample"/> into architectures (see <see cref="InDegreeDecoding"/>).</summary>
     public DecodedSample[] Decode(Tensor samples)
     {
-        if (Space is not EdgeTokenSpace tokens || !InDegreeDecoding) return GraphCodec.Decode(Space, samples);
-        _projection ??= new InDegreeProjection(TrainingSet.Select(a => tokens.Inner.Encode(tokens.Parse(a))),
-            tokens.Inner.NodeVocabulary.Count, tokens.Inner.MaxNodes);
+        if (Space is not EdgeTokenSpace tokens || (!InDegreeDecoding && !CoupledSlotDecoding)) return GraphCodec.Decode(Space, samples);
+        var graphs = new Lazy<List<ArchGraph>>(() => TrainingSet.Select(a => tokens.Inner.Encode(tokens.Parse(a))).ToList());
+        int n = tokens.Inner.MaxNodes, v = tokens.Inner.NodeVocabulary.Count;
+        if (InDegreeDecoding) _projection ??= new InDegreeProjection(graphs.Value, v, n);
+        if (CoupledSlotDecoding) _coupled ??= new CoupledSlots(graphs.Value, n);
         int slots = Space.MaxNodes, f = Space.NodeVocabulary.Count;
         var x = GraphCodec.ToArray(samples);
-        int count = x.Length / (slots * f), n = tokens.Inner.MaxNodes;
-        var candidates = new int[n];
+        int count = x.Length / (slots * f);
         for (int b = 0; b < count; b++)
         {
             int Row(int slot) => (b * slots + slot) * f;
+            if (CoupledSlotDecoding)
+            {
+                for (int node = 0; node < n; node++)   // a slot the data always fills and the sample leaves undecided
+                {
+                    int row = Row(tokens.NodeSlot(node)), arg = 0, above = 0;
+                    if (!_coupled!.AlwaysFilled[node]) continue;
+                    for (int k = 0; k < v; k++)
+                    {
+                        if (x[row + k] > 0f) above++;
+                        if (x[row + k] > x[row + arg]) arg = k;
+                    }
+                    if (above != 1)
+                        for (int k = 0; k < v; k++) x[row + k] = k == arg ? 1f : -1f;
+                }
+                for (int g = 0; g < _coupled!.Groups.Count; g++)
+                {
+                    var members = _coupled.Groups[g];
+                    var tuple = _coupled.Nearest(g, (node, symbol) => x[Row(tokens.NodeSlot(node)) + symbol]);
+                    for (int m = 0; m < members.Length; m++)   // write the chosen symbols as clean codes
+                    {
+                        int row = Row(tokens.NodeSlot(members[m]));
+                        for (int k = 0; k < v; k++) x[row + k] = k == tuple[m] ? 1f : -1f;
+                    }
+                }
+            }
+            if (!InDegreeDecoding) continue;
             // A node's symbol by DiffusionNAG's rule (the one entry above 0.5 after rescaling), -1 when it has none or several.
             int Symbol(int node)
             {
                 int row = Row(tokens.NodeSlot(node)), arg = -1;
-                for (int k = 0; k < tokens.Inner.NodeVocabulary.Count; k++)
+                for (int k = 0; k < v; k++)
                     if (x[row + k] > 0f) { if (arg >= 0) return -1; arg = k; }
                 return arg;
             }
-            var symbols = Enumerable.Range(0, n).Select(Symbol).ToArray();
-            for (int j = 0; j < n; j++)
+            var symbols = Enumerable.Range(0, n).Select(Symbol).ToArray();   // absent or undecided: no edges, the sample's own decoding says so
+            for (int j = 0; j < n; j++)   // a symbol no allowed in-degree fits here gives way to the next largest entry that fits
             {
-                if (symbols[j] < 0) continue;   // absent or undecided: the sample's own decoding says so
-                int m = 0;
-                for (int i = 0; i < j; i++) if (symbols[i] >= 0) candidates[m++] = i;
-                double LogOdds(int i) { int row = Row(tokens.TokenSlot(i, j)); return x[row + tokens.EdgeSymbol] - x[row + tokens.NoEdgeSymbol]; }
-                int d = _projection.ChooseParents(candidates, m, LogOdds, symbols[j], i => symbols[i]);
-                for (int i = 0; i < j; i++)   // every other pair into j: no edge
-                {
-                    int row = Row(tokens.TokenSlot(i, j));
-                    (x[row + tokens.EdgeSymbol], x[row + tokens.NoEdgeSymbol]) = (-1f, 1f);
-                }
-                for (int q = 0; q < d; q++)
-                {
-                    int row = Row(tokens.TokenSlot(candidates[q], j));
-                    (x[row + tokens.EdgeSymbol], x[row + tokens.NoEdgeSymbol]) = (1f, -1f);
-                }
+                if (symbols[j] < 0 || _projection!.Admits(symbols, j, symbols[j])) continue;
+                int row = Row(tokens.NodeSlot(j));
+                var next = Enumerable.Range(0, v).OrderByDescending(k => x[row + k]).FirstOrDefault(k => _projection.Admits(symbols, j, k), -1);
+                if (next < 0) continue;
+                symbols[j] = next;
+                for (int k = 0; k < v; k++) x[row + k] = k == next ? 1f : -1f;
             }
+            var edges = _projection!.Project(symbols, (i, j) =>
+            {
+                int row = Row(tokens.TokenSlot(i, j));
+                return x[row + tokens.EdgeSymbol] - x[row + tokens.NoEdgeSymbol];
+            });
+            for (int j = 0; j < n; j++)
+                for (int i = 0; i < j; i++)
+                {
+                    if (symbols[j] < 0) continue;
+                    int row = Row(tokens.TokenSlot(i, j));
+                    (x[row + tokens.EdgeSymbol], x[row + tokens.NoEdgeSymbol]) = edges[i, j] ? (1f, -1f) : (-1f, 1f);
+                }
         }
         return GraphCodec.Decode(Space, x);
     }
