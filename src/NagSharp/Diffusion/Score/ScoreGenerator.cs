@@ -261,7 +261,8 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         return result.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Decodes samples [B, N, F] of <see cref="Sample"/> into architectures (see <see cref="InDegreeDecoding"/>).</summary>
+    /// <summary>Decodes samples [B, N, F] of <see cref="Sample"/> into architectures (see <see cref="InDegreeDecoding"/>
+    /// and <see cref="CoupledSlotDecoding"/>).</summary>
     public DecodedSample[] Decode(Tensor samples)
     {
         if (Space is not EdgeTokenSpace tokens || (!InDegreeDecoding && !CoupledSlotDecoding)) return GraphCodec.Decode(Space, samples);
@@ -269,70 +270,84 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
         int n = tokens.Inner.MaxNodes, v = tokens.Inner.NodeVocabulary.Count;
         if (InDegreeDecoding) _projection ??= new InDegreeProjection(graphs.Value, v, n);
         if (CoupledSlotDecoding) _coupled ??= new CoupledSlots(graphs.Value, n);
-        int slots = Space.MaxNodes, f = Space.NodeVocabulary.Count;
         var x = GraphCodec.ToArray(samples);
-        int count = x.Length / (slots * f);
-        for (int b = 0; b < count; b++)
+        int stride = Space.MaxNodes * Space.NodeVocabulary.Count;
+        for (int b = 0; b < x.Length / stride; b++)
         {
-            int Row(int slot) => (b * slots + slot) * f;
-            if (CoupledSlotDecoding)
-            {
-                for (int node = 0; node < n; node++)   // a slot the data always fills and the sample leaves undecided
-                {
-                    int row = Row(tokens.NodeSlot(node)), arg = 0, above = 0;
-                    if (!_coupled!.AlwaysFilled[node]) continue;
-                    for (int k = 0; k < v; k++)
-                    {
-                        if (x[row + k] > 0f) above++;
-                        if (x[row + k] > x[row + arg]) arg = k;
-                    }
-                    if (above != 1)
-                        for (int k = 0; k < v; k++) x[row + k] = k == arg ? 1f : -1f;
-                }
-                for (int g = 0; g < _coupled!.Groups.Count; g++)
-                {
-                    var members = _coupled.Groups[g];
-                    var tuple = _coupled.Nearest(g, (node, symbol) => x[Row(tokens.NodeSlot(node)) + symbol]);
-                    for (int m = 0; m < members.Length; m++)   // write the chosen symbols as clean codes
-                    {
-                        int row = Row(tokens.NodeSlot(members[m]));
-                        for (int k = 0; k < v; k++) x[row + k] = k == tuple[m] ? 1f : -1f;
-                    }
-                }
-            }
-            if (!InDegreeDecoding) continue;
-            // A node's symbol by DiffusionNAG's rule (the one entry above 0.5 after rescaling), -1 when it has none or several.
-            int Symbol(int node)
-            {
-                int row = Row(tokens.NodeSlot(node)), arg = -1;
-                for (int k = 0; k < v; k++)
-                    if (x[row + k] > 0f) { if (arg >= 0) return -1; arg = k; }
-                return arg;
-            }
-            var symbols = Enumerable.Range(0, n).Select(Symbol).ToArray();   // absent or undecided: no edges, the sample's own decoding says so
-            for (int j = 0; j < n; j++)   // a symbol no allowed in-degree fits here gives way to the next largest entry that fits
-            {
-                if (symbols[j] < 0 || _projection!.Admits(symbols, j, symbols[j])) continue;
-                int row = Row(tokens.NodeSlot(j));
-                var next = Enumerable.Range(0, v).OrderByDescending(k => x[row + k]).FirstOrDefault(k => _projection.Admits(symbols, j, k), -1);
-                if (next < 0) continue;
-                symbols[j] = next;
-                for (int k = 0; k < v; k++) x[row + k] = k == next ? 1f : -1f;
-            }
-            var edges = _projection!.Project(symbols, (i, j) =>
-            {
-                int row = Row(tokens.TokenSlot(i, j));
-                return x[row + tokens.EdgeSymbol] - x[row + tokens.NoEdgeSymbol];
-            });
-            for (int j = 0; j < n; j++)
-                for (int i = 0; i < j; i++)
-                {
-                    if (symbols[j] < 0) continue;
-                    int row = Row(tokens.TokenSlot(i, j));
-                    (x[row + tokens.EdgeSymbol], x[row + tokens.NoEdgeSymbol]) = edges[i, j] ? (1f, -1f) : (-1f, 1f);
-                }
+            var rows = new SampleRows(x, b * stride, Space.NodeVocabulary.Count, tokens);
+            if (CoupledSlotDecoding) ReadSlots(rows, _coupled!);
+            if (InDegreeDecoding) ProjectEdges(rows, _projection!);
         }
         return GraphCodec.Decode(Space, x);
+    }
+
+    /// <summary>One sample's rows in the flat array of a batch [B, N, F]: node slots and edge tokens of the inner space.</summary>
+    private readonly record struct SampleRows(float[] X, int Offset, int F, EdgeTokenSpace Tokens)
+    {
+        public int Nodes => Tokens.Inner.MaxNodes;
+        public int Symbols => Tokens.Inner.NodeVocabulary.Count;
+        public int Node(int node) => Offset + Tokens.NodeSlot(node) * F;
+        public int Token(int i, int j) => Offset + Tokens.TokenSlot(i, j) * F;
+        public void WriteSymbol(int node, int symbol)   // as a clean code, so the final decoding reads it
+        {
+            int row = Node(node);
+            for (int k = 0; k < Symbols; k++) X[row + k] = k == symbol ? 1f : -1f;
+        }
+        public double EdgeLogOdds(int i, int j) { int row = Token(i, j); return X[row + Tokens.EdgeSymbol] - X[row + Tokens.NoEdgeSymbol]; }
+    }
+
+    // Slots every training graph fills take their largest entry when undecided; coupled slots take the nearest tuple.
+    private static void ReadSlots(SampleRows rows, CoupledSlots coupled)
+    {
+        for (int node = 0; node < rows.Nodes; node++)
+        {
+            if (!coupled.AlwaysFilled[node]) continue;
+            int row = rows.Node(node), arg = 0, above = 0;
+            for (int k = 0; k < rows.Symbols; k++)
+            {
+                if (rows.X[row + k] > 0f) above++;
+                if (rows.X[row + k] > rows.X[row + arg]) arg = k;
+            }
+            if (above != 1) rows.WriteSymbol(node, arg);
+        }
+        for (int g = 0; g < coupled.Groups.Count; g++)
+        {
+            var tuple = coupled.Nearest(g, (node, symbol) => rows.X[rows.Node(node) + symbol]);
+            for (int m = 0; m < tuple.Length; m++) rows.WriteSymbol(coupled.Groups[g][m], tuple[m]);
+        }
+    }
+
+    // Symbols by DiffusionNAG's rule, a symbol no data in-degree fits replaced, then every edge token from the projection.
+    private static void ProjectEdges(SampleRows rows, InDegreeProjection projection)
+    {
+        int n = rows.Nodes;
+        var symbols = new int[n];   // -1: absent or undecided (no single entry above 0.5 after rescaling), no edges
+        for (int node = 0; node < n; node++)
+        {
+            int row = rows.Node(node), arg = -1;
+            for (int k = 0; k < rows.Symbols && arg != -2; k++)
+                if (rows.X[row + k] > 0f) arg = arg >= 0 ? -2 : k;
+            symbols[node] = Math.Max(arg, -1);
+        }
+        for (int j = 0; j < n; j++)
+        {
+            if (symbols[j] < 0 || projection.Admits(symbols, j, symbols[j])) continue;
+            int row = rows.Node(j);
+            var next = Enumerable.Range(0, rows.Symbols).OrderByDescending(k => rows.X[row + k]).FirstOrDefault(k => projection.Admits(symbols, j, k), -1);
+            if (next < 0) continue;
+            symbols[j] = next;
+            rows.WriteSymbol(j, next);
+        }
+        var edges = projection.Project(symbols, rows.EdgeLogOdds);
+        for (int j = 0; j < n; j++)
+        {
+            if (symbols[j] < 0) continue;   // the sample's own tokens stay: its decoding reports the node
+            for (int i = 0; i < j; i++)
+            {
+                int row = rows.Token(i, j);
+                (rows.X[row + rows.Tokens.EdgeSymbol], rows.X[row + rows.Tokens.NoEdgeSymbol]) = edges[i, j] ? (1f, -1f) : (-1f, 1f);
+            }
+        }
     }
 
     /// <summary>Writes model, EMA, optimiser, step, RNG state, configs and training set to one file.</summary>
