@@ -216,6 +216,33 @@ public sealed class EdgeTokenSpaceTests
         Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(faint)[0].Arch!));
     }
 
+    [Fact]
+    public void ASymbolNoDataInDegreeFitsGivesWayToTheNextThatFits()
+    {
+        var inner = new NlpSpace();
+        var rng = new Random(4);
+        var set = Enumerable.Range(0, 400).Select(_ => inner.Sample(rng).ToString()).Distinct().ToList();
+        using var gen = new ScoreGenerator(inner, new SdeConfig(), NetworkConfig.Preset("tiny") with { Layers = 1 }, new TrainConfig(Steps: 1, Batch: 4), set);
+        var tokens = Assert.IsType<EdgeTokenSpace>(gen.Space);
+        string Name(ArchGraph g, int j) => inner.NodeVocabulary[g.NodeTypes[j]];
+        // A one-state cell whose first operation is an activation: before it come only x and h_prev_0, too few for a blend.
+        var arch = set.Select(inner.Parse).First(a =>
+        {
+            var g = inner.Encode(a);
+            return !g.NodeTypes.Where(t => t >= 0).Select(t => inner.NodeVocabulary[t]).Contains("h_new_1") && Name(g, 4).StartsWith("activation", StringComparison.Ordinal);
+        });
+        var graph = inner.Encode(arch);
+        int blend = inner.NodeVocabulary.ToList().IndexOf("blend_g0_ab");
+        using var clean = GraphCodec.Encode(tokens, [arch]);   // [1, slots, F] in {-1, +1}
+        using var odd = clean.clone();
+        odd[0, tokens.NodeSlot(4), blend] = 1f;                    // the blend is the largest entry ...
+        odd[0, tokens.NodeSlot(4), graph.NodeTypes[4]] = 0.5f;     // ... the activation the next
+        gen.InDegreeDecoding = false;
+        Assert.Contains("expected 3", gen.Decode(odd)[0].Reason);
+        gen.InDegreeDecoding = true;
+        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(odd)[0].Arch!));
+    }
+
     private static ArchGraph Graph(int[] types, params (int From, int To)[] edges)
     {
         var adjacency = new bool[types.Length, types.Length];

@@ -293,6 +293,12 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
             int row = Node(node);
             for (int k = 0; k < Symbols; k++) X[row + k] = k == symbol ? 1f : -1f;
         }
+        // The symbol's entry to 1 and every other below 0 in the same order, so the next choice still sees the runners-up.
+        public void Elect(int node, int symbol)
+        {
+            int row = Node(node);
+            for (int k = 0; k < Symbols; k++) X[row + k] = k == symbol ? 1f : -1f / (1f + MathF.Exp(X[row + k]));   // into (-1, 0)
+        }
         public double EdgeLogOdds(int i, int j) { int row = Token(i, j); return X[row + Tokens.EdgeSymbol] - X[row + Tokens.NoEdgeSymbol]; }
     }
 
@@ -308,12 +314,12 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 if (rows.X[row + k] > 0f) above++;
                 if (rows.X[row + k] > rows.X[row + arg]) arg = k;
             }
-            if (above != 1) rows.WriteSymbol(node, arg);
+            if (above != 1) rows.Elect(node, arg);
         }
         for (int g = 0; g < coupled.Groups.Count; g++)
         {
             var tuple = coupled.Nearest(g, (node, symbol) => rows.X[rows.Node(node) + symbol]);
-            for (int m = 0; m < tuple.Length; m++) rows.WriteSymbol(coupled.Groups[g][m], tuple[m]);
+            for (int m = 0; m < tuple.Length; m++) rows.Elect(coupled.Groups[g][m], tuple[m]);
         }
     }
 
