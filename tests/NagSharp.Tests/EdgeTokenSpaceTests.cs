@@ -129,10 +129,8 @@ public sealed class EdgeTokenSpaceTests
     [Fact]
     public void InDegreeDecodingGivesAnOperationTheInputCountTheDataShows()
     {
-        var inner = new NlpSpace();
-        var rng = new Random(1);
-        var set = Enumerable.Range(0, 300).Select(_ => inner.Sample(rng).ToString()).Distinct().ToList();
-        using var gen = new ScoreGenerator(inner, new SdeConfig(), NetworkConfig.Preset("tiny") with { Layers = 1 }, new TrainConfig(Steps: 1, Batch: 4), set);
+        var (inner, set) = NlpTrainingSet(1, 300);
+        using var gen = Untrained(inner, set);
         var tokens = Assert.IsType<EdgeTokenSpace>(gen.Space);
         // A training cell with a blend (always 3 inputs in the data), encoded cleanly.
         var arch = set.Select(inner.Parse).First(a => ((NlpArch)a).Nodes.Any(nd => nd.Op == 1));
@@ -148,12 +146,7 @@ public sealed class EdgeTokenSpaceTests
         int row = tokens.TokenSlot(input, blend);
         weak[0, row, tokens.EdgeSymbol] = -0.1f;
         weak[0, row, tokens.NoEdgeSymbol] = 0.1f;
-        gen.InDegreeDecoding = false;
-        var independent = gen.Decode(weak)[0];
-        Assert.Null(independent.Arch);
-        Assert.Contains("expected 3", independent.Reason);
-        gen.InDegreeDecoding = true;
-        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(weak)[0].Arch!));
+        RepairedOnlyWith(on => gen.InDegreeDecoding = on, gen, weak, inner, arch, "expected 3");
 
         // A pair the data never links (an unused slot, or x, into an h_new marker) is no candidate, however strong.
         int hNew = Enumerable.Range(0, g.NodeCount).First(j => inner.NodeVocabulary[g.NodeTypes[j]] == "h_new_0");
@@ -183,10 +176,8 @@ public sealed class EdgeTokenSpaceTests
     [Fact]
     public void CoupledSlotDecodingPairsAStatesInputAndOutput()
     {
-        var inner = new NlpSpace();
-        var rng = new Random(3);
-        var set = Enumerable.Range(0, 400).Select(_ => inner.Sample(rng).ToString()).Distinct().ToList();
-        using var gen = new ScoreGenerator(inner, new SdeConfig(), NetworkConfig.Preset("tiny") with { Layers = 1 }, new TrainConfig(Steps: 1, Batch: 4), set);
+        var (inner, set) = NlpTrainingSet(3, 400);
+        using var gen = Untrained(inner, set);
         var tokens = Assert.IsType<EdgeTokenSpace>(gen.Space);
         var arch = set.Select(inner.Parse).First(a => inner.Encode(a).NodeTypes.Any(t => t >= 0 && inner.NodeVocabulary[t] == "h_new_1"));
         var g = inner.Encode(arch);
@@ -197,12 +188,7 @@ public sealed class EdgeTokenSpaceTests
         using var weak = clean.clone();
         weak[0, tokens.NodeSlot(marker), g.NodeTypes[marker]] = -0.1f;
         weak[0, tokens.NodeSlot(marker), unused] = 0.1f;
-        gen.CoupledSlotDecoding = false;
-        var independent = gen.Decode(weak)[0];
-        Assert.Null(independent.Arch);
-        Assert.Contains("there is no h_new_1", independent.Reason);
-        gen.CoupledSlotDecoding = true;
-        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(weak)[0].Arch!));
+        RepairedOnlyWith(on => gen.CoupledSlotDecoding = on, gen, weak, inner, arch, "there is no h_new_1");
 
         // An operation slot with no entry above the threshold: every training graph fills it (`unused` included), so
         // its largest entry is read instead of failing the sample.
@@ -210,19 +196,14 @@ public sealed class EdgeTokenSpaceTests
             || inner.NodeVocabulary[g.NodeTypes[j]].StartsWith("activation", StringComparison.Ordinal));
         using var faint = clean.clone();
         faint[0, tokens.NodeSlot(op), g.NodeTypes[op]] = -0.2f;
-        gen.CoupledSlotDecoding = false;
-        Assert.Contains("0 entries above", gen.Decode(faint)[0].Reason);
-        gen.CoupledSlotDecoding = true;
-        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(faint)[0].Arch!));
+        RepairedOnlyWith(on => gen.CoupledSlotDecoding = on, gen, faint, inner, arch, "0 entries above");
     }
 
     [Fact]
     public void ASymbolNoDataInDegreeFitsGivesWayToTheNextThatFits()
     {
-        var inner = new NlpSpace();
-        var rng = new Random(4);
-        var set = Enumerable.Range(0, 400).Select(_ => inner.Sample(rng).ToString()).Distinct().ToList();
-        using var gen = new ScoreGenerator(inner, new SdeConfig(), NetworkConfig.Preset("tiny") with { Layers = 1 }, new TrainConfig(Steps: 1, Batch: 4), set);
+        var (inner, set) = NlpTrainingSet(4, 400);
+        using var gen = Untrained(inner, set);
         var tokens = Assert.IsType<EdgeTokenSpace>(gen.Space);
         string Name(ArchGraph g, int j) => inner.NodeVocabulary[g.NodeTypes[j]];
         // A one-state cell whose first operation is an activation: before it come only x and h_prev_0, too few for a blend.
@@ -237,10 +218,29 @@ public sealed class EdgeTokenSpaceTests
         using var odd = clean.clone();
         odd[0, tokens.NodeSlot(4), blend] = 1f;                    // the blend is the largest entry ...
         odd[0, tokens.NodeSlot(4), graph.NodeTypes[4]] = 0.5f;     // ... the activation the next
-        gen.InDegreeDecoding = false;
-        Assert.Contains("expected 3", gen.Decode(odd)[0].Reason);
-        gen.InDegreeDecoding = true;
-        Assert.Equal(inner.CanonicalForm(arch), inner.CanonicalForm(gen.Decode(odd)[0].Arch!));
+        RepairedOnlyWith(on => gen.InDegreeDecoding = on, gen, odd, inner, arch, "expected 3");
+    }
+
+    // Distinct uniform NAS-Bench-NLP cells, and a score generator on them whose decoding (not its network) is under test.
+    private static (NlpSpace Inner, List<string> Set) NlpTrainingSet(int seed, int cells)
+    {
+        var inner = new NlpSpace();
+        var rng = new Random(seed);
+        return (inner, Enumerable.Range(0, cells).Select(_ => inner.Sample(rng).ToString()).Distinct().ToList());
+    }
+
+    private static ScoreGenerator Untrained(ISearchSpace inner, List<string> set) =>
+        new(inner, new SdeConfig(), NetworkConfig.Preset("tiny") with { Layers = 1 }, new TrainConfig(Steps: 1, Batch: 4), set);
+
+    // With the decoding switched off the sample fails as `failure` says; switched on, it decodes to `expected`.
+    private static void RepairedOnlyWith(Action<bool> decoding, ScoreGenerator gen, torch.Tensor sample, ISearchSpace inner, Arch expected, string failure)
+    {
+        decoding(false);
+        var off = gen.Decode(sample)[0];
+        Assert.Null(off.Arch);
+        Assert.Contains(failure, off.Reason);
+        decoding(true);
+        Assert.Equal(inner.CanonicalForm(expected), inner.CanonicalForm(gen.Decode(sample)[0].Arch!));
     }
 
     private static ArchGraph Graph(int[] types, params (int From, int To)[] edges)
