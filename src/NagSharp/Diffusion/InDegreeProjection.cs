@@ -91,15 +91,18 @@ public sealed class InDegreeProjection
     /// </summary>
     public bool[,] Project(int[] symbols, Func<int, int, double> logit)
     {
+        var edge = new bool[symbols.Length, symbols.Length];
+        ChooseParents(symbols, logit, edge);
+        var live = GiveWaysOut(symbols, logit, edge);
+        CapEdges(symbols, logit, edge, live);
+        return edge;
+    }
+
+    // Pass 1: node by node in order, the best allowed parent set among linked nodes that feed no clashing sibling.
+    private void ChooseParents(int[] symbols, Func<int, int, double> logit, bool[,] edge)
+    {
         int n = symbols.Length;
-        var edge = new bool[n, n];
         var candidates = new int[n];
-        bool Clear(int i, int symbol)   // i feeds no node whose symbol the data never feeds together with symbol
-        {
-            for (int c = i + 1; c < n; c++)
-                if (edge[i, c] && !_siblings[symbols[c], symbol]) return false;
-            return true;
-        }
         for (int j = 0; j < n; j++)
         {
             int sj = symbols[j];
@@ -108,19 +111,24 @@ public sealed class InDegreeProjection
             for (int i = 0; i < j; i++) if (symbols[i] >= 0 && _feeds[symbols[i]]) candidates[m++] = i;
             Func<int, bool> linked = i => _pairs[symbols[i], sj];
             int clear = 0;
-            for (int q = 0; q < m; q++) if (linked(candidates[q]) && Clear(candidates[q], sj)) clear++;
+            for (int q = 0; q < m; q++) if (linked(candidates[q]) && Clear(symbols, edge, candidates[q], sj)) clear++;
             // Dropping the feeders of a clashing symbol must leave an allowed count, else only the links count.
-            int d = Choose(candidates, m, i => logit(i, j), _degrees[sj], Fits(_degrees[sj], clear) ? i => linked(i) && Clear(i, sj) : linked);
+            int d = Choose(candidates, m, i => logit(i, j), _degrees[sj], Fits(_degrees[sj], clear) ? i => linked(i) && Clear(symbols, edge, i, sj) : linked);
             for (int q = 0; q < d; q++) edge[candidates[q], j] = true;
         }
-        // Last to first, so a node's possible consumers are settled before it is.
+    }
+
+    // Pass 2: last to first, so a node's possible consumers are settled before it is, each node that must reach an end
+    // node and does not gets the cheapest edge from it, or from a node it feeds, into one that does. Returns liveness.
+    private bool[] GiveWaysOut(int[] symbols, Func<int, int, double> logit, bool[,] edge)
+    {
+        int n = symbols.Length;
         var live = Live(symbols, edge);
         var reach = new bool[n];
         for (int i = n - 1; i >= 0; i--)
         {
             if (symbols[i] < 0 || !_consumed[symbols[i]] || live[i]) continue;
-            // The new edge may leave i itself or any node i already feeds into, none of which is live either.
-            Array.Clear(reach);
+            Array.Clear(reach);   // i and every node it feeds into, none of them live
             reach[i] = true;
             for (int u = i; u < n; u++)
                 if (reach[u]) for (int c = u + 1; c < n; c++) if (edge[u, c]) reach[c] = true;
@@ -132,13 +140,12 @@ public sealed class InDegreeProjection
                 for (int j = u + 1; j < n; j++)
                 {
                     int sj = symbols[j];
-                    if (sj < 0 || !live[j] || !_pairs[symbols[u], sj] || !Clear(u, sj)) continue;
-                    int d = 0;
-                    for (int p = 0; p < j; p++) if (edge[p, j]) d++;
+                    if (sj < 0 || !live[j] || !_pairs[symbols[u], sj] || !Clear(symbols, edge, u, sj)) continue;
                     double gain = logit(u, j);
+                    int d = InDegree(edge, j);
                     if (d + 1 < _degrees[sj].Length && _degrees[sj][d + 1] && gain > bestGain) (bestGain, bestFrom, bestChild, bestDrop) = (gain, u, j, -1);
                     for (int p = 0; p < j; p++)
-                        if (edge[p, j] && gain - logit(p, j) > bestGain && StaysLive(p, u, j))
+                        if (edge[p, j] && gain - logit(p, j) > bestGain && StaysLive(symbols, edge, p, u, j))
                             (bestGain, bestFrom, bestChild, bestDrop) = (gain - logit(p, j), u, j, p);
                 }
             }
@@ -147,41 +154,60 @@ public sealed class InDegreeProjection
             if (bestDrop >= 0) edge[bestDrop, bestChild] = false;
             live = Live(symbols, edge);
         }
-        // No more edges between live nodes (those a space that drops dead nodes keeps) than the data ever has: the
-        // weakest go first, as long as the child keeps an allowed in-degree and the parent still reaches an end node.
+        return live;
+    }
+
+    // Pass 3: no more edges between live nodes (those a space that drops dead nodes keeps) than the data ever has; the
+    // weakest go first, as long as the child keeps an allowed in-degree and the parent still reaches an end node.
+    private void CapEdges(int[] symbols, Func<int, int, double> logit, bool[,] edge, bool[] live)
+    {
+        int n = symbols.Length;
         while (true)
         {
-            int total = 0;
+            int total = 0, wi = -1, wj = -1;
             double weakest = double.PositiveInfinity;
-            int wi = -1, wj = -1;
             for (int j = 0; j < n; j++)
             {
                 if (!live[j]) continue;
-                int d = 0;
-                for (int p = 0; p < j; p++) if (edge[p, j]) d++;
+                int d = InDegree(edge, j);
                 for (int p = 0; p < j; p++)
                 {
                     if (!edge[p, j] || !live[p]) continue;
                     total++;
-                    if (_degrees[symbols[j]][d - 1] && logit(p, j) < weakest && StaysLive(p, -1, j)) (weakest, wi, wj) = (logit(p, j), p, j);
+                    if (_degrees[symbols[j]][d - 1] && logit(p, j) < weakest && StaysLive(symbols, edge, p, -1, j)) (weakest, wi, wj) = (logit(p, j), p, j);
                 }
             }
-            if (total <= _maxEdges || wi < 0) break;
+            if (total <= _maxEdges || wi < 0) return;
             edge[wi, wj] = false;
             live = Live(symbols, edge);
         }
-        // Whether p, losing its edge into j to i, still reaches an end node (or need not): i's new edge may be its way.
-        bool StaysLive(int p, int i, int j)   // i = -1: no new edge
-        {
-            if (!_consumed[symbols[p]]) return true;
-            edge[p, j] = false;
-            if (i >= 0) edge[i, j] = true;
-            bool stays = Live(symbols, edge)[p];
-            edge[p, j] = true;
-            if (i >= 0) edge[i, j] = false;
-            return stays;
-        }
-        return edge;
+    }
+
+    private static int InDegree(bool[,] edge, int j)
+    {
+        int d = 0;
+        for (int p = 0; p < j; p++) if (edge[p, j]) d++;
+        return d;
+    }
+
+    // Whether i feeds no node whose symbol the data never feeds together with symbol.
+    private bool Clear(int[] symbols, bool[,] edge, int i, int symbol)
+    {
+        for (int c = i + 1; c < symbols.Length; c++)
+            if (edge[i, c] && !_siblings[symbols[c], symbol]) return false;
+        return true;
+    }
+
+    // Whether p, losing its edge into j to i (i = -1: to no one), still reaches an end node, or need not.
+    private bool StaysLive(int[] symbols, bool[,] edge, int p, int i, int j)
+    {
+        if (!_consumed[symbols[p]]) return true;
+        edge[p, j] = false;
+        if (i >= 0) edge[i, j] = true;
+        bool stays = Live(symbols, edge)[p];
+        edge[p, j] = true;
+        if (i >= 0) edge[i, j] = false;
+        return stays;
     }
 
     // A node is live when its output reaches a node of a symbol the data never feeds onwards (an output, a state), or
