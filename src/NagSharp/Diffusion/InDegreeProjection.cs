@@ -22,19 +22,16 @@ public sealed class InDegreeProjection
     private readonly bool[] _consumed;    // [symbol]: every node of it in the training graphs feeds some node
     private readonly bool[] _feeds;       // [symbol]: some node of it feeds some node (an empty slot never does)
     private readonly int _maxEdges;       // the most edges any training graph has
-    private readonly bool[,] _seenAt;     // [node slot, symbol]: some training graph has the symbol in that slot
 
     /// <summary>Reads, in one pass over <paramref name="graphs"/>, which in-degrees (0..<paramref name="nodes"/>-1) each
     /// of the <paramref name="symbols"/> symbols has (counting present parents only), which symbols feed which, which
-    /// pairs of symbols one node feeds together, which symbols always feed onwards, which symbols each slot holds, and the
-    /// most edges a graph has. A pair the data never links (an input feeding an input, an empty slot feeding anything)
-    /// is no candidate parent.</summary>
+    /// pairs of symbols one node feeds together, which symbols always feed onwards, and the most edges a graph has. A
+    /// pair the data never links (an input feeding an input, an empty slot feeding anything) is no candidate parent.</summary>
     public InDegreeProjection(IEnumerable<ArchGraph> graphs, int symbols, int nodes)
     {
         _degrees = Enumerable.Range(0, symbols).Select(_ => new bool[nodes]).ToArray();
         _pairs = new bool[symbols, symbols];
         _siblings = new bool[symbols, symbols];
-        _seenAt = new bool[nodes, symbols];
         var seen = new bool[symbols];
         var unconsumed = new bool[symbols];
         var children = new List<int>();
@@ -49,7 +46,6 @@ public sealed class InDegreeProjection
                 for (int i = 0; i < j; i++)
                     if (g.NodeTypes[i] >= 0 && g.Adjacency[i, j]) { d++; _pairs[g.NodeTypes[i], sj] = true; }
                 _degrees[sj][d] = true;
-                _seenAt[j, sj] = true;
                 edges += d;
                 children.Clear();
                 for (int c = j + 1; c < g.NodeCount; c++)
@@ -70,12 +66,10 @@ public sealed class InDegreeProjection
     public IReadOnlyList<bool[]> Degrees => _degrees;
 
     /// <summary>Whether node <paramref name="j"/> of a graph whose node symbols are <paramref name="symbols"/> could hold
-    /// <paramref name="symbol"/>: some training graph has it in that slot, and some in-degree the data shows for it fits
-    /// among the earlier nodes the data links to it. A 3-input blend in the second operation slot, after x and one
-    /// state, does not; nor does x in an operation slot.</summary>
+    /// <paramref name="symbol"/>: some in-degree the data shows for it fits among the earlier nodes the data links to it.
+    /// A 3-input blend in the second operation slot, after x and one state, does not.</summary>
     public bool Admits(int[] symbols, int j, int symbol)
     {
-        if (j >= _seenAt.GetLength(0) || !_seenAt[j, symbol]) return false;
         int k = 0;
         for (int i = 0; i < j; i++) if (symbols[i] >= 0 && _pairs[symbols[i], symbol]) k++;
         return Fits(_degrees[symbol], k);
