@@ -50,13 +50,8 @@ public static class GenerateCommand
         {
             var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr), CorrectorSteps: p.GetValue(corrector));
             samplerConfig.Validate();
-            bool inDegree = ReadEdgeDecoding(p.GetValue(edgeDecoding));
-            bool coupledSlots = p.GetValue(slotDecoding) switch
-            {
-                "coupled" => true,
-                "independent" => false,
-                var other => throw new NagUserException($"--slot-decoding must be 'coupled' or 'independent', got '{other}'"),
-            };
+            bool inDegree = ReadDecoding(edgeDecoding.Name, p.GetValue(edgeDecoding), "in-degree");
+            bool coupledSlots = ReadDecoding(slotDecoding.Name, p.GetValue(slotDecoding), "coupled");
             string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!, dataDir);
             var reports = p.GetValue(report) ?? [];
@@ -243,12 +238,11 @@ public static class GenerateCommand
         return list;
     }
 
-    private static bool ReadEdgeDecoding(string? value) => value switch
-    {
-        "in-degree" => true,
-        "independent" => false,
-        var other => throw new NagUserException($"--edge-decoding must be 'in-degree' or 'independent', got '{other}'"),
-    };
+    // A decoding option: its joint choice (true) or 'independent' (false).
+    private static bool ReadDecoding(string option, string? value, string joint) =>
+        value == joint ? true
+        : value == "independent" ? false
+        : throw new NagUserException($"{option} must be '{joint}' or 'independent', got '{value}'");
 
     private static void WriteSamples(string path, GenerationResult result, string[] reports, BenchmarkData? data)
     {

@@ -75,6 +75,23 @@ public sealed class InDegreeProjection
         return Fits(_degrees[symbol], k);
     }
 
+    /// <summary>Node by node in order, replaces each symbol of <paramref name="symbols"/> that <see cref="Admits"/> rejects
+    /// with the most preferred of the <paramref name="vocabulary"/> symbols it admits (by <paramref name="preference"/>(node,
+    /// symbol); -infinity is never taken) and reports each replacement to <paramref name="replaced"/>. A node nothing fits
+    /// keeps its symbol.</summary>
+    public void AdmitSymbols(int[] symbols, int vocabulary, Func<int, int, double> preference, Action<int, int> replaced)
+    {
+        for (int j = 0; j < symbols.Length; j++)
+        {
+            if (symbols[j] < 0 || Admits(symbols, j, symbols[j])) continue;
+            int next = Enumerable.Range(0, vocabulary).OrderByDescending(k => preference(j, k))
+                .FirstOrDefault(k => !double.IsNegativeInfinity(preference(j, k)) && Admits(symbols, j, k), -1);
+            if (next < 0) continue;
+            symbols[j] = next;
+            replaced(j, next);
+        }
+    }
+
     /// <summary>
     /// The edges [i, j] of one graph whose node symbols are <paramref name="symbols"/> (-1: absent or undecided, no edges),
     /// from the log-odds <paramref name="logit"/>(i, j) of each edge i -> j (i &lt; j), in three passes.

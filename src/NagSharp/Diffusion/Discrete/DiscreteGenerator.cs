@@ -366,14 +366,9 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
         for (int s = 0; s < b; s++)
         {
             for (int j = 0; j < _n; j++) symbols[j] = present[s * _n + j] > 0.5f ? (int)t[s * _n + j] : -1;
-            for (int j = 0; j < _n; j++)
-            {
-                if (symbols[j] < 0 || _projection!.Admits(symbols, j, symbols[j])) continue;
-                int row = (s * _n + j) * _k;
-                int next = Enumerable.Range(0, _k).OrderByDescending(k => q[row + k]).FirstOrDefault(k => q[row + k] > 0 && _projection.Admits(symbols, j, k), -1);
-                if (next >= 0) t[s * _n + j] = symbols[j] = next;
-            }
-            var chosen = _projection!.Project(symbols, (i, j) =>
+            _projection!.AdmitSymbols(symbols, _k, (j, k) => q[(s * _n + j) * _k + k] > 0 ? q[(s * _n + j) * _k + k] : double.NegativeInfinity,
+                (j, k) => t[s * _n + j] = k);
+            var chosen = _projection.Project(symbols, (i, j) =>
             {
                 double pi = Math.Clamp(p[(s * _n + i) * _n + j], 1e-7, 1 - 1e-7);
                 return Math.Log(pi) - Math.Log(1 - pi);

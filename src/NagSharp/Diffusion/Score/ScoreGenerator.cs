@@ -335,15 +335,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 if (rows.X[row + k] > 0f) arg = arg >= 0 ? -2 : k;
             symbols[node] = Math.Max(arg, -1);
         }
-        for (int j = 0; j < n; j++)
-        {
-            if (symbols[j] < 0 || projection.Admits(symbols, j, symbols[j])) continue;
-            int row = rows.Node(j);
-            var next = Enumerable.Range(0, rows.Symbols).OrderByDescending(k => rows.X[row + k]).FirstOrDefault(k => projection.Admits(symbols, j, k), -1);
-            if (next < 0) continue;
-            symbols[j] = next;
-            rows.WriteSymbol(j, next);
-        }
+        projection.AdmitSymbols(symbols, rows.Symbols, (node, k) => rows.X[rows.Node(node) + k], rows.WriteSymbol);
         var edges = projection.Project(symbols, rows.EdgeLogOdds);
         for (int j = 0; j < n; j++)
         {
