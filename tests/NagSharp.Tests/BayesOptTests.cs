@@ -54,6 +54,7 @@ public sealed class BayesOptTests
 
     [SkippableTheory]
     [InlineData("bananas")]
+    [InlineData("gp-bo")]
     [InlineData("generator-bo")]
     [InlineData("transfer")]
     public void StrategiesSpendTheBudgetOnDistinctArchitecturesCountedOnceAndAreReproducible(string name)
@@ -410,6 +411,11 @@ public sealed class BayesOptTests
             "--budget", "5", "--seeds", "1", "--out", Path.Combine(dir.Path, "bad2"), "--data-dir", data).Code);
         Assert.Equal(1, CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "simulated-annealing",
             "--budget", "5", "--seeds", "1", "--out", Path.Combine(dir.Path, "bad3"), "--data-dir", data).Code);
+        var negative = CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "gp-bo", "--random-candidates", "-1",
+            "--budget", "5", "--seeds", "1", "--out", Path.Combine(dir.Path, "bad4"), "--data-dir", data);
+        Assert.Equal(1, negative.Code);
+        Assert.Equal("nag: error: --random-candidates must be at least 0, got -1", negative.Err.Trim());
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "bad4")));
 
         var bench = CliRunner.Run("bench", "search", "--strategies", "random,bananas", "--budget", "12", "--seeds", "2", "--out", Path.Combine(dir.Path, "b"),
             "--data-dir", data);

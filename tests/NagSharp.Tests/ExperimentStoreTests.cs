@@ -35,6 +35,7 @@ public sealed class ExperimentStoreTests : IDisposable
     [InlineData("local")]
     [InlineData("random")]
     [InlineData("bananas")]
+    [InlineData("gp-bo")]
     public void ResumeAfterACrashLosesNoTrialAndQueriesNoneTwice(string strategy)
     {
         var data = TestData.Nb201;

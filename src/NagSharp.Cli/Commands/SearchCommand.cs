@@ -90,10 +90,11 @@ public static class SearchCommand
         var guidance = new Option<double>("--guidance") { Description = "Guidance scale of the acquisition in generator-bo/transfer", DefaultValueFactory = _ => new SearchSettings().Guidance };
         var samples = new Option<int>("--samples") { Description = "Architectures generated per BO round", DefaultValueFactory = _ => new SearchSettings().Samples };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "Sampler steps per generation", DefaultValueFactory = _ => new SearchSettings().SampleSteps };
+        var randomCandidates = new Option<int>("--random-candidates") { Description = "Uniform candidates per round of bananas and gp-bo beside the mutations", DefaultValueFactory = _ => new SearchSettings().RandomCandidates };
         var minimize = new Option<bool>("--minimize") { Description = "The objective is lower-is-better (perplexity, latency): strategies minimise it" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("search", "Run NAS strategies on a benchmark table and aggregate over seeds")
-            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize };
+            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string? dbPath = p.GetValue(db);
@@ -124,7 +125,7 @@ public static class SearchCommand
                 (b, runs, first) = (p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed));
                 string? genPath = p.GetValue(generator);
                 settings = new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
-                    genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize));
+                    genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates));
             }
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             data.RequireColumn(obj); data.RequireColumn(rep);

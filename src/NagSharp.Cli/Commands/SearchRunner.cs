@@ -19,8 +19,10 @@ namespace NagSharp.Cli.Commands;
 /// <param name="Generator">Generator checkpoint, or null for the default model of the space.</param>
 /// <param name="TransferFrom">Source columns of the transfer strategy.</param>
 /// <param name="Minimize">The objective is lower-is-better (perplexity, latency).</param>
+/// <param name="RandomCandidates">Uniform candidates per round of bananas and gp-bo beside the mutations (a number near
+/// the table size makes their acquisition optimisation near-exhaustive).</param>
 public sealed record SearchSettings(string Acquisition = "its", double Guidance = 10, int Samples = 64, int SampleSteps = 25,
-    string? Generator = null, IReadOnlyList<string>? TransferFrom = null, bool Minimize = false)
+    string? Generator = null, IReadOnlyList<string>? TransferFrom = null, bool Minimize = false, int RandomCandidates = 50)
 {
     /// <summary>JSON form stored in the experiment store.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json.SerializerOptions);
@@ -50,7 +52,8 @@ public static class SearchRunner
             if (c == objective || c == report) throw new NagUserException($"--transfer-from {c}: a transfer source cannot be the objective or report column");
         }
         TorchSharp.torch.set_num_threads(1);   // tiny tensors: a second thread only adds synchronisation (README)
-        var bo = new BoConfig(Acquisition: Search.Acquisition.Validate(settings.Acquisition));
+        if (settings.RandomCandidates < 0) throw new NagUserException($"--random-candidates must be at least 0, got {settings.RandomCandidates}");
+        var bo = new BoConfig(Acquisition: Search.Acquisition.Validate(settings.Acquisition), RandomCandidates: settings.RandomCandidates);
         if (settings.Samples < 1 || settings.SampleSteps < 1 || settings.Guidance < 0 || !double.IsFinite(settings.Guidance))
             throw new NagUserException("--samples and --sample-steps must be positive and --guidance a non-negative number");
         var gen = new GeneratorBoConfig(settings.Samples, new SamplerConfig(Steps: settings.SampleSteps), settings.Guidance);

@@ -24,10 +24,16 @@ public static class Acquisition
     /// value per candidate from N(mean, std) with the torch RNG; UCB is mean + kappa std; EI is the expected improvement
     /// over <paramref name="best"/> under N(mean, std).
     /// </summary>
-    public static Tensor Rank(string kind, Tensor predictions, double best, double kappa)
+    public static Tensor Rank(string kind, Tensor predictions, double best, double kappa) =>
+        Rank(kind, predictions.mean([0]), predictions.std(0), best, kappa);
+
+    /// <summary>
+    /// <see cref="Rank(string, Tensor, double, double)"/> from a predictive mean [B] and standard deviation [B] (a GP's
+    /// posterior marginals, or an ensemble's moments).
+    /// </summary>
+    public static Tensor Rank(string kind, Tensor mean, Tensor std, double best, double kappa)
     {
-        var mean = predictions.mean([0]);                                       // [B]
-        var std = predictions.std(0).clamp_min(1e-6);                          // [B]
+        std = std.clamp_min(1e-6);                                              // [B]
         return kind switch
         {
             "its" => mean + std * randn_like(mean),
@@ -238,6 +244,31 @@ public abstract class SurrogateSearch : ISearchStrategy, IDisposable
         return first.Concat(second).Where(a => taken.Add(a.ToString())).Take(batch).ToList();
     }
 
+    /// <summary>
+    /// BANANAS' acquisition candidates: every unseen neighbour of the <see cref="BoConfig.Parents"/> best observed
+    /// architectures, <see cref="BoConfig.MutantsPerParent"/> two-step mutants of each, and
+    /// <see cref="BoConfig.RandomCandidates"/> uniform ones; no repeats, nothing already proposed.
+    /// </summary>
+    protected List<Arch> MutationCandidates()
+    {
+        var candidates = new List<Arch>();
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        void Add(Arch a) { if (!Seen.Contains(a.ToString()) && taken.Add(a.ToString())) candidates.Add(a); }
+        var parents = Enumerable.Range(0, Observed.Count).OrderByDescending(i => Values[i]).ThenBy(i => i).Take(Config.Parents).Select(i => Observed[i]);
+        foreach (var p in parents)
+        {
+            var near = Space.Neighbours(p);
+            foreach (var n in near) Add(n);
+            for (int m = 0; m < Config.MutantsPerParent && near.Count > 0; m++)
+            {
+                var second = Space.Neighbours(near[Rng.Next(near.Count)]);
+                if (second.Count > 0) Add(second[Rng.Next(second.Count)]);
+            }
+        }
+        foreach (var a in FreshRandom(Config.RandomCandidates)) Add(a);
+        return candidates;
+    }
+
     /// <summary>How many of a round's <paramref name="batch"/> proposals exploit the incumbent's neighbourhood.</summary>
     protected int ExploitCount(int batch) => (int)Math.Round(Config.ExploitFraction * batch);
 
@@ -269,23 +300,8 @@ public sealed class BananasSearch : SurrogateSearch
         if (Observed.Count < Math.Max(2, Config.InitialRandom)) return FreshRandom(Math.Min(batch, Math.Max(2, Config.InitialRandom) - Observed.Count));
         var targets = Stats.RankScores(Values);
         _ensemble.Fit(Observed, targets, RoundSeed());
-        var candidates = new List<Arch>();
-        var taken = new HashSet<string>(StringComparer.Ordinal);
-        void Add(Arch a) { if (!Seen.Contains(a.ToString()) && taken.Add(a.ToString())) candidates.Add(a); }
-        var parents = Enumerable.Range(0, Observed.Count).OrderByDescending(i => Values[i]).ThenBy(i => i).Take(Config.Parents).Select(i => Observed[i]);
-        foreach (var p in parents)
-        {
-            var near = Space.Neighbours(p);
-            foreach (var n in near) Add(n);
-            for (int m = 0; m < Config.MutantsPerParent && near.Count > 0; m++)
-            {
-                var second = Space.Neighbours(near[Rng.Next(near.Count)]);
-                if (second.Count > 0) Add(second[Rng.Next(second.Count)]);
-            }
-        }
-        foreach (var a in FreshRandom(Config.RandomCandidates)) Add(a);
         var exploit = Exploit(_ensemble, ExploitCount(batch), Config.ExploitParents);
-        return Merge(exploit, Select(_ensemble, candidates, batch, targets.Max()), batch);
+        return Merge(exploit, Select(_ensemble, MutationCandidates(), batch, targets.Max()), batch);
     }
 
     /// <inheritdoc />

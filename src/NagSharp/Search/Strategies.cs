@@ -42,10 +42,10 @@ public sealed record StrategyOptions
 public static class StrategyRegistry
 {
     /// <summary>Names of the available strategies.</summary>
-    public static readonly IReadOnlyList<string> Names = ["random", "evolution", "local", "bananas", "generator-bo", "transfer"];
+    public static readonly IReadOnlyList<string> Names = ["random", "evolution", "local", "bananas", "gp-bo", "generator-bo", "transfer"];
 
     /// <summary>Strategies that run without a generator or transfer sources.</summary>
-    public static readonly IReadOnlyList<string> Baselines = ["random", "evolution", "local", "bananas"];
+    public static readonly IReadOnlyList<string> Baselines = ["random", "evolution", "local", "bananas", "gp-bo"];
 
     /// <summary>True when the strategy samples from a generator.</summary>
     public static bool NeedsGenerator(string name) => name is "generator-bo" or "transfer";
@@ -67,6 +67,7 @@ public static class StrategyRegistry
             "evolution" => new RegularizedEvolution(space, seed),
             "local" => new LocalSearch(space, seed),
             "bananas" => new BananasSearch(space, seed, options.Bo),
+            "gp-bo" => new GpBoSearch(space, seed, options.Bo),
             "generator-bo" => new GeneratorBoSearch(space, seed, Need(options.Generator, name, "a generator (--generator)")(), options.Bo, options.GeneratorBo),
             _ => new GeneratorBoSearch(space, seed, Need(options.Generator, name, "a generator (--generator)")(), options.Bo, options.GeneratorBo,
                 Need(options.Transfer, name, "source columns (--transfer-from)")()),

@@ -135,16 +135,23 @@ public sealed class EnsembleSurrogate : IDisposable
     }
 
     /// <summary>Encodes architectures as features [B, FeatureCount].</summary>
-    public Tensor Features(IReadOnlyList<Arch> archs)
+    public Tensor Features(IReadOnlyList<Arch> archs) => EncodeFeatures(_space, archs);
+
+    /// <summary>
+    /// The ensemble's raw inputs for <paramref name="archs"/> in <paramref name="space"/>, [B, D]: node one-hots (±1),
+    /// plus ±1 adjacency bits (i &lt; j) when the topology varies. Other surrogates (the GP) share this encoding so that
+    /// strategies differ only in the model.
+    /// </summary>
+    public static Tensor EncodeFeatures(ISearchSpace space, IReadOnlyList<Arch> archs)
     {
         using var scope = NewDisposeScope();
-        var nodes = GraphCodec.Encode(_space, archs).reshape(archs.Count, _nodeFeatures);            // [B, N*F]
-        if (_space.FixedAdjacency is not null) return nodes.MoveToOuterDisposeScope();
-        int n = _space.MaxNodes, pairs = n * (n - 1) / 2;
+        var nodes = GraphCodec.Encode(space, archs).reshape(archs.Count, space.MaxNodes * space.NodeVocabulary.Count);   // [B, N*F]
+        if (space.FixedAdjacency is not null) return nodes.MoveToOuterDisposeScope();
+        int n = space.MaxNodes, pairs = n * (n - 1) / 2;
         var bits = new float[archs.Count * pairs];
         for (int b = 0; b < archs.Count; b++)
         {
-            var adj = _space.Encode(archs[b]).Adjacency;
+            var adj = space.Encode(archs[b]).Adjacency;
             int k = 0;
             for (int i = 0; i < n; i++)
                 for (int j = i + 1; j < n; j++) bits[b * pairs + k++] = adj[i, j] ? 1f : -1f;
