@@ -31,7 +31,7 @@ public static class TrainLoop
                 optimizer.zero_grad();
                 l.backward();
                 nn.utils.clip_grad_norm_(model.parameters(), train.GradClip);
-                optimizer.step();
+                TorchGc.Step(optimizer);
                 if (emaParams is not null) TorchState.EmaUpdate(emaParams, modelParams, train.EmaDecay, step);
                 double value = l.item<float>();
                 if (!double.IsFinite(value)) throw new NagUserException($"training diverged at step {step} (loss {value}); lower --lr");

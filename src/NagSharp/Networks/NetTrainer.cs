@@ -168,7 +168,7 @@ public sealed class NetTrainer : IDisposable
             var logits = Network.forward(x);
             var loss = nn.functional.cross_entropy(logits, y);
             loss.backward();
-            _optimizer.step();
+            TorchGc.Step(_optimizer);
             float l = loss.item<float>();
             if (!float.IsFinite(l)) throw new NagUserException($"training diverged at epoch {epoch + 1} step {s + 1} (loss {l}); lower --lr");
             lossSum += l * count;

@@ -19,7 +19,7 @@ public sealed class GaussianProcess
     public static readonly IReadOnlyList<double> NoiseVariances = [0.01, 0.1, 0.3];
 
     private readonly float[][] _x;
-    private readonly double[,] _chol;
+    private readonly double[] _chol;   // [n * n], lower triangle, row-major
     private readonly double[] _alpha;
 
     /// <summary>The chosen kernel length (in squared-distance units).</summary>
@@ -29,7 +29,7 @@ public sealed class GaussianProcess
     /// <summary>Log marginal likelihood of the targets under the chosen hyper-parameters.</summary>
     public double LogLikelihood { get; }
 
-    private GaussianProcess(float[][] x, double[,] chol, double[] alpha, double length, double noise, double logLikelihood)
+    private GaussianProcess(float[][] x, double[] chol, double[] alpha, double length, double noise, double logLikelihood)
     {
         _x = x; _chol = chol; _alpha = alpha; Length = length; Noise = noise; LogLikelihood = logLikelihood;
     }
@@ -40,29 +40,37 @@ public sealed class GaussianProcess
         if (x.Length == 0 || x.Length != y.Count) throw new ArgumentException($"{x.Length} feature rows for {y.Count} targets");
         if (y.Any(v => !double.IsFinite(v))) throw new ArgumentException("GP targets must be finite");
         int n = x.Length;
-        var d2 = new double[n, n];
-        var off = new List<double>();
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < i; j++) { d2[i, j] = d2[j, i] = SquaredDistance(x[i], x[j]); off.Add(d2[i, j]); }
-        off.Sort();
-        double median = off.Count == 0 ? 1 : off[off.Count / 2];
+        // Few, reused buffers: large arrays churn the GC, and collections are what exposes TorchSharp's Scalar race (TorchGc).
+        var d2 = new double[n * n];
+        var off = new double[n * (n - 1) / 2];
+        for (int i = 0, o = 0; i < n; i++)
+            for (int j = 0; j < i; j++) { d2[i * n + j] = d2[j * n + i] = SquaredDistance(x[i], x[j]); off[o++] = d2[i * n + j]; }
+        Array.Sort(off);
+        double median = off.Length == 0 ? 1 : off[off.Length / 2];
         if (!(median > 0)) median = 1;
-        GaussianProcess? best = null;
+        var trial = new double[n * n];
+        var kept = new double[n * n];
+        double bestLl = double.NegativeInfinity, bestLength = 0, bestNoise = 0;
+        double[]? bestAlpha = null;
         foreach (double factor in LengthFactors)
             foreach (double noise in NoiseVariances)
             {
                 double length = factor * median;
-                var k = new double[n, n];
                 for (int i = 0; i < n; i++)
-                    for (int j = 0; j <= i; j++) k[i, j] = k[j, i] = Math.Exp(-d2[i, j] / length) + (i == j ? noise : 0);
-                var chol = Cholesky(k, n);
-                if (chol is null) continue;
-                var alpha = SolveUpper(chol, SolveLower(chol, y), n);
+                    for (int j = 0; j <= i; j++) trial[i * n + j] = Math.Exp(-d2[i * n + j] / length) + (i == j ? noise : 0);
+                if (!Cholesky(trial, n)) continue;
+                var alpha = SolveUpper(trial, SolveLower(trial, n, y, new double[n]), n);
                 double ll = -0.5 * n * Math.Log(2 * Math.PI);
-                for (int i = 0; i < n; i++) ll += -0.5 * y[i] * alpha[i] - Math.Log(chol[i, i]);
-                if (best is null || ll > best.LogLikelihood) best = new GaussianProcess(x, chol, alpha, length, noise, ll);
+                for (int i = 0; i < n; i++) ll += -0.5 * y[i] * alpha[i] - Math.Log(trial[i * n + i]);
+                if (ll > bestLl)
+                {
+                    (bestLl, bestLength, bestNoise, bestAlpha) = (ll, length, noise, alpha);
+                    (trial, kept) = (kept, trial);
+                }
             }
-        return best ?? throw new InvalidOperationException("no GP hyper-parameters gave a positive-definite kernel");
+        return bestAlpha is null
+            ? throw new InvalidOperationException("no GP hyper-parameters gave a positive-definite kernel")
+            : new GaussianProcess(x, kept, bestAlpha, bestLength, bestNoise, bestLl);
     }
 
     /// <summary>Posterior mean and standard deviation of the latent function at each row of <paramref name="x"/>.</summary>
@@ -72,13 +80,15 @@ public sealed class GaussianProcess
         var mean = new double[x.Length];
         var std = new double[x.Length];
         var kv = new double[n];
+        var v = new double[n];
         for (int c = 0; c < x.Length; c++)
         {
             for (int i = 0; i < n; i++) kv[i] = Math.Exp(-SquaredDistance(x[c], _x[i]) / Length);
             double m = 0;
             for (int i = 0; i < n; i++) m += kv[i] * _alpha[i];
-            var v = SolveLower(_chol, kv);
-            double var = 1 - v.Sum(t => t * t);
+            SolveLower(_chol, n, kv, v);
+            double var = 1;
+            for (int i = 0; i < n; i++) var -= v[i] * v[i];
             mean[c] = m;
             std[c] = Math.Sqrt(Math.Max(var, 1e-12));
         }
@@ -100,45 +110,43 @@ public sealed class GaussianProcess
         return s;
     }
 
-    private static double[,]? Cholesky(double[,] a, int n)
+    // In place: the lower triangle of a (row-major, n x n) becomes its Cholesky factor; false when not positive definite.
+    private static bool Cholesky(double[] a, int n)
     {
-        var l = new double[n, n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j <= i; j++)
             {
-                double s = a[i, j];
-                for (int k = 0; k < j; k++) s -= l[i, k] * l[j, k];
+                double s = a[i * n + j];
+                for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
                 if (i == j)
                 {
-                    if (!(s > 0)) return null;
-                    l[i, i] = Math.Sqrt(s);
+                    if (!(s > 0)) return false;
+                    a[i * n + i] = Math.Sqrt(s);
                 }
-                else l[i, j] = s / l[j, j];
+                else a[i * n + j] = s / a[j * n + j];
             }
-        return l;
+        return true;
     }
 
-    private static double[] SolveLower(double[,] l, IReadOnlyList<double> b)
+    private static double[] SolveLower(double[] l, int n, IReadOnlyList<double> b, double[] x)
     {
-        int n = b.Count;
-        var x = new double[n];
         for (int i = 0; i < n; i++)
         {
             double s = b[i];
-            for (int k = 0; k < i; k++) s -= l[i, k] * x[k];
-            x[i] = s / l[i, i];
+            for (int k = 0; k < i; k++) s -= l[i * n + k] * x[k];
+            x[i] = s / l[i * n + i];
         }
         return x;
     }
 
-    private static double[] SolveUpper(double[,] l, double[] b, int n)
+    private static double[] SolveUpper(double[] l, double[] b, int n)
     {
         var x = new double[n];
         for (int i = n - 1; i >= 0; i--)
         {
             double s = b[i];
-            for (int k = i + 1; k < n; k++) s -= l[k, i] * x[k];
-            x[i] = s / l[i, i];
+            for (int k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
+            x[i] = s / l[i * n + i];
         }
         return x;
     }

@@ -232,7 +232,7 @@ public sealed class EnsembleSurrogate : IDisposable
             }
             _optimizer.zero_grad();
             loss.backward();
-            _optimizer.step();
+            TorchGc.Step(_optimizer);
         }
         Model.eval();
         _fitted = true;
