@@ -59,7 +59,7 @@ public sealed class GaussianProcessTests
     }
 
     [SkippableFact]
-    public void GpBoProposesTheAcquisitionsBestCandidatesAfterTheRandomStart()
+    public void GpBoQueriesBetterCellsThanItsRandomStart()
     {
         var data = TestData.Nb201;
         var space = new Nb201Space();
