@@ -416,6 +416,10 @@ public sealed class BayesOptTests
         Assert.Equal(1, negative.Code);
         Assert.Equal("nag: error: --random-candidates must be at least 0, got -1", negative.Err.Trim());
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "bad4")));
+        var gp = CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "gp-bo", "--cost-inputs", "--acquisition", "ei",
+            "--budget", "14", "--seeds", "1", "--out", Path.Combine(dir.Path, "gp"), "--data-dir", data);
+        Assert.True(gp.Code == 0, gp.Err);
+        Assert.Equal(1 + 14, File.ReadAllLines(dir.File("gp", "trials.csv")).Length);
 
         var bench = CliRunner.Run("bench", "search", "--strategies", "random,bananas", "--budget", "12", "--seeds", "2", "--out", Path.Combine(dir.Path, "b"),
             "--data-dir", data);

@@ -58,6 +58,50 @@ public sealed class GaussianProcessTests
         Assert.True(double.IsFinite(same.LogLikelihood));
     }
 
+    [Fact]
+    public void ATailOfSideInputsIsWeightedByLikelihood()
+    {
+        // The target follows a side column (think log-FLOPs); the one-hot head is unrelated to it.
+        var rng = new Random(5);
+        float[] Row(out double y)
+        {
+            var c = Enumerable.Range(0, 6).Select(_ => rng.Next(5)).ToArray();
+            float side = (float)(rng.NextDouble() * 4 - 2);
+            y = side;
+            return [.. OneHots(c), side];
+        }
+        var x = new List<float[]>(); var y = new List<double>();
+        for (int i = 0; i < 50; i++) { x.Add(Row(out double v)); y.Add(v); }
+        var tx = new List<float[]>(); var ty = new List<double>();
+        for (int i = 0; i < 40; i++) { tx.Add(Row(out double v)); ty.Add(v); }
+        var with = GaussianProcess.Fit(x.ToArray(), y, tail: 1);
+        float[][] Head(List<float[]> rows) => rows.Select(r => r[..30]).ToArray();
+        var without = GaussianProcess.Fit(Head(x), y);
+        Assert.True(with.TailWeight > 0, "the side column carries the signal and must be weighted in");
+        Assert.Equal(0, without.TailWeight);
+        double rhoWith = Stats.Spearman(with.Predict(tx.ToArray()).Mean, ty), rhoWithout = Stats.Spearman(without.Predict(Head(tx)).Mean, ty);
+        Assert.True(rhoWith > 0.9 && rhoWith > rhoWithout + 0.3, $"spearman with the tail {rhoWith:F2}, without {rhoWithout:F2}");
+        Assert.Throws<ArgumentException>(() => GaussianProcess.Fit(x.ToArray(), y, tail: 32));
+    }
+
+    [SkippableFact]
+    public void GpBoWithCostInputsKeepsTheProtocol()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        const string obj = "cifar10_valid_acc200", rep = "cifar10_test_acc200";
+        List<Trial> RunOnce(out GpBoSearch s)
+        {
+            s = new GpBoSearch(space, 6, new BoConfig(CostInputs: true));
+            return SearchHarness.Run(s, data, obj, rep, 30, 6);
+        }
+        var a = RunOnce(out var strategy);
+        Assert.Equal(30, a.Count);
+        Assert.Equal(30, a.Select(t => t.Arch).Distinct().Count());
+        Assert.Equal(a, RunOnce(out _));
+        Assert.True(double.IsFinite(strategy.Last!.TailWeight) && strategy.Last.TailWeight >= 0);
+    }
+
     [SkippableFact]
     public void GpBoQueriesBetterCellsThanItsRandomStart()
     {

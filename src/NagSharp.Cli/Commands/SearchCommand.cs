@@ -91,10 +91,11 @@ public static class SearchCommand
         var samples = new Option<int>("--samples") { Description = "Architectures generated per BO round", DefaultValueFactory = _ => new SearchSettings().Samples };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "Sampler steps per generation", DefaultValueFactory = _ => new SearchSettings().SampleSteps };
         var randomCandidates = new Option<int>("--random-candidates") { Description = "Uniform candidates per round of bananas and gp-bo beside the mutations", DefaultValueFactory = _ => new SearchSettings().RandomCandidates };
+        var costInputs = new Option<bool>("--cost-inputs") { Description = "gp-bo: the space's analytic costs (params, FLOPs) join the GP's inputs" };
         var minimize = new Option<bool>("--minimize") { Description = "The objective is lower-is-better (perplexity, latency): strategies minimise it" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("search", "Run NAS strategies on a benchmark table and aggregate over seeds")
-            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates };
+            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string? dbPath = p.GetValue(db);
@@ -125,7 +126,7 @@ public static class SearchCommand
                 (b, runs, first) = (p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed));
                 string? genPath = p.GetValue(generator);
                 settings = new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
-                    genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates));
+                    genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates), p.GetValue(costInputs));
             }
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             data.RequireColumn(obj); data.RequireColumn(rep);

@@ -17,6 +17,11 @@ public sealed class GaussianProcess
     public static readonly IReadOnlyList<double> LengthFactors = [0.25, 0.5, 1, 2, 4];
     /// <summary>Noise variances tried (targets have unit variance): single-seed accuracies are noisy, by how much is learned.</summary>
     public static readonly IReadOnlyList<double> NoiseVariances = [0.01, 0.1, 0.3];
+    /// <summary>
+    /// Weights tried for a tail of side columns (<see cref="Fit"/>'s <c>tail</c>, e.g. cost inputs), relative to the main
+    /// columns: weight 1 makes a median tail distance count as much as a median main distance; 0 ignores the tail.
+    /// </summary>
+    public static readonly IReadOnlyList<double> TailWeights = [0, 0.25, 1, 4];
 
     private readonly float[][] _x;
     private readonly double[] _chol;   // [n * n], lower triangle, row-major
@@ -29,48 +34,78 @@ public sealed class GaussianProcess
     /// <summary>Log marginal likelihood of the targets under the chosen hyper-parameters.</summary>
     public double LogLikelihood { get; }
 
-    private GaussianProcess(float[][] x, double[] chol, double[] alpha, double length, double noise, double logLikelihood)
+    /// <summary>Weight of the tail columns' squared distance in the kernel (0 when there is no tail or it did not help).</summary>
+    public double TailWeight { get; }
+
+    private readonly int _head;
+
+    private GaussianProcess(float[][] x, double[] chol, double[] alpha, double length, double noise, double logLikelihood, int head, double tailWeight)
     {
-        _x = x; _chol = chol; _alpha = alpha; Length = length; Noise = noise; LogLikelihood = logLikelihood;
+        _x = x; _chol = chol; _alpha = alpha; Length = length; Noise = noise; LogLikelihood = logLikelihood; _head = head; TailWeight = tailWeight;
     }
 
-    /// <summary>Fits the GP to features <paramref name="x"/> (one row per observation) and targets <paramref name="y"/>.</summary>
-    public static GaussianProcess Fit(float[][] x, IReadOnlyList<double> y)
+    /// <summary>
+    /// Fits the GP to features <paramref name="x"/> (one row per observation) and targets <paramref name="y"/>. The last
+    /// <paramref name="tail"/> columns (side inputs such as costs) get a weight of their own, chosen with the length and
+    /// the noise by marginal likelihood from <see cref="TailWeights"/>.
+    /// </summary>
+    public static GaussianProcess Fit(float[][] x, IReadOnlyList<double> y, int tail = 0)
     {
         if (x.Length == 0 || x.Length != y.Count) throw new ArgumentException($"{x.Length} feature rows for {y.Count} targets");
         if (y.Any(v => !double.IsFinite(v))) throw new ArgumentException("GP targets must be finite");
-        int n = x.Length;
+        int n = x.Length, head = x[0].Length - tail;
+        if (tail < 0 || head < 0) throw new ArgumentException($"a tail of {tail} columns in rows of {x[0].Length}");
         // Few, reused buffers: large arrays churn the GC, and collections are what exposes TorchSharp's Scalar race (TorchGc).
+        var main = new double[n * n];
+        var side = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < i; j++)
+            {
+                main[i * n + j] = main[j * n + i] = SquaredDistance(x[i], x[j], 0, head);
+                side[i * n + j] = side[j * n + i] = SquaredDistance(x[i], x[j], head, x[i].Length);
+            }
+        double mainMedian = OffDiagonalMedian(main, n), unit = tail == 0 ? 0 : mainMedian / OffDiagonalMedian(side, n);
         var d2 = new double[n * n];
-        var off = new double[n * (n - 1) / 2];
-        for (int i = 0, o = 0; i < n; i++)
-            for (int j = 0; j < i; j++) { d2[i * n + j] = d2[j * n + i] = SquaredDistance(x[i], x[j]); off[o++] = d2[i * n + j]; }
-        Array.Sort(off);
-        double median = off.Length == 0 ? 1 : off[off.Length / 2];
-        if (!(median > 0)) median = 1;
         var trial = new double[n * n];
         var kept = new double[n * n];
-        double bestLl = double.NegativeInfinity, bestLength = 0, bestNoise = 0;
+        double bestLl = double.NegativeInfinity, bestLength = 0, bestNoise = 0, bestWeight = 0;
         double[]? bestAlpha = null;
-        foreach (double factor in LengthFactors)
-            foreach (double noise in NoiseVariances)
-            {
-                double length = factor * median;
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j <= i; j++) trial[i * n + j] = Math.Exp(-d2[i * n + j] / length) + (i == j ? noise : 0);
-                if (!Cholesky(trial, n)) continue;
-                var alpha = SolveUpper(trial, SolveLower(trial, n, y, new double[n]), n);
-                double ll = -0.5 * n * Math.Log(2 * Math.PI);
-                for (int i = 0; i < n; i++) ll += -0.5 * y[i] * alpha[i] - Math.Log(trial[i * n + i]);
-                if (ll > bestLl)
+        foreach (double weight in tail == 0 ? [0.0] : TailWeights)
+        {
+            for (int k = 0; k < d2.Length; k++) d2[k] = main[k] + weight * unit * side[k];
+            double median = OffDiagonalMedian(d2, n);
+            foreach (double factor in LengthFactors)
+                foreach (double noise in NoiseVariances)
                 {
-                    (bestLl, bestLength, bestNoise, bestAlpha) = (ll, length, noise, alpha);
-                    (trial, kept) = (kept, trial);
+                    double length = factor * median;
+                    for (int i = 0; i < n; i++)
+                        for (int j = 0; j <= i; j++) trial[i * n + j] = Math.Exp(-d2[i * n + j] / length) + (i == j ? noise : 0);
+                    if (!Cholesky(trial, n)) continue;
+                    var alpha = SolveUpper(trial, SolveLower(trial, n, y, new double[n]), n);
+                    double ll = -0.5 * n * Math.Log(2 * Math.PI);
+                    for (int i = 0; i < n; i++) ll += -0.5 * y[i] * alpha[i] - Math.Log(trial[i * n + i]);
+                    if (ll > bestLl)
+                    {
+                        (bestLl, bestLength, bestNoise, bestWeight, bestAlpha) = (ll, length, noise, weight * unit, alpha);
+                        (trial, kept) = (kept, trial);
+                    }
                 }
-            }
+        }
         return bestAlpha is null
             ? throw new InvalidOperationException("no GP hyper-parameters gave a positive-definite kernel")
-            : new GaussianProcess(x, kept, bestAlpha, bestLength, bestNoise, bestLl);
+            : new GaussianProcess(x, kept, bestAlpha, bestLength, bestNoise, bestLl, head, bestWeight);
+    }
+
+    // Median of the strictly lower triangle (1 when there is none or it is 0, so lengths stay positive).
+    private static double OffDiagonalMedian(double[] d, int n)
+    {
+        var off = new double[n * (n - 1) / 2];
+        for (int i = 0, o = 0; i < n; i++)
+            for (int j = 0; j < i; j++) off[o++] = d[i * n + j];
+        if (off.Length == 0) return 1;
+        Array.Sort(off);
+        double m = off[off.Length / 2];
+        return m > 0 ? m : 1;
     }
 
     /// <summary>Posterior mean and standard deviation of the latent function at each row of <paramref name="x"/>.</summary>
@@ -83,7 +118,8 @@ public sealed class GaussianProcess
         var v = new double[n];
         for (int c = 0; c < x.Length; c++)
         {
-            for (int i = 0; i < n; i++) kv[i] = Math.Exp(-SquaredDistance(x[c], _x[i]) / Length);
+            for (int i = 0; i < n; i++)
+                kv[i] = Math.Exp(-(SquaredDistance(x[c], _x[i], 0, _head) + TailWeight * SquaredDistance(x[c], _x[i], _head, _x[i].Length)) / Length);
             double m = 0;
             for (int i = 0; i < n; i++) m += kv[i] * _alpha[i];
             SolveLower(_chol, n, kv, v);
@@ -103,10 +139,10 @@ public sealed class GaussianProcess
         return Enumerable.Range(0, (int)b).Select(i => flat.AsSpan((int)(i * d), (int)d).ToArray()).ToArray();
     }
 
-    private static double SquaredDistance(float[] a, float[] b)
+    private static double SquaredDistance(float[] a, float[] b, int from, int to)
     {
         double s = 0;
-        for (int i = 0; i < a.Length; i++) { double t = a[i] - b[i]; s += t * t; }
+        for (int i = from; i < to; i++) { double t = a[i] - b[i]; s += t * t; }
         return s;
     }
 
@@ -172,7 +208,7 @@ public sealed class GpBoSearch(ISearchSpace space, int seed, BoConfig? config = 
     {
         if (Observed.Count < Math.Max(2, Config.InitialRandom)) return FreshRandom(Math.Min(batch, Math.Max(2, Config.InitialRandom) - Observed.Count));
         var targets = Stats.RankScores(Values);
-        Last = GaussianProcess.Fit(Encode(Observed), targets);
+        Last = GaussianProcess.Fit(Encode(Observed), targets, Config.CostInputs ? CostScale().Count : 0);
         var candidates = MutationCandidates();
         if (candidates.Count == 0) return [];
         var (mean, std) = Last.Predict(Encode(candidates));
@@ -182,9 +218,35 @@ public sealed class GpBoSearch(ISearchSpace space, int seed, BoConfig? config = 
         return Enumerable.Range(0, candidates.Count).OrderByDescending(i => score[i]).ThenBy(i => i).Take(batch).Select(i => candidates[i]).ToList();
     }
 
+    private List<(string Key, double Mean, double Std)>? _costScale;
+
     private float[][] Encode(IReadOnlyList<Arch> archs)
     {
-        using var scope = NewDisposeScope();
-        return GaussianProcess.Rows(EnsembleSurrogate.EncodeFeatures(Space, archs));
+        float[][] rows;
+        using (var scope = NewDisposeScope()) rows = GaussianProcess.Rows(EnsembleSurrogate.EncodeFeatures(Space, archs));
+        if (!Config.CostInputs) return rows;
+        var scale = CostScale();
+        return rows.Select((r, i) =>
+        {
+            var costs = Space.ComputeCosts(archs[i], new CostOptions());
+            return r.Concat(scale.Select(c => (float)((Math.Log(1 + costs[c.Key]) - c.Mean) / c.Std))).ToArray();
+        }).ToArray();
+    }
+
+    // Log-costs standardised over 1,000 uniform draws of the space (seed 0, so every run and seed scales alike); costs that
+    // never vary are dropped.
+    private List<(string Key, double Mean, double Std)> CostScale()
+    {
+        if (_costScale is not null) return _costScale;
+        var rng = new Random(0);
+        var draws = Enumerable.Range(0, 1000).Select(_ => Space.ComputeCosts(Space.Sample(rng), new CostOptions())).ToList();
+        _costScale = [];
+        foreach (var key in draws[0].Keys.Order(StringComparer.Ordinal))
+        {
+            var v = draws.Select(d => Math.Log(1 + d[key])).ToList();
+            double mean = v.Average(), std = Math.Sqrt(v.Average(t => (t - mean) * (t - mean)));
+            if (std > 1e-9) _costScale.Add((key, mean, std));
+        }
+        return _costScale;
     }
 }
