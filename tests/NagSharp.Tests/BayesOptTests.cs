@@ -416,6 +416,11 @@ public sealed class BayesOptTests
         Assert.Equal(1, negative.Code);
         Assert.Equal("nag: error: --random-candidates must be at least 0, got -1", negative.Err.Trim());
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "bad4")));
+        var badEncoding = CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "bananas", "--surrogate-encoding", "flops",
+            "--budget", "5", "--seeds", "1", "--out", Path.Combine(dir.Path, "bad5"), "--data-dir", data);
+        Assert.Equal(1, badEncoding.Code);
+        Assert.StartsWith("nag: error: unknown surrogate encoding 'flops'", badEncoding.Err.Trim());
+        Assert.Single(badEncoding.Err.Trim().Split('\n'));
         var gp = CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "gp-bo", "--cost-inputs", "--acquisition", "ei",
             "--budget", "14", "--seeds", "1", "--out", Path.Combine(dir.Path, "gp"), "--data-dir", data);
         Assert.True(gp.Code == 0, gp.Err);

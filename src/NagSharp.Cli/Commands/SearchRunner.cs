@@ -22,9 +22,10 @@ namespace NagSharp.Cli.Commands;
 /// <param name="RandomCandidates">Uniform candidates per round of bananas and gp-bo beside the mutations (a number near
 /// the table size makes their acquisition optimisation near-exhaustive).</param>
 /// <param name="CostInputs">gp-bo: the space's analytic costs join the GP's inputs.</param>
+/// <param name="SurrogateEncoding">Inputs of the MLP ensemble of bananas, generator-bo and transfer (<see cref="EnsembleConfig.Encodings"/>).</param>
 public sealed record SearchSettings(string Acquisition = "its", double Guidance = 10, int Samples = 64, int SampleSteps = 25,
     string? Generator = null, IReadOnlyList<string>? TransferFrom = null, bool Minimize = false, int RandomCandidates = 50,
-    bool CostInputs = false)
+    bool CostInputs = false, string SurrogateEncoding = "onehot")
 {
     /// <summary>JSON form stored in the experiment store.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json.SerializerOptions);
@@ -56,7 +57,8 @@ public static class SearchRunner
         TorchSharp.torch.set_num_threads(1);   // tiny tensors: a second thread only adds synchronisation (README)
         if (settings.RandomCandidates < 0) throw new NagUserException($"--random-candidates must be at least 0, got {settings.RandomCandidates}");
         var bo = new BoConfig(Acquisition: Search.Acquisition.Validate(settings.Acquisition), RandomCandidates: settings.RandomCandidates,
-            CostInputs: settings.CostInputs);
+            CostInputs: settings.CostInputs, Ensemble: new EnsembleConfig(Encoding: settings.SurrogateEncoding));
+        bo.Validate();
         if (settings.Samples < 1 || settings.SampleSteps < 1 || settings.Guidance < 0 || !double.IsFinite(settings.Guidance))
             throw new NagUserException("--samples and --sample-steps must be positive and --guidance a non-negative number");
         var gen = new GeneratorBoConfig(settings.Samples, new SamplerConfig(Steps: settings.SampleSteps), settings.Guidance);
