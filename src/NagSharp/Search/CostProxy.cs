@@ -28,23 +28,33 @@ public sealed class CostProxy : IDisposable
         _weight = weight; _bias = bias; Keys = keys; RSquared = r2;
     }
 
-    /// <summary>Fits the proxy for <paramref name="space"/>, or returns null when no cost varies.</summary>
-    public static CostProxy? TryCreate(ISearchSpace space)
+    /// <summary>
+    /// 1,000 uniform draws of <paramref name="space"/> (seed 0, so every run and seed scales alike) with their costs, and
+    /// for each cost that varies, the mean and standard deviation of <paramref name="transform"/>(cost) over the draws.
+    /// </summary>
+    public static (List<Arch> Archs, List<IReadOnlyDictionary<string, double>> Costs, List<(string Key, double Mean, double Std)> Scale)
+        Draw(ISearchSpace space, Func<double, double> transform)
     {
         var rng = new Random(0);
         var archs = Enumerable.Range(0, 1000).Select(_ => space.Sample(rng)).ToList();
         var costs = archs.Select(a => space.ComputeCosts(a, new CostOptions())).ToList();
-        var keys = new List<string>();
-        var columns = new List<float[]>();
+        var scale = new List<(string, double, double)>();
         foreach (var key in costs[0].Keys.Order(StringComparer.Ordinal))
         {
-            var v = costs.Select(c => c[key]).ToArray();   // raw, not log: a sum over operations is linear in the one-hots
+            var v = costs.Select(c => transform(c[key])).ToArray();
             double mean = v.Average(), std = Math.Sqrt(v.Average(t => (t - mean) * (t - mean)));
-            if (!(std > 1e-9)) continue;
-            keys.Add(key);
-            columns.Add(v.Select(t => (float)((t - mean) / std)).ToArray());
+            if (std > 1e-9) scale.Add((key, mean, std));
         }
-        if (keys.Count == 0) return null;
+        return (archs, costs, scale);
+    }
+
+    /// <summary>Fits the proxy for <paramref name="space"/>, or returns null when no cost varies.</summary>
+    public static CostProxy? TryCreate(ISearchSpace space)
+    {
+        var (archs, costs, scale) = Draw(space, c => c);   // raw, not log: a sum over operations is linear in the one-hots
+        if (scale.Count == 0) return null;
+        var keys = scale.Select(s => s.Key).ToList();
+        var columns = scale.Select(s => costs.Select(c => (float)((c[s.Key] - s.Mean) / s.Std)).ToArray()).ToList();
         using var scope = NewDisposeScope();
         var x = EnsembleSurrogate.EncodeFeatures(space, archs);                                         // [S, D]
         var design = cat([x, ones(x.shape[0], 1)], 1);                                                  // [S, D+1]

@@ -233,20 +233,6 @@ public sealed class GpBoSearch(ISearchSpace space, int seed, BoConfig? config = 
         }).ToArray();
     }
 
-    // Log-costs standardised over 1,000 uniform draws of the space (seed 0, so every run and seed scales alike); costs that
-    // never vary are dropped.
-    private List<(string Key, double Mean, double Std)> CostScale()
-    {
-        if (_costScale is not null) return _costScale;
-        var rng = new Random(0);
-        var draws = Enumerable.Range(0, 1000).Select(_ => Space.ComputeCosts(Space.Sample(rng), new CostOptions())).ToList();
-        _costScale = [];
-        foreach (var key in draws[0].Keys.Order(StringComparer.Ordinal))
-        {
-            var v = draws.Select(d => Math.Log(1 + d[key])).ToList();
-            double mean = v.Average(), std = Math.Sqrt(v.Average(t => (t - mean) * (t - mean)));
-            if (std > 1e-9) _costScale.Add((key, mean, std));
-        }
-        return _costScale;
-    }
+    // Log-costs standardised over CostProxy.Draw's draws; costs that never vary are dropped.
+    private List<(string Key, double Mean, double Std)> CostScale() => _costScale ??= CostProxy.Draw(Space, c => Math.Log(1 + c)).Scale;
 }
