@@ -82,6 +82,17 @@ public sealed class ExperimentStoreTests : IDisposable
     }
 
     [Fact]
+    public void SettingsStoredBeforeLaterOptionsResumeWithTheirDefaults()
+    {
+        // An experiment recorded before --random-candidates, --cost-inputs and --surrogate-encoding existed.
+        var old = NagSharp.Cli.Commands.SearchSettings.FromJson("""{"acquisition":"ei","guidance":10,"samples":64,"sample_steps":25}""", "runs.db: experiment 1");
+        Assert.Equal("ei", old.Acquisition);
+        Assert.Equal(new NagSharp.Cli.Commands.SearchSettings(), old with { Acquisition = "its" });
+        var now = new NagSharp.Cli.Commands.SearchSettings("ucb", RandomCandidates: 7, CostInputs: true, SurrogateEncoding: "onehot+costs");
+        Assert.Equal(now, NagSharp.Cli.Commands.SearchSettings.FromJson(now.ToJson(), "x") with { TransferFrom = now.TransferFrom });
+    }
+
+    [Fact]
     public void ForeignOrCorruptDatabasesAreRefusedWithoutBeingTouched()
     {
         string foreign = Path.Combine(_dir, "foreign.db");
