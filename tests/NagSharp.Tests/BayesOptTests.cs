@@ -421,6 +421,7 @@ public sealed class BayesOptTests
         Assert.Equal(1, badEncoding.Code);
         Assert.StartsWith("nag: error: unknown surrogate encoding 'flops'", badEncoding.Err.Trim());
         Assert.Single(badEncoding.Err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "bad5")));
         var gp = CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "gp-bo", "--cost-inputs", "--acquisition", "ei",
             "--budget", "14", "--seeds", "1", "--out", Path.Combine(dir.Path, "gp"), "--data-dir", data);
         Assert.True(gp.Code == 0, gp.Err);
