@@ -67,6 +67,21 @@ public sealed class BayesOptTests
     }
 
     [SkippableFact]
+    public void GeneratorBoRankedByAGpWithCostsKeepsTheProtocolAndRanksWithTheGp()
+    {
+        var data = TestData.Nb201;
+        var space = new Nb201Space();
+        var options = Options(data) with { Bo = Fast with { Ranker = "gp", CostInputs = true, Acquisition = "ei" } };
+        GeneratorBoSearch? last = null;
+        AssertSpendsTheBudgetOnDistinctCountedReproducibleQueries(() => last = (GeneratorBoSearch)StrategyRegistry.Create("generator-bo", space, 3, options),
+            data, Obj, Rep, 3);
+        // The GP was fitted (with the cost tail) rather than only the guiding ensemble.
+        Assert.NotNull(last!.LastGp);
+        Assert.True(double.IsFinite(last.LastGp!.TailWeight));
+        Assert.Throws<NagUserException>(() => (Fast with { Ranker = "forest" }).Validate());
+    }
+
+    [SkippableFact]
     public void GeneratorBoReplaysARecordedHistoryIntoTheSameProposals()
     {
         var data = TestData.Nb201;
@@ -422,6 +437,15 @@ public sealed class BayesOptTests
         Assert.StartsWith("nag: error: unknown surrogate encoding 'flops'", badEncoding.Err.Trim());
         Assert.Single(badEncoding.Err.Trim().Split('\n'));
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "bad5")));
+        var badRanker = CliRunner.Run([.. new[] { "search", "--objective", Obj, "--report", Rep, "--strategy", "generator-bo", "--ranker", "forest",
+            "--generator", gen, "--budget", "5", "--seeds", "1", "--out", Path.Combine(dir.Path, "bad6") }, .. fast]);
+        Assert.Equal(1, badRanker.Code);
+        Assert.Equal("nag: error: unknown ranker 'forest' (expected one of: ensemble, gp)", badRanker.Err.Trim());
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "bad6")));
+        var ranked = CliRunner.Run([.. new[] { "search", "--objective", Obj, "--report", Rep, "--strategy", "generator-bo", "--ranker", "gp", "--cost-inputs",
+            "--generator", gen, "--budget", "14", "--seeds", "1", "--out", Path.Combine(dir.Path, "ranked") }, .. fast]);
+        Assert.True(ranked.Code == 0, ranked.Err);
+        Assert.Equal(1 + 14, File.ReadAllLines(dir.File("ranked", "trials.csv")).Length);
         var gp = CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "gp-bo", "--cost-inputs", "--acquisition", "ei",
             "--budget", "14", "--seeds", "1", "--out", Path.Combine(dir.Path, "gp"), "--data-dir", data);
         Assert.True(gp.Code == 0, gp.Err);
@@ -434,6 +458,12 @@ public sealed class BayesOptTests
         Assert.Contains("## objective cifar10_valid_acc200, report cifar10_test_acc200", md);
         Assert.Contains("## objective cifar100_valid_acc200, report cifar100_test_acc200", md);
         Assert.Contains("| bananas |", md);
+        Assert.Contains("Settings: acquisition its, cost inputs off, generator-bo ranker ensemble.", md);
+        var benchBad = CliRunner.Run("bench", "search", "--strategies", "random", "--ranker", "forest", "--budget", "12", "--seeds", "1",
+            "--out", Path.Combine(dir.Path, "bb"), "--data-dir", data);
+        Assert.Equal(1, benchBad.Code);
+        Assert.Equal("nag: error: unknown ranker 'forest' (expected one of: ensemble, gp)", benchBad.Err.Trim());
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "bb")));
         Assert.True(File.Exists(dir.File("b", "cifar10_valid_acc200", "best_so_far.png")));
         // Querying in CIFAR-100 validation order reaches the CIFAR-10 validation optimum after a fixed number of queries.
         Assert.Equal(BenchSearchCommand.SourceOrderQueries(TestData.Nb201, ["cifar100_valid_acc200"], Obj),

@@ -84,11 +84,11 @@ public sealed class ExperimentStoreTests : IDisposable
     [Fact]
     public void SettingsStoredBeforeLaterOptionsResumeWithTheirDefaults()
     {
-        // An experiment recorded before --random-candidates, --cost-inputs and --surrogate-encoding existed.
+        // An experiment recorded before --random-candidates, --cost-inputs, --surrogate-encoding and --ranker existed.
         var old = NagSharp.Cli.Commands.SearchSettings.FromJson("""{"acquisition":"ei","guidance":10,"samples":64,"sample_steps":25}""", "runs.db: experiment 1");
         Assert.Equal("ei", old.Acquisition);
         Assert.Equal(new NagSharp.Cli.Commands.SearchSettings(), old with { Acquisition = "its" });
-        var now = new NagSharp.Cli.Commands.SearchSettings("ucb", RandomCandidates: 7, CostInputs: true, SurrogateEncoding: "onehot+costs");
+        var now = new NagSharp.Cli.Commands.SearchSettings("ucb", RandomCandidates: 7, CostInputs: true, SurrogateEncoding: "onehot+costs", Ranker: "gp");
         Assert.Equal(now, NagSharp.Cli.Commands.SearchSettings.FromJson(now.ToJson(), "x") with { TransferFrom = now.TransferFrom });
     }
 

@@ -99,7 +99,7 @@ public sealed class GaussianProcessTests
         Assert.Equal(30, a.Count);
         Assert.Equal(30, a.Select(t => t.Arch).Distinct().Count());
         Assert.Equal(a, RunOnce(out _));
-        Assert.True(double.IsFinite(strategy.Last!.TailWeight) && strategy.Last.TailWeight >= 0);
+        Assert.True(double.IsFinite(strategy.LastGp!.TailWeight) && strategy.LastGp.TailWeight >= 0);
     }
 
     [SkippableFact]
@@ -110,7 +110,7 @@ public sealed class GaussianProcessTests
         const string obj = "cifar10_valid_acc200", rep = "cifar10_test_acc200";
         var strategy = new GpBoSearch(space, 4, new BoConfig(Acquisition: "ei"));
         var trials = SearchHarness.Run(strategy, data, obj, rep, 40, 4);
-        Assert.NotNull(strategy.Last);
+        Assert.NotNull(strategy.LastGp);
         // After the 10 random queries the model-based ones beat the random start on average (a learnable landscape).
         double start = trials.Take(10).Average(t => t.Objective), later = trials.Skip(20).Average(t => t.Objective);
         Assert.True(later > start, $"queries 21-40 average {later:F2}, the random start {start:F2}");

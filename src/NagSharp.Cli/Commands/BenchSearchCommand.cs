@@ -50,9 +50,11 @@ public static class BenchSearchCommand
         var outDir = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => Path.Combine("runs", "bench-search") };
         var acquisition = new Option<string>("--acquisition") { Description = "BO acquisition: its, ucb or ei", DefaultValueFactory = _ => "its" };
         var generator = new Option<string?>("--generator") { Description = "Score generator checkpoint (default: train or reuse the tiny one under --models-dir)" };
+        var costInputs = new Option<bool>("--cost-inputs") { Description = "gp-bo and generator-bo --ranker gp: the space's analytic costs (params, FLOPs) join the GP's inputs" };
+        var ranker = new Option<string>("--ranker") { Description = $"generator-bo: what ranks the generated candidates ({string.Join(", ", BoConfig.Rankers)})", DefaultValueFactory = _ => new SearchSettings().Ranker };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("search", "Benchmark all search strategies on every objective/report pair: markdown table, JSON and plots")
-            { space, pairsOpt, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir };
+            { space, pairsOpt, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir, costInputs, ranker };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var clock = Stopwatch.StartNew();
@@ -74,9 +76,12 @@ public static class BenchSearchCommand
             if (pairs.Count < 2 && names.Remove("transfer")) ctx.Err.WriteLine("only one objective: transfer has no source and is skipped");
             int b = p.GetValue(budget), runs = p.GetValue(seeds), first = p.GetValue(seed);
             if (b < 1 || runs < 1) throw new NagUserException("--budget and --seeds must be at least 1");
+            string? genPath = p.GetValue(generator);
+            var common = new SearchSettings(p.GetValue(acquisition)!, Generator: genPath is null ? null : Path.GetFullPath(genPath),
+                CostInputs: p.GetValue(costInputs), Ranker: p.GetValue(ranker)!);
+            SearchRunner.Bo(common);   // bad settings fail before the output directory exists
             string dir = p.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            string? genPath = p.GetValue(generator);
             var results = new List<(string Objective, string Report, StrategySummary[] Summaries, Dictionary<string, double> Seconds, int? SourceOrder, string[] Sources)>();
             int total = pairs.Count * names.Count * runs, done = 0;
             ProgressRunner.Run(ctx, "bench search", report =>
@@ -84,7 +89,7 @@ public static class BenchSearchCommand
                 foreach (var (obj, rep) in pairs)
                 {
                     var sources = pairs.Select(x => x.Objective).Where(c => c != obj).ToArray();
-                    var settings = new SearchSettings(p.GetValue(acquisition)!, Generator: genPath is null ? null : Path.GetFullPath(genPath), TransferFrom: sources);
+                    var settings = common with { TransferFrom = sources };
                     var searchSpace = TableSpace.Needed(s, data) ? new TableSpace(s, data, obj) : s;
                     var (options, dispose) = SearchRunner.Options(ctx, searchSpace, data, obj, rep, settings, p.GetValue(modelsDir)!);
                     try
@@ -108,12 +113,13 @@ public static class BenchSearchCommand
                 }
             });
             double elapsed = clock.Elapsed.TotalSeconds;
-            var md = Markdown(s.Name, b, runs, results, elapsed);
+            var md = Markdown(s.Name, b, runs, common, results, elapsed);
             AtomicFile.WriteText(Path.Combine(dir, "bench_search.md"), w => w.Write(md));
             AtomicFile.WriteText(Path.Combine(dir, "bench_search.json"), w => w.WriteLine(Json.Write(j =>
             {
                 j.WriteStartObject();
                 j.WriteString("space", s.Name); j.WriteNumber("budget", b); j.WriteNumber("seeds", runs); j.WriteNumber("seconds", elapsed);
+                j.WriteString("acquisition", common.Acquisition); j.WriteBoolean("cost_inputs", common.CostInputs); j.WriteString("ranker", common.Ranker);
                 j.WriteStartArray("pairs");
                 foreach (var r in results)
                 {
@@ -143,13 +149,15 @@ public static class BenchSearchCommand
         return cmd;
     }
 
-    private static string Markdown(string space, int budget, int seeds,
+    private static string Markdown(string space, int budget, int seeds, SearchSettings settings,
         IReadOnlyList<(string Objective, string Report, StrategySummary[] Summaries, Dictionary<string, double> Seconds, int? SourceOrder, string[] Sources)> results,
         double elapsed)
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         sb.AppendLine(inv, $"# nag bench search: {space}, budget {budget}, {seeds} seeds");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Settings: acquisition {settings.Acquisition}, cost inputs {(settings.CostInputs ? "on" : "off")}, generator-bo ranker {settings.Ranker}.");
         sb.AppendLine();
         sb.AppendLine(inv, $"Total wall time {elapsed:F0} s. Best-so-far = report value of the architecture with the best objective among the queries so far (mean ± std over seeds). Queries to optimum: until an architecture with the table's best objective value is queried, censored at the budget.");
         foreach (var r in results)

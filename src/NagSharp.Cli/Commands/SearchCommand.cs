@@ -91,12 +91,13 @@ public static class SearchCommand
         var samples = new Option<int>("--samples") { Description = "Architectures generated per BO round", DefaultValueFactory = _ => new SearchSettings().Samples };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "Sampler steps per generation", DefaultValueFactory = _ => new SearchSettings().SampleSteps };
         var randomCandidates = new Option<int>("--random-candidates") { Description = "Uniform candidates per round of bananas and gp-bo beside the mutations", DefaultValueFactory = _ => new SearchSettings().RandomCandidates };
-        var costInputs = new Option<bool>("--cost-inputs") { Description = "gp-bo: the space's analytic costs (params, FLOPs) join the GP's inputs" };
+        var costInputs = new Option<bool>("--cost-inputs") { Description = "gp-bo and generator-bo --ranker gp: the space's analytic costs (params, FLOPs) join the GP's inputs" };
+        var ranker = new Option<string>("--ranker") { Description = $"generator-bo: what ranks the generated candidates ({string.Join(", ", BoConfig.Rankers)}; gp adds the mutation candidates)", DefaultValueFactory = _ => new SearchSettings().Ranker };
         var surrogateEncoding = new Option<string>("--surrogate-encoding") { Description = $"Inputs of the MLP ensemble of bananas, generator-bo and transfer ({string.Join(", ", EnsembleConfig.Encodings)})", DefaultValueFactory = _ => new SearchSettings().SurrogateEncoding };
         var minimize = new Option<bool>("--minimize") { Description = "The objective is lower-is-better (perplexity, latency): strategies minimise it" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("search", "Run NAS strategies on a benchmark table and aggregate over seeds")
-            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding };
+            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string? dbPath = p.GetValue(db);
@@ -127,7 +128,7 @@ public static class SearchCommand
                 (b, runs, first) = (p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed));
                 string? genPath = p.GetValue(generator);
                 settings = new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
-                    genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates), p.GetValue(costInputs), p.GetValue(surrogateEncoding)!);
+                    genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates), p.GetValue(costInputs), p.GetValue(surrogateEncoding)!, p.GetValue(ranker)!);
             }
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             data.RequireColumn(obj); data.RequireColumn(rep);

@@ -23,9 +23,10 @@ namespace NagSharp.Cli.Commands;
 /// the table size makes their acquisition optimisation near-exhaustive).</param>
 /// <param name="CostInputs">gp-bo: the space's analytic costs join the GP's inputs.</param>
 /// <param name="SurrogateEncoding">Inputs of the MLP ensemble of bananas, generator-bo and transfer (<see cref="EnsembleConfig.Encodings"/>).</param>
+/// <param name="Ranker">generator-bo: what ranks the generated candidates (<see cref="BoConfig.Rankers"/>).</param>
 public sealed record SearchSettings(string Acquisition = "its", double Guidance = 10, int Samples = 64, int SampleSteps = 25,
     string? Generator = null, IReadOnlyList<string>? TransferFrom = null, bool Minimize = false, int RandomCandidates = 50,
-    bool CostInputs = false, string SurrogateEncoding = "onehot")
+    bool CostInputs = false, string SurrogateEncoding = "onehot", string Ranker = "ensemble")
 {
     /// <summary>JSON form stored in the experiment store.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json.SerializerOptions);
@@ -42,6 +43,21 @@ public sealed record SearchSettings(string Acquisition = "its", double Guidance 
 public static class SearchRunner
 {
     /// <summary>
+    /// The BO settings of <paramref name="settings"/>, validated: a user error for any unusable value, so commands can
+    /// check their flags before they create an output directory.
+    /// </summary>
+    public static BoConfig Bo(SearchSettings settings)
+    {
+        if (settings.RandomCandidates < 0) throw new NagUserException($"--random-candidates must be at least 0, got {settings.RandomCandidates}");
+        var bo = new BoConfig(Acquisition: Search.Acquisition.Validate(settings.Acquisition), RandomCandidates: settings.RandomCandidates,
+            CostInputs: settings.CostInputs, Ensemble: new EnsembleConfig(Encoding: settings.SurrogateEncoding), Ranker: settings.Ranker);
+        bo.Validate();
+        if (settings.Samples < 1 || settings.SampleSteps < 1 || settings.Guidance < 0 || !double.IsFinite(settings.Guidance))
+            throw new NagUserException("--samples and --sample-steps must be positive and --guidance a non-negative number");
+        return bo;
+    }
+
+    /// <summary>
     /// Strategy options for a run; the generator and the transfer prior are built on first use and shared by all
     /// seeds. Transfer sources may not be the objective or the report column (that would leak the answer).
     /// </summary>
@@ -55,12 +71,7 @@ public static class SearchRunner
             if (c == objective || c == report) throw new NagUserException($"--transfer-from {c}: a transfer source cannot be the objective or report column");
         }
         TorchSharp.torch.set_num_threads(1);   // tiny tensors: a second thread only adds synchronisation (README)
-        if (settings.RandomCandidates < 0) throw new NagUserException($"--random-candidates must be at least 0, got {settings.RandomCandidates}");
-        var bo = new BoConfig(Acquisition: Search.Acquisition.Validate(settings.Acquisition), RandomCandidates: settings.RandomCandidates,
-            CostInputs: settings.CostInputs, Ensemble: new EnsembleConfig(Encoding: settings.SurrogateEncoding));
-        bo.Validate();
-        if (settings.Samples < 1 || settings.SampleSteps < 1 || settings.Guidance < 0 || !double.IsFinite(settings.Guidance))
-            throw new NagUserException("--samples and --sample-steps must be positive and --guidance a non-negative number");
+        var bo = Bo(settings);
         var gen = new GeneratorBoConfig(settings.Samples, new SamplerConfig(Steps: settings.SampleSteps), settings.Guidance);
         IBoGenerator? generator = null;
         TransferPrior? prior = null;

@@ -82,10 +82,17 @@ public static class Acquisition
 /// <param name="CostInputs">GP-BO: append the space's analytic costs (<see cref="ISearchSpace.ComputeCosts"/>: params,
 /// FLOPs, ...) to the GP's inputs, weighted by marginal likelihood. They are known before any training, and on NB201
 /// FLOPs alone rank CIFAR-10 validation accuracy at Spearman 0.71.</param>
+/// <param name="Ranker">Generator BO: what ranks the candidates, <c>ensemble</c> (the guiding ensemble itself) or
+/// <c>gp</c> (an exact GP as in GP-BO, with <paramref name="CostInputs"/> if set). Guidance always follows the
+/// ensemble, which is differentiable and noise-aware.</param>
 public sealed record BoConfig(string Acquisition = "its", int InitialRandom = 10, int MinBatch = 5, int MaxBatch = 20,
     double BatchFraction = 0.1, double Kappa = 0.5, int Parents = 10, int MutantsPerParent = 30, int RandomCandidates = 50,
-    EnsembleConfig? Ensemble = null, double ExploitFraction = 0, int ExploitParents = 3, bool CostInputs = false)
+    EnsembleConfig? Ensemble = null, double ExploitFraction = 0, int ExploitParents = 3, bool CostInputs = false,
+    string Ranker = "ensemble")
 {
+    /// <summary>Values of <see cref="Ranker"/>.</summary>
+    public static readonly IReadOnlyList<string> Rankers = ["ensemble", "gp"];
+
     /// <summary>The ensemble settings (defaults when none were given).</summary>
     public EnsembleConfig EnsembleOrDefault => Ensemble ?? new EnsembleConfig();
 
@@ -99,6 +106,7 @@ public sealed record BoConfig(string Acquisition = "its", int InitialRandom = 10
         if (InitialRandom < 0 || MinBatch < 1 || Parents < 1 || MutantsPerParent < 0 || RandomCandidates < 0 || ExploitParents < 1
             || !(ExploitFraction >= 0 && ExploitFraction <= 1))
             throw new NagUserException($"invalid BO settings: {this}");
+        if (!Rankers.Contains(Ranker)) throw new NagUserException($"unknown ranker '{Ranker}' (expected one of: {string.Join(", ", Rankers)})");
         EnsembleOrDefault.Validate();
     }
 }
@@ -271,6 +279,45 @@ public abstract class SurrogateSearch : ISearchStrategy, IDisposable
         foreach (var a in FreshRandom(Config.RandomCandidates)) Add(a);
         return candidates;
     }
+
+    /// <summary>The GP of the last <see cref="RankByGp"/> round (null before the first fit).</summary>
+    public GaussianProcess? LastGp { get; private set; }
+
+    /// <summary>
+    /// Fits an exact GP (<see cref="GaussianProcess"/>) to the rank scores of the queries, with the space's costs as a
+    /// weighted tail of inputs when <see cref="BoConfig.CostInputs"/> is set, and returns the <paramref name="batch"/>
+    /// candidates with the highest acquisition, best first.
+    /// </summary>
+    protected List<Arch> RankByGp(IReadOnlyList<Arch> candidates, int batch)
+    {
+        if (candidates.Count == 0) return [];
+        var targets = Stats.RankScores(Values);
+        LastGp = GaussianProcess.Fit(GpInputs(Observed), targets, Config.CostInputs ? CostScale().Count : 0);
+        var (mean, std) = LastGp.Predict(GpInputs(candidates));
+        using var scope = NewDisposeScope();
+        manual_seed(RoundSeed(17));
+        var score = Acquisition.Rank(Config.Acquisition, tensor(mean), tensor(std), targets.Max(), Config.Kappa).data<double>().ToArray();
+        return Enumerable.Range(0, candidates.Count).OrderByDescending(i => score[i]).ThenBy(i => i).Take(batch).Select(i => candidates[i]).ToList();
+    }
+
+    private List<(string Key, double Mean, double Std)>? _costScale;
+
+    // The ensemble's input features, plus the standardised log-costs when cost inputs are on.
+    private float[][] GpInputs(IReadOnlyList<Arch> archs)
+    {
+        float[][] rows;
+        using (var scope = NewDisposeScope()) rows = GaussianProcess.Rows(EnsembleSurrogate.EncodeFeatures(Space, archs));
+        if (!Config.CostInputs) return rows;
+        var scale = CostScale();
+        return rows.Select((r, i) =>
+        {
+            var costs = Space.ComputeCosts(archs[i], new CostOptions());
+            return r.Concat(scale.Select(c => (float)((Math.Log(1 + costs[c.Key]) - c.Mean) / c.Std))).ToArray();
+        }).ToArray();
+    }
+
+    // Log-costs standardised over CostProxy.Draw's draws; costs that never vary are dropped.
+    private List<(string Key, double Mean, double Std)> CostScale() => _costScale ??= CostProxy.Draw(Space, c => Math.Log(1 + c)).Scale;
 
     /// <summary>How many of a round's <paramref name="batch"/> proposals exploit the incumbent's neighbourhood.</summary>
     protected int ExploitCount(int batch) => (int)Math.Round(Config.ExploitFraction * batch);
@@ -636,6 +683,9 @@ public sealed class GeneratorBoSearch : SurrogateSearch
         torch.manual_seed(RoundSeed(1));
         using var member = randint(Config.EnsembleOrDefault.Members, [_gen.Samples]);
         FillPool(batch, new AcquisitionModel(_ensemble, Config.Acquisition, best, Config.Kappa, _gen.Scale, member));
+        // The GP ranks the pool together with BANANAS' mutation candidates: the guided pool alone is not enough for an
+        // exact GP to work with (docs/bench-search.md, "Session 14").
+        if (Config.Ranker == "gp") return Take(RankByGp(Merge(_pool, MutationCandidates(), int.MaxValue), batch));
         var exploit = Exploit(_ensemble, ExploitCount(batch), Config.ExploitParents);
         return Take(Merge(exploit, Select(_ensemble, _pool, batch, best), batch));
     }

@@ -200,39 +200,10 @@ public sealed class GpBoSearch(ISearchSpace space, int seed, BoConfig? config = 
     /// <inheritdoc />
     public override string Name => "gp-bo";
 
-    /// <summary>The GP of the last round (null before the first fit).</summary>
-    public GaussianProcess? Last { get; private set; }
-
     /// <inheritdoc />
     protected override IEnumerable<Arch> Plan(int batch)
     {
         if (Observed.Count < Math.Max(2, Config.InitialRandom)) return FreshRandom(Math.Min(batch, Math.Max(2, Config.InitialRandom) - Observed.Count));
-        var targets = Stats.RankScores(Values);
-        Last = GaussianProcess.Fit(Encode(Observed), targets, Config.CostInputs ? CostScale().Count : 0);
-        var candidates = MutationCandidates();
-        if (candidates.Count == 0) return [];
-        var (mean, std) = Last.Predict(Encode(candidates));
-        using var scope = NewDisposeScope();
-        manual_seed(RoundSeed(17));
-        var score = Acquisition.Rank(Config.Acquisition, tensor(mean), tensor(std), targets.Max(), Config.Kappa).data<double>().ToArray();
-        return Enumerable.Range(0, candidates.Count).OrderByDescending(i => score[i]).ThenBy(i => i).Take(batch).Select(i => candidates[i]).ToList();
+        return RankByGp(MutationCandidates(), batch);
     }
-
-    private List<(string Key, double Mean, double Std)>? _costScale;
-
-    private float[][] Encode(IReadOnlyList<Arch> archs)
-    {
-        float[][] rows;
-        using (var scope = NewDisposeScope()) rows = GaussianProcess.Rows(EnsembleSurrogate.EncodeFeatures(Space, archs));
-        if (!Config.CostInputs) return rows;
-        var scale = CostScale();
-        return rows.Select((r, i) =>
-        {
-            var costs = Space.ComputeCosts(archs[i], new CostOptions());
-            return r.Concat(scale.Select(c => (float)((Math.Log(1 + costs[c.Key]) - c.Mean) / c.Std))).ToArray();
-        }).ToArray();
-    }
-
-    // Log-costs standardised over CostProxy.Draw's draws; costs that never vary are dropped.
-    private List<(string Key, double Mean, double Std)> CostScale() => _costScale ??= CostProxy.Draw(Space, c => Math.Log(1 + c)).Scale;
 }
