@@ -398,6 +398,12 @@ public sealed class BayesOptTests
         var lines = File.ReadAllLines(dir.File("s", "trials.csv"));
         Assert.Equal(1 + 12, lines.Length);
         Assert.All(lines.Skip(1), l => Assert.StartsWith("generator-bo,0,", l));
+        // Ranked by the GP with cost inputs: the budget is spent on distinct architectures of the table.
+        var ranked = CliRunner.Run([.. Args(discrete, "gp"), "--ranker", "gp", "--cost-inputs", "--acquisition", "ei"]);
+        Assert.True(ranked.Code == 0, ranked.Err);
+        var rankedArchs = File.ReadAllLines(dir.File("gp", "trials.csv")).Skip(1).Select(l => l.Split(',')[3]).ToList();
+        Assert.Equal(12, rankedArchs.Count);
+        Assert.Equal(12, rankedArchs.Distinct().Count());
         // A generator of another space is refused with a one-line error naming the file.
         var wrong = CliRunner.Run(Args(score, "bad"));
         Assert.Equal(1, wrong.Code);

@@ -84,7 +84,8 @@ public static class Acquisition
 /// FLOPs alone rank CIFAR-10 validation accuracy at Spearman 0.71.</param>
 /// <param name="Ranker">Generator BO: what ranks the candidates, <c>ensemble</c> (the guiding ensemble itself) or
 /// <c>gp</c> (an exact GP as in GP-BO, with <paramref name="CostInputs"/> if set). Guidance always follows the
-/// ensemble, which is differentiable and noise-aware.</param>
+/// ensemble, which is differentiable and noise-aware. With <c>gp</c> the pool is merged with BANANAS' mutation
+/// candidates first. Transfer ignores it: its source prior enters as an offset to the ensemble.</param>
 public sealed record BoConfig(string Acquisition = "its", int InitialRandom = 10, int MinBatch = 5, int MaxBatch = 20,
     double BatchFraction = 0.1, double Kappa = 0.5, int Parents = 10, int MutantsPerParent = 30, int RandomCandidates = 50,
     EnsembleConfig? Ensemble = null, double ExploitFraction = 0, int ExploitParents = 3, bool CostInputs = false,
