@@ -452,6 +452,11 @@ public sealed class BayesOptTests
             "--generator", gen, "--budget", "14", "--seeds", "1", "--out", Path.Combine(dir.Path, "ranked") }, .. fast]);
         Assert.True(ranked.Code == 0, ranked.Err);
         Assert.Equal(1 + 14, File.ReadAllLines(dir.File("ranked", "trials.csv")).Length);
+        // The summary records the settings that produced it.
+        var stored = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("ranked", "summary.json"))).RootElement.GetProperty("settings");
+        Assert.Equal("gp", stored.GetProperty("ranker").GetString());
+        Assert.True(stored.GetProperty("cost_inputs").GetBoolean());
+        Assert.Equal(16, stored.GetProperty("samples").GetInt32());
         var gp = CliRunner.Run("search", "--objective", Obj, "--report", Rep, "--strategy", "gp-bo", "--cost-inputs", "--acquisition", "ei",
             "--budget", "14", "--seeds", "1", "--out", Path.Combine(dir.Path, "gp"), "--data-dir", data);
         Assert.True(gp.Code == 0, gp.Err);

@@ -105,7 +105,7 @@ public static class BenchSearchCommand
                         }
                         var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b)).ToArray();
                         string sub = Path.Combine(dir, obj);
-                        SearchRunner.Write(sub, s.Name, obj, rep, b, runs, trials, summaries, seconds);
+                        SearchRunner.Write(sub, s.Name, obj, rep, b, runs, trials, summaries, seconds, settings: settings);
                         PlotCommand.Render(sub, p.GetValue(ctx.DataDir));
                         results.Add((obj, rep, summaries, seconds, SourceOrderQueries(data, sources, obj), sources));
                     }

@@ -153,7 +153,7 @@ public static class SearchCommand
                     trials = SearchRunner.Run(names, searchSpace, data, obj, rep, b, runs, first, options, recordedAll, recorder, report2, settings.Minimize));
                 if (experiment is not null) store!.Complete(experiment.Id);
                 var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b, settings.Minimize)).ToArray();
-                SearchRunner.Write(p.GetValue(outDir)!, s.Name, obj, rep, b, runs, trials, summaries, minimize: settings.Minimize);
+                SearchRunner.Write(p.GetValue(outDir)!, s.Name, obj, rep, b, runs, trials, summaries, minimize: settings.Minimize, settings: settings);
                 ctx.Console.Write(SearchRunner.Table(rep, summaries));
             }
             finally { dispose(); }

@@ -120,7 +120,8 @@ public static class SearchRunner
 
     /// <summary>Writes trials.csv, summary.csv and summary.json into <paramref name="dir"/> (each atomically).</summary>
     public static void Write(string dir, string space, string objective, string report, int budget, int seeds, IReadOnlyList<Trial> trials,
-        IReadOnlyList<StrategySummary> summaries, IReadOnlyDictionary<string, double>? seconds = null, bool minimize = false)
+        IReadOnlyList<StrategySummary> summaries, IReadOnlyDictionary<string, double>? seconds = null, bool minimize = false,
+        SearchSettings? settings = null)
     {
         Directory.CreateDirectory(dir);
         AtomicFile.WriteText(Path.Combine(dir, "trials.csv"), w =>
@@ -145,6 +146,7 @@ public static class SearchRunner
             j.WriteStartObject();
             j.WriteString("space", space); j.WriteString("objective", objective); j.WriteString("report", report);
             j.WriteNumber("budget", budget); j.WriteNumber("seeds", seeds); j.WriteBoolean("minimize", minimize);
+            if (settings is not null) { j.WritePropertyName("settings"); j.WriteRawValue(settings.ToJson()); }   // what produced these figures
             j.WriteStartArray("strategies");
             foreach (var sm in summaries)
             {
