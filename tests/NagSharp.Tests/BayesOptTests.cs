@@ -81,12 +81,14 @@ public sealed class BayesOptTests
         Assert.Throws<NagUserException>(() => (Fast with { Ranker = "forest" }).Validate());
     }
 
-    [SkippableFact]
-    public void GeneratorBoReplaysARecordedHistoryIntoTheSameProposals()
+    [SkippableTheory]
+    [InlineData("ensemble")]
+    [InlineData("gp")]
+    public void GeneratorBoReplaysARecordedHistoryIntoTheSameProposals(string ranker)
     {
         var data = TestData.Nb201;
         var space = new Nb201Space();
-        var options = Options(data);
+        var options = Options(data) with { Bo = Fast with { Ranker = ranker, CostInputs = ranker == "gp" } };
         using var first = (GeneratorBoSearch)StrategyRegistry.Create("generator-bo", space, 2, options);
         var full = SearchHarness.Run(first, data, Obj, Rep, 20, 2);
         using var second = (GeneratorBoSearch)StrategyRegistry.Create("generator-bo", space, 2, options);
