@@ -94,6 +94,23 @@ public sealed class GenerateCliTests : IDisposable
     }
 
     [Fact]
+    public void TrainingWithAFixedThreadCountReproducesTheCheckpointAndZeroThreadsIsRefused()
+    {
+        string[] Args(string path, string threads) => ["train", "generator", "--preset", "tiny", "--layers", "1", "--steps", "3", "--batch", "16",
+            "--train-fraction", "0.01", "--seed", "4", "--threads", threads, "--out", path];
+        string a = Path.Combine(_dir, "t1a.ckpt"), b = Path.Combine(_dir, "t1b.ckpt"), bad = Path.Combine(_dir, "t0.ckpt");
+        var first = Run(Args(a, "1"));
+        Assert.True(first.Code == 0, first.Err);
+        Assert.Contains("1 torch thread(s)", first.Err);
+        Assert.True(Run(Args(b, "1")).Code == 0);
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+        var zero = Run(Args(bad, "0"));
+        Assert.Equal(1, zero.Code);
+        Assert.Equal("nag: error: --threads must be at least 1, got 0", zero.Err.Trim());
+        Assert.False(File.Exists(bad));
+    }
+
+    [Fact]
     public void ResumeContinuesToTheRequestedStep()
     {
         string g = TrainTiny(steps: 3);

@@ -105,7 +105,7 @@ public static class DiscreteTraining
         }
         using (gen)
         {
-            ctx.Err.WriteLine($"training {gen.Space.Name} discrete generator: {gen.ParameterCount:N0} parameters, {gen.TrainingSet.Count:N0} training architectures, {gen.Train.Steps} steps");
+            ctx.Err.WriteLine($"training {gen.Space.Name} discrete generator: {gen.ParameterCount:N0} parameters, {gen.TrainingSet.Count:N0} training architectures, {gen.Train.Steps} steps, {TorchSharp.torch.get_num_threads()} torch thread(s)");
             var clock = Stopwatch.StartNew();
             ProgressRunner.Run(ctx, "train", report =>
                 gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}"), _ => gen.Save(path), p.GetValue(every)));

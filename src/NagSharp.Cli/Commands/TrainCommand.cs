@@ -72,10 +72,16 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue training the checkpoint at --out up to --steps" };
         var selfCondition = new Option<bool>("--self-condition") { Description = "Score engine: the network also reads its own previous estimate of the clean graph (Analog Bits' self-conditioning)" };
         var every = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N steps (0: only at the end)", DefaultValueFactory = _ => 500 };
-        var cmd = new Command("generator", "Train a generator on architectures of a space") { space, engine, conditions, unlabelled, fraction, sde, steps, batch, lr, seed, outPath, resume, every, selfCondition };
+        var threads = new Option<int?>("--threads") { Description = "Torch intra-op threads (default: one per core). The same seed gives the same checkpoint only with the same thread count; `nag search` trains its default generators with 1" };
+        var cmd = new Command("generator", "Train a generator on architectures of a space") { space, engine, conditions, unlabelled, fraction, sde, steps, batch, lr, seed, outPath, resume, every, selfCondition, threads };
         net.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            if (p.GetValue(threads) is int t)
+            {
+                if (t < 1) throw new NagUserException($"--threads must be at least 1, got {t}");
+                TorchSharp.torch.set_num_threads(t);
+            }
             string e = p.GetValue(engine)!;
             if (e == "discrete" && p.GetValue(selfCondition)) throw new NagUserException("--self-condition applies to the score engine; the discrete engine's denoiser already reads the current graph's symbols");
             if (e == "discrete") return DiscreteTraining.Run(ctx, p, space, conditions, unlabelled, fraction, steps, batch, lr, seed, outPath, resume, every, net);
@@ -106,7 +112,7 @@ public static class TrainCommand
             }
             using (gen)
             {
-                ctx.Err.WriteLine($"training {gen.Space.Name} score generator{(gen.SelfCondition ? " (self-conditioned)" : "")}: {gen.ParameterCount:N0} parameters, {gen.TrainingSet.Count:N0} training architectures, {gen.Train.Steps} steps");
+                ctx.Err.WriteLine($"training {gen.Space.Name} score generator{(gen.SelfCondition ? " (self-conditioned)" : "")}: {gen.ParameterCount:N0} parameters, {gen.TrainingSet.Count:N0} training architectures, {gen.Train.Steps} steps, {TorchSharp.torch.get_num_threads()} torch thread(s)");
                 var clock = Stopwatch.StartNew();
                 ProgressRunner.Run(ctx, "train", report =>
                     gen.TrainToEnd(pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}"), checkpoint: _ => gen.Save(path), checkpointEvery: p.GetValue(every)));
