@@ -21,7 +21,7 @@ namespace NagSharp.Cli.Commands;
 /// <param name="Minimize">The objective is lower-is-better (perplexity, latency).</param>
 /// <param name="RandomCandidates">Uniform candidates per round of bananas and gp-bo beside the mutations (a number near
 /// the table size makes their acquisition optimisation near-exhaustive).</param>
-/// <param name="CostInputs">gp-bo: the space's analytic costs join the GP's inputs.</param>
+/// <param name="CostInputs">gp-bo and generator-bo's GP ranker: the space's analytic costs join the GP's inputs.</param>
 /// <param name="SurrogateEncoding">Inputs of the MLP ensemble of bananas, generator-bo and transfer (<see cref="EnsembleConfig.Encodings"/>).</param>
 /// <param name="Ranker">generator-bo: what ranks the generated candidates (<see cref="BoConfig.Rankers"/>).</param>
 public sealed record SearchSettings(string Acquisition = "its", double Guidance = 10, int Samples = 64, int SampleSteps = 25,

@@ -79,7 +79,7 @@ public static class Acquisition
 /// exploitation changed the queries to the optimum within the seed noise (BANANAS 67.2 -> 70.4 over 20 runs, generator
 /// BO 70.2 -> 67.6 over 12) and lowered generator BO's best-so-far at 25 queries.</param>
 /// <param name="ExploitParents">Best observed architectures whose neighbourhoods are exploited.</param>
-/// <param name="CostInputs">GP-BO: append the space's analytic costs (<see cref="ISearchSpace.ComputeCosts"/>: params,
+/// <param name="CostInputs">GP-BO and generator BO's GP ranker (<paramref name="Ranker"/>): append the space's analytic costs (<see cref="ISearchSpace.ComputeCosts"/>: params,
 /// FLOPs, ...) to the GP's inputs, weighted by marginal likelihood. They are known before any training, and on NB201
 /// FLOPs alone rank CIFAR-10 validation accuracy at Spearman 0.71.</param>
 /// <param name="Ranker">Generator BO: what ranks the candidates, <c>ensemble</c> (the guiding ensemble itself) or
