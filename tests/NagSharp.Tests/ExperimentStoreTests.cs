@@ -76,6 +76,17 @@ public sealed class ExperimentStoreTests : IDisposable
         var show = CliRunner.Run("runs", "show", "1", "--db", db);
         Assert.Equal(0, show.Code);
         Assert.Contains("\"trials\":30", show.Out);
+        Assert.Equal("its", System.Text.Json.JsonDocument.Parse(show.Out).RootElement.GetProperty("settings").GetProperty("acquisition").GetString());
+        // A lower-is-better experiment shows its lowest objective as the best.
+        string low = Path.Combine(_dir, "low.db");
+        var minimized = CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--strategy", "random", "--minimize",
+            "--budget", "10", "--seeds", "1", "--out", Path.Combine(_dir, "low"), "--db", low, "--data-dir", data);
+        Assert.True(minimized.Code == 0, minimized.Err);
+        double lowest = File.ReadAllLines(Path.Combine(_dir, "low", "trials.csv")).Skip(1)
+            .Min(l => double.Parse(l.Split(',')[4], System.Globalization.CultureInfo.InvariantCulture));
+        var lowShow = System.Text.Json.JsonDocument.Parse(CliRunner.Run("runs", "show", "1", "--db", low).Out).RootElement;
+        Assert.Equal(lowest, lowShow.GetProperty("best_objective").GetProperty("random").GetDouble(), 9);
+        Assert.True(lowShow.GetProperty("settings").GetProperty("minimize").GetBoolean());
         Assert.Equal(1, CliRunner.Run("runs", "show", "9", "--db", db).Code);
         Assert.Equal(2, CliRunner.Run("runs", "list", "--db", Path.Combine(_dir, "none.db")).Code);
         Assert.Equal(1, CliRunner.Run("search", "--resume", "1", "--out", Path.Combine(_dir, "c"), "--data-dir", data).Code);

@@ -43,6 +43,7 @@ public static class SearchCommand
             using var store = OpenExisting(p.GetValue(db)!);
             var e = store.Get(p.GetValue(idArg));
             var trials = store.Trials(e.Id);
+            var settings = SearchSettings.FromJson(e.Settings, $"{store.Path}: experiment {e.Id}");
             ctx.Out.WriteLine(Json.Write(j =>
             {
                 j.WriteStartObject();
@@ -51,8 +52,10 @@ public static class SearchCommand
                 j.WriteStartArray("strategies"); foreach (var st in e.Strategies) j.WriteStringValue(st); j.WriteEndArray();
                 j.WriteNumber("budget", e.Budget); j.WriteNumber("seeds", e.Seeds); j.WriteNumber("first_seed", e.FirstSeed);
                 j.WriteString("status", e.Status); j.WriteNumber("trials", trials.Count); j.WriteNumber("in_flight", store.InFlight(e.Id));
+                j.WritePropertyName("settings"); j.WriteRawValue(settings.ToJson());
+                // Best in the objective's own direction: a --minimize experiment's best is its lowest value.
                 j.WriteStartObject("best_objective");
-                foreach (var g in trials.GroupBy(t => t.Strategy)) j.WriteNumber(g.Key, g.Max(t => t.Objective));
+                foreach (var g in trials.GroupBy(t => t.Strategy)) j.WriteNumber(g.Key, settings.Minimize ? g.Min(t => t.Objective) : g.Max(t => t.Objective));
                 j.WriteEndObject();
                 j.WriteEndObject();
             }));
