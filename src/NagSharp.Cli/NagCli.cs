@@ -85,6 +85,7 @@ public static class NagCli
             SearchCommand.Create(ctx),
             SearchCommand.Runs(ctx),
             PlotCommand.Create(ctx),
+            PoolCommand.Create(ctx),
             NetCommand.Create(ctx),
             LatencyCommand.Create(ctx),
             ExportCommand.Create(ctx),

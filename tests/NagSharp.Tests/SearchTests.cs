@@ -1,3 +1,4 @@
+using System.Globalization;
 using NagSharp.Search;
 using NagSharp.Spaces;
 
@@ -109,5 +110,35 @@ public sealed class SearchTests
             Assert.Equal(0, CliRunner.Run("plot", dir, "--data-dir", TestData.RequireDir()).Code);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [SkippableFact]
+    public void PoolingBlocksOfSeedsEqualsOneRunOverAllSeedsAndRefusesDifferentSearches()
+    {
+        string data = TestData.RequireDir();
+        using var dir = new TempDir();
+        string[] Search(string objective, string report, int first, int seeds, string outDir) => ["search", "--objective", objective, "--report", report,
+            "--strategy", "random", "--strategy", "evolution", "--budget", "12", "--seeds", seeds.ToString(CultureInfo.InvariantCulture),
+            "--seed", first.ToString(CultureInfo.InvariantCulture), "--out", dir.File(outDir), "--data-dir", data];
+        const string Obj = "cifar10_valid_acc200", Rep = "cifar10_test_acc200";
+        Assert.Equal(0, CliRunner.Run(Search(Obj, Rep, 0, 2, "a")).Code);
+        Assert.Equal(0, CliRunner.Run(Search(Obj, Rep, 2, 2, "b")).Code);
+        Assert.Equal(0, CliRunner.Run(Search(Obj, Rep, 0, 4, "all")).Code);
+        var pooled = CliRunner.Run("pool", dir.File("a"), dir.File("b"), "--out", dir.File("p"), "--data-dir", data);
+        Assert.True(pooled.Code == 0, pooled.Err);
+        // Blocks of seeds 0-1 and 2-3 renumbered in order are exactly the run over seeds 0-3.
+        Assert.Equal(File.ReadAllText(dir.File("all", "trials.csv")), File.ReadAllText(dir.File("p", "trials.csv")));
+        Assert.Equal(File.ReadAllText(dir.File("all", "summary.csv")), File.ReadAllText(dir.File("p", "summary.csv")));
+        Assert.True(File.Exists(dir.File("p", "best_so_far.png")));
+        Assert.Contains("standard error", pooled.Out);
+
+        Assert.Equal(0, CliRunner.Run(Search("cifar100_valid_acc200", "cifar100_test_acc200", 0, 1, "other")).Code);
+        var mixed = CliRunner.Run("pool", dir.File("a"), dir.File("other"), "--out", dir.File("q"), "--data-dir", data);
+        Assert.Equal(1, mixed.Code);
+        Assert.Equal($"nag: error: {dir.File("other")}: objective differs from {dir.File("a")}; only runs of the same search can be pooled", mixed.Err.Trim());
+        Assert.False(Directory.Exists(dir.File("q")));
+        var missing = CliRunner.Run("pool", dir.File("a"), dir.File("none"), "--out", dir.File("r"), "--data-dir", data);
+        Assert.Equal(2, missing.Code);
+        Assert.Single(missing.Err.Trim().Split('\n'));
     }
 }

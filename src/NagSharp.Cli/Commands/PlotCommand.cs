@@ -30,24 +30,8 @@ public static class PlotCommand
     public static (string Curve, string Histogram) Render(string dir, string? dataDir)
     {
         {
-            string summaryPath = Path.Combine(dir, "summary.json"), trialsPath = Path.Combine(dir, "trials.csv");
-            if (!File.Exists(summaryPath) || !File.Exists(trialsPath)) throw new NagDataException($"{dir}: not a `nag search` output (needs summary.json and trials.csv)");
-            string spaceName, objective, report;
-            int budget;
-            bool minimize;
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(summaryPath));
-                var r = doc.RootElement;
-                spaceName = r.GetProperty("space").GetString()!; objective = r.GetProperty("objective").GetString()!;
-                report = r.GetProperty("report").GetString()!; budget = r.GetProperty("budget").GetInt32();
-                minimize = r.TryGetProperty("minimize", out var m) && m.GetBoolean();
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                throw new NagDataException($"{summaryPath}: malformed summary ({e.Message})");
-            }
-            var trials = ReadTrials(trialsPath);
+            var (header, trials) = SearchOutput.Read(dir);
+            var (spaceName, objective, report, budget, minimize) = (header.Space, header.Objective, header.Report, header.Budget, header.Minimize);
             var data = CliHelpers.LoadData(SpaceRegistry.Get(spaceName), dataDir);
             double sign = minimize ? -1 : 1;
             double top = sign * data.ColumnEntries(objective).Max(e => sign * e.Value);
@@ -95,27 +79,5 @@ public static class PlotCommand
             AtomicFile.WriteStream(histPath, s => s.Write(hist.GetImageBytes(900, 450, ScottPlot.ImageFormat.Png)));
             return (curvePath, histPath);
         }
-    }
-
-    private static List<Search.Trial> ReadTrials(string path)
-    {
-        var list = new List<Search.Trial>();
-        foreach (var (line, f) in Csv.Read(path))
-        {
-            if (line == 1)
-            {
-                if (string.Join(",", f) != "strategy,seed,query,arch,objective,report") throw new NagDataException($"{path}:1: unexpected header");
-                continue;
-            }
-            if (f.Length != 6) throw new NagDataException($"{path}:{line}: {f.Length} fields, expected 6");
-            if (!int.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ||
-                !int.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out int query) ||
-                !double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out double obj) ||
-                !double.TryParse(f[5], NumberStyles.Float, CultureInfo.InvariantCulture, out double rep))
-                throw new NagDataException($"{path}:{line}: malformed number");
-            list.Add(new Search.Trial(f[0], seed, query, f[3], obj, rep));
-        }
-        if (list.Count == 0) throw new NagDataException($"{path}: no trials");
-        return list;
     }
 }
