@@ -1,7 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using NagSharp.Benchmarks;
 using NagSharp.Spaces;
 
 namespace NagSharp.Cli.Commands;
