@@ -31,8 +31,7 @@ public static class PlotCommand
             var (spaceName, objective, report, budget, minimize) = (header.Space, header.Objective, header.Report, header.Budget, header.Minimize);
             var data = CliHelpers.LoadData(SpaceRegistry.Get(spaceName), dataDir);
             double sign = minimize ? -1 : 1;
-            double top = sign * data.ColumnEntries(objective).Max(e => sign * e.Value);
-            var optimum = data.ColumnEntries(objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
+            var optimum = Search.SearchHarness.OptimumArchs(data, objective, minimize);
 
             var curve = new ScottPlot.Plot();
             var hist = new ScottPlot.Plot();
@@ -48,7 +47,7 @@ public static class PlotCommand
                 for (int q = 1; q <= budget; q++)
                 {
                     var v = runs.Where(r => r.Length >= q).Select(r => r.Take(q).MaxBy(t => sign * t.Objective)!.Report).ToArray();
-                    double m = v.Average(), sd = Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / Math.Max(1, v.Length - 1));
+                    double m = v.Average(), sd = Stats.SampleStd(v);
                     means[q - 1] = m; lo[q - 1] = m - sd; hi[q - 1] = m + sd;
                 }
                 var color = palette.GetColor(si);

@@ -48,35 +48,16 @@ public static class PoolCommand
             string target = p.GetValue(outDir)!;
             SearchRunner.Write(target, first.Space, first.Objective, first.Report, first.Budget, summaries.Max(s => s.Seeds), pooled, summaries, minimize: first.Minimize);
             PlotCommand.Render(target, p.GetValue(ctx.DataDir));
-            ctx.Console.Write(Table(first.Report, summaries, QueryErrors(pooled, data, first)));
+            ctx.Console.Write(Table(first.Report, summaries));
             ctx.Out.WriteLine($"pooled {inputs.Count} outputs into {target}");
             return ExitCodes.Ok;
         }));
         return cmd;
     }
 
-    // Standard error of the mean queries to the optimum per strategy (runs that never find it count the budget).
-    private static Dictionary<string, double> QueryErrors(List<Trial> pooled, Benchmarks.BenchmarkData data, SearchHeader h)
-    {
-        double sign = h.Minimize ? -1 : 1;
-        double top = sign * data.ColumnEntries(h.Objective).Max(e => sign * e.Value);
-        var optimum = data.ColumnEntries(h.Objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
-        return pooled.GroupBy(t => t.Strategy).ToDictionary(g => g.Key, g =>
-        {
-            var hits = g.GroupBy(t => t.Seed).Select(r => (double)(r.OrderBy(t => t.Query).FirstOrDefault(t => optimum.Contains(t.Arch))?.Query ?? h.Budget)).ToArray();
-            return StandardError(Std(hits), hits.Length);
-        }, StringComparer.Ordinal);
-    }
-
-    private static double Std(double[] v)
-    {
-        double m = v.Average();
-        return Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / Math.Max(1, v.Length - 1));
-    }
-
     private static double StandardError(double std, int n) => std / Math.Sqrt(Math.Max(1, n));
 
-    private static Table Table(string report, IReadOnlyList<StrategySummary> summaries, Dictionary<string, double> queryErrors)
+    private static Table Table(string report, IReadOnlyList<StrategySummary> summaries)
     {
         var inv = CultureInfo.InvariantCulture;
         var budgets = summaries[0].BestReport.Keys.Order().ToArray();
@@ -87,7 +68,7 @@ public static class PoolCommand
         foreach (var sm in summaries)
             table.AddRow(new[] { sm.Strategy, sm.Seeds.ToString(inv) }
                 .Concat(budgets.Select(x => string.Create(inv, $"{sm.BestReport[x].Mean:F2} ± {StandardError(sm.BestReport[x].Std, sm.Seeds):F2}")))
-                .Append(string.Create(inv, $"{sm.QueriesToOptimum:F1} ± {queryErrors[sm.Strategy]:F1}")).Append($"{sm.FoundOptimum}/{sm.Seeds}").ToArray());
+                .Append(string.Create(inv, $"{sm.QueriesToOptimum:F1} ± {StandardError(sm.QueriesStd, sm.Seeds):F1}")).Append($"{sm.FoundOptimum}/{sm.Seeds}").ToArray());
         return table;
     }
 }

@@ -19,8 +19,9 @@ public sealed record Trial(string Strategy, int Seed, int Query, string Arch, do
 /// <param name="QueriesToOptimum">Mean queries until an architecture with the table's best objective value was queried
 /// (censored runs count as the budget).</param>
 /// <param name="FoundOptimum">Runs that found it within the budget.</param>
+/// <param name="QueriesStd">Sample standard deviation of the per-run queries behind <paramref name="QueriesToOptimum"/>.</param>
 public sealed record StrategySummary(string Strategy, int Seeds, IReadOnlyDictionary<int, (double Mean, double Std)> BestReport,
-    double QueriesToOptimum, int FoundOptimum);
+    double QueriesToOptimum, int FoundOptimum, double QueriesStd = 0);
 
 /// <summary>Receives each new query as it starts and finishes (e.g. the SQLite experiment store).</summary>
 public interface ITrialRecorder
@@ -99,17 +100,24 @@ public static class SearchHarness
         bool minimize = false)
     {
         double sign = minimize ? -1 : 1;
-        double top = sign * data.ColumnEntries(objective).Max(e => sign * e.Value);
-        var optimum = data.ColumnEntries(objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
+        var optimum = OptimumArchs(data, objective, minimize);
         var runs = trials.Where(t => t.Strategy == strategy).GroupBy(t => t.Seed).Select(g => g.OrderBy(t => t.Query).ToList()).ToList();
         var best = new Dictionary<int, (double, double)>();
         foreach (int b in ReportBudgets.Where(b => b <= budget).Append(budget).Distinct())
         {
             var values = runs.Select(r => r.Take(b).MaxBy(t => sign * t.Objective)!.Report).ToArray();
-            double mean = values.Average();
-            best[b] = (mean, Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, values.Length - 1)));
+            best[b] = (values.Average(), Stats.SampleStd(values));
         }
         var hits = runs.Select(r => r.FirstOrDefault(t => optimum.Contains(t.Arch))?.Query).ToArray();
-        return new StrategySummary(strategy, runs.Count, best, hits.Average(h => h ?? budget), hits.Count(h => h is not null));
+        var queries = hits.Select(h => (double)(h ?? budget)).ToArray();
+        return new StrategySummary(strategy, runs.Count, best, queries.Average(), hits.Count(h => h is not null), Stats.SampleStd(queries));
+    }
+
+    /// <summary>String forms of the table's architectures with the best <paramref name="objective"/> value (ties all count).</summary>
+    public static HashSet<string> OptimumArchs(BenchmarkData data, string objective, bool minimize = false)
+    {
+        double sign = minimize ? -1 : 1;
+        double top = sign * data.ColumnEntries(objective).Max(e => sign * e.Value);
+        return data.ColumnEntries(objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
     }
 }

@@ -19,6 +19,14 @@ public static class Stats
         return r;
     }
 
+    /// <summary>Sample standard deviation (n - 1 in the denominator; 0 for fewer than two values).</summary>
+    public static double SampleStd(IReadOnlyList<double> v)
+    {
+        if (v.Count < 2) return 0;
+        double m = v.Average();
+        return Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / (v.Count - 1));
+    }
+
     /// <summary>
     /// Ranks mapped to the scale of z-scores: u = rank / (n - 1) in [0, 1], then (u - 1/2) / std(U(0, 1)). Surrogates fit
     /// these instead of raw accuracies so that the long tail of broken architectures does not squeeze the top of the
