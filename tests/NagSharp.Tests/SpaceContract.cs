@@ -4,9 +4,51 @@ using NagSharp.Spaces;
 namespace NagSharp.Tests;
 
 /// <summary>
+/// The contract run over every registered space, built-in or not (a space registered in the test assembly included), so
+/// a new space is covered without a test of its own: the invariants of <see cref="SpaceContract.Check"/> on sampled
+/// architectures and their neighbours, enumeration that matches <see cref="ISearchSpace.Size"/>, and finite costs.
+/// </summary>
+public sealed class SpaceContractTests
+{
+    /// <summary>Names of every registered space.</summary>
+    public static TheoryData<string> Registered => new(SpaceRegistry.Spaces.Select(s => s.Name));
+
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void EveryRegisteredSpaceKeepsTheContract(string name)
+    {
+        var space = SpaceRegistry.Get(name);
+        var archs = SpaceContract.Samples(space, 12, seed: 3);
+        archs.AddRange(archs.Take(3).SelectMany(a => space.Neighbours(a).Take(4)).ToList());
+        SpaceContract.Check(space, archs);
+        foreach (var a in archs)
+            foreach (var (cost, value) in space.ComputeCosts(a, new CostOptions()))
+                Assert.True(double.IsFinite(value) && value >= 0, $"{name}: {cost} of {a} is {value}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void EnumerationMatchesTheSizeOrIsRefused(string name)
+    {
+        var space = SpaceRegistry.Get(name);
+        if (space.Size is not long size)
+        {
+            Assert.Throws<NagUserException>(() => space.Enumerate().First());
+            return;
+        }
+        if (size > 100_000) return;   // enumerable, but too large to walk in a unit test
+        var all = space.Enumerate().Select(a => a.ToString()).ToList();
+        Assert.Equal(size, all.Count);
+        Assert.Equal(size, all.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(all.Take(50), s => Assert.Equal(s, space.Parse(s).ToString()));
+    }
+}
+
+/// <summary>
 /// Invariants every <see cref="ISearchSpace"/> must keep, checked on a set of its architectures: the string form
 /// round-trips, the graph encoding has the declared shape and decodes back to the same architecture, neighbours are
-/// distinct valid members, and sampling is deterministic per seed. Each space's own tests call it.
+/// distinct valid members, and sampling is deterministic per seed. <see cref="SpaceContractTests"/> runs it over every
+/// registered space; each space's own tests call it on architectures chosen for that space.
 /// </summary>
 public static class SpaceContract
 {

@@ -143,17 +143,3 @@ public interface ISearchSpace
     /// <summary>Analytic costs of the network built from the architecture (e.g. <c>params_M</c>, <c>flops_M</c>).</summary>
     IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options);
 }
-
-/// <summary>The spaces NagSharp knows, by name.</summary>
-public static class SpaceRegistry
-{
-    private static readonly ISearchSpace[] All = [new Nb201Space(), new Nb101Space(), new TnbMicroSpace(), new TnbMacroSpace(), new Nb301Space(), new AnbSpace(), new NlpSpace(), new OfaSpace()];
-
-    /// <summary>Every registered space.</summary>
-    public static IReadOnlyList<ISearchSpace> Spaces => All;
-
-    /// <summary>Looks a space up by name; throws a user error listing the known names.</summary>
-    public static ISearchSpace Get(string name) =>
-        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new NagUserException($"unknown search space '{name}' (known: {string.Join(", ", All.Select(s => s.Name))})");
-}

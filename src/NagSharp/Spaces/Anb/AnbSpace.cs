@@ -50,7 +50,7 @@ public sealed class AnbArch : Arch
 /// </summary>
 /// <remarks>Metric direction (the table's columns): val_top1, val_top5 and throughput_* are higher-is-better;
 /// latency_*, train_time_s, macs_M and params_M lower-is-better.</remarks>
-public sealed class AnbSpace : ISearchSpace
+public sealed class AnbSpace : SearchSpace<AnbArch>
 {
     /// <summary>Blocks of the network.</summary>
     public const int BlockCount = 7;
@@ -77,21 +77,21 @@ public sealed class AnbSpace : ISearchSpace
     private static readonly bool[,] Adjacency = SpaceText.Chain(BlockCount + 2);
 
     /// <inheritdoc />
-    public string Name => "anb";
+    public override string Name => "anb";
     /// <inheritdoc />
-    public string Description => "Accel-NASBench: 7 MBConv blocks x (expand, kernel, layers, SE) on EfficientNet-B0, ImageNet (~10^11 networks; fixed 9-node chain)";
+    public override string Description => "Accel-NASBench: 7 MBConv blocks x (expand, kernel, layers, SE) on EfficientNet-B0, ImageNet (~10^11 networks; fixed 9-node chain)";
     /// <inheritdoc />
-    public long? Size => null;
+    public override long? Size => null;
     /// <inheritdoc />
-    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    public override IReadOnlyList<string> NodeVocabulary => Vocabulary;
     /// <inheritdoc />
-    public int MaxNodes => BlockCount + 2;
+    public override int MaxNodes => BlockCount + 2;
     /// <inheritdoc />
-    public bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
+    public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
 
     /// <summary>Keyed by <c>id</c>; the architecture is the 28 block columns; a few architectures were trained twice
     /// (13 repeats in 5,138 rows), each run its own row; 49 rows lack some device's latency or throughput.</summary>
-    public TableLayout? Tables { get; } = new("accel_nasbench", "id",
+    public override TableLayout? Tables { get; } = new("accel_nasbench", "id",
         Enumerable.Range(0, BlockCount).SelectMany(b => new[] { "e", "k", "l", "se" }.Select(a => $"block{b}_{a}")).ToArray(), ",", CompleteTables: false)
     {
         RepeatedArchitectures = true,
@@ -113,7 +113,7 @@ public sealed class AnbSpace : ISearchSpace
     /// table's 28 comma-separated values (block0_e, block0_k, block0_l, block0_se, block1_e, ...; se 0/1 or
     /// false/true).
     /// </summary>
-    public Arch Parse(string text)
+    public override Arch Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.Trim();
@@ -157,13 +157,9 @@ public sealed class AnbSpace : ISearchSpace
         return new AnbBlock(ev, kv, lv, se);
     }
 
-    private static AnbArch Cast(Arch arch) =>
-        arch as AnbArch ?? throw new ArgumentException($"not an Accel-NASBench architecture: {arch.GetType().Name}", nameof(arch));
-
     /// <inheritdoc />
-    public ArchGraph Encode(Arch arch)
+    public override ArchGraph Encode(AnbArch a)
     {
-        var a = Cast(arch);
         var types = new int[MaxNodes];
         types[0] = InputSymbol;
         for (int b = 0; b < BlockCount; b++) types[b + 1] = Array.IndexOf(Symbols, a.Blocks[b]) + BlockSymbolOffset;
@@ -172,7 +168,7 @@ public sealed class AnbSpace : ISearchSpace
     }
 
     /// <inheritdoc />
-    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    public override Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = SpaceText.CheckFixedShape(graph, Adjacency, Name);
         if (reason is not null) return null;
@@ -190,11 +186,11 @@ public sealed class AnbSpace : ISearchSpace
     }
 
     /// <summary>The string itself: no two architectures are known to compute the same function.</summary>
-    public string CanonicalForm(Arch arch) => Cast(arch).ToString();
+    public override string CanonicalForm(AnbArch a) => a.ToString();
 
     /// <summary>Each block's expansion, kernel, layer count and SE uniformly and independently, as the benchmark's
     /// configuration space samples.</summary>
-    public Arch Sample(Random rng)
+    public override Arch Sample(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         var blocks = new AnbBlock[BlockCount];
@@ -205,9 +201,8 @@ public sealed class AnbSpace : ISearchSpace
     }
 
     /// <summary>Every architecture with one block attribute changed (43 of them).</summary>
-    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    public override IReadOnlyList<Arch> Neighbours(AnbArch a)
     {
-        var a = Cast(arch);
         var list = new List<Arch>();
         for (int b = 0; b < BlockCount; b++)
         {
@@ -227,7 +222,7 @@ public sealed class AnbSpace : ISearchSpace
     }
 
     /// <summary>Not enumerable (about 10^11 networks). Always throws.</summary>
-    public IEnumerable<Arch> Enumerate() =>
+    public override IEnumerable<Arch> Enumerate() =>
         throw new NagUserException("anb cannot be enumerated (about 10^11 networks); sample it or use its benchmark table");
 
     /// <summary>
@@ -240,9 +235,8 @@ public sealed class AnbSpace : ISearchSpace
     /// element, and (k + 1) per channel for a global pooling over k positions; activations and the SE rescale are free.
     /// Width and cells-per-stage options do not apply (depths are part of the architecture).
     /// </summary>
-    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    public override IReadOnlyDictionary<string, double> ComputeCosts(AnbArch a, CostOptions options)
     {
-        var a = Cast(arch);
         ArgumentNullException.ThrowIfNull(options);
         if (options.Width is not null || options.CellsPerStage is not null)
             throw new NagUserException("anb networks have fixed widths, and their depths are part of the architecture: width and cells-per-stage options do not apply");

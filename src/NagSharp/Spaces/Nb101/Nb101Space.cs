@@ -65,7 +65,7 @@ public sealed class Nb101Arch : Arch
 /// keeps every edge i -&gt; j with i &lt; j in topological order, as the string form and the NB101 matrix have it,
 /// so a cell's encoding is its own matrix padded with zeros.
 /// </remarks>
-public sealed class Nb101Space : ISearchSpace
+public sealed class Nb101Space : SearchSpace<Nb101Arch>
 {
     /// <summary>The intermediate operations, in NAS-Bench-101's order (the order its graph hash labels them by).</summary>
     public static readonly IReadOnlyList<string> Operations = ["conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"];
@@ -90,24 +90,24 @@ public sealed class Nb101Space : ISearchSpace
     private const int InputSymbol = 0, OutputSymbol = 1, OpSymbolOffset = 2;
 
     /// <inheritdoc />
-    public string Name => "nb101";
+    public override string Name => "nb101";
     /// <inheritdoc />
-    public string Description => "NAS-Bench-101 cell: DAG of <= 7 nodes and <= 9 edges, 3 operations (423,624 unique cells; not enumerated)";
+    public override string Description => "NAS-Bench-101 cell: DAG of <= 7 nodes and <= 9 edges, 3 operations (423,624 unique cells; not enumerated)";
     /// <inheritdoc />
-    public long? Size => null;
+    public override long? Size => null;
     /// <inheritdoc />
-    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    public override IReadOnlyList<string> NodeVocabulary => Vocabulary;
     /// <inheritdoc />
-    public int MaxNodes => MaxCellNodes;
+    public override int MaxNodes => MaxCellNodes;
     /// <inheritdoc />
-    public bool[,]? FixedAdjacency => null;
+    public override bool[,]? FixedAdjacency => null;
 
     /// <summary>
     /// The NB101 tables (subsets) have no key column, so the row number is the key, and give the architecture as two
     /// columns, the 7x7 matrix and the ops, which joined by ':' are the string form. Rows list random specs: several
     /// prune to the same cell, each row with its own training run.
     /// </summary>
-    public TableLayout? Tables { get; } = new("nb101", null, ["adjacency_7x7_rowmajor", "ops"], ":", CompleteTables: false);
+    public override TableLayout? Tables { get; } = new("nb101", null, ["adjacency_7x7_rowmajor", "ops"], ":", CompleteTables: false);
 
     /// <summary>Builds a cell from a spec (an n x n matrix and n node labels); prunes it; throws
     /// <see cref="ArchFormatException"/> when it is not a valid cell.</summary>
@@ -183,7 +183,7 @@ public sealed class Nb101Space : ISearchSpace
     /// Parses <c>&lt;row-major bits of an n x n matrix&gt;:&lt;n ops joined by '|'&gt;</c> (n = 2..7), the two NB101
     /// table columns joined by ':', and prunes it; e.g. a 49-bit 7x7 spec may come back as a smaller cell.
     /// </summary>
-    public Arch Parse(string text)
+    public override Arch Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.Trim();
@@ -217,13 +217,9 @@ public sealed class Nb101Space : ISearchSpace
         return TryBuild(m, symbols, out string? reason) ?? throw new ArchFormatException(Err(reason!));
     }
 
-    private static Nb101Arch Cast(Arch arch) =>
-        arch as Nb101Arch ?? throw new ArgumentException($"not an NB101 architecture: {arch.GetType().Name}", nameof(arch));
-
     /// <inheritdoc />
-    public ArchGraph Encode(Arch arch)
+    public override ArchGraph Encode(Nb101Arch a)
     {
-        var a = Cast(arch);
         var types = Enumerable.Repeat(-1, MaxCellNodes).ToArray();
         var adj = new bool[MaxCellNodes, MaxCellNodes];
         for (int i = 0; i < a.NodeCount; i++)
@@ -240,7 +236,7 @@ public sealed class Nb101Space : ISearchSpace
     /// off every input-to-output path decodes to the cell that remains (its re-encoding is that smaller graph); the
     /// 9-edge limit applies after pruning.
     /// </summary>
-    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    public override Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = null;
         if (graph.NodeCount != MaxCellNodes) { reason = $"expected {MaxCellNodes} node slots, got {graph.NodeCount}"; return null; }
@@ -276,9 +272,8 @@ public sealed class Nb101Space : ISearchSpace
     /// then the MD5 of the sorted node hashes. Isomorphic cells share it; computed byte for byte as the original
     /// (Python string forms included), so it equals the published hashes.
     /// </summary>
-    public string CanonicalForm(Arch arch)
+    public override string CanonicalForm(Nb101Arch a)
     {
-        var a = Cast(arch);
         int n = a.NodeCount;
         // Labels as NB101 assigns them: -1 input, -2 output, else the index into Operations.
         var labels = Enumerable.Range(0, n).Select(v => v == 0 ? -1 : v == n - 1 ? -2 : a.Symbol(v) - OpSymbolOffset).ToArray();
@@ -311,7 +306,7 @@ public sealed class Nb101Space : ISearchSpace
     /// uniform over valid 7-node specs, not over cells or isomorphism classes: small cells, reached by many specs,
     /// come up far more often than their share of the 423,624 classes.
     /// </summary>
-    public Arch Sample(Random rng)
+    public override Arch Sample(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         var m = new bool[MaxCellNodes, MaxCellNodes];
@@ -332,9 +327,8 @@ public sealed class Nb101Space : ISearchSpace
     /// (then pruned again); distinct, without the cell itself. A single edge cannot attach a new node, so moves only
     /// keep or shrink the node count; the two-node cell (input -&gt; output) has no neighbours.
     /// </summary>
-    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    public override IReadOnlyList<Arch> Neighbours(Nb101Arch a)
     {
-        var a = Cast(arch);
         int n = a.NodeCount;
         var symbols = Enumerable.Range(0, n).Select(a.Symbol).ToArray();
         var seen = new HashSet<string>(StringComparer.Ordinal) { a.ToString() };
@@ -361,7 +355,7 @@ public sealed class Nb101Space : ISearchSpace
 
     /// <summary>NB101 is not enumerated: its 423,624 unique cells (far more specs) are not in the data here, and a
     /// 7-node enumeration with isomorphism de-duplication is a job of its own. Always throws.</summary>
-    public IEnumerable<Arch> Enumerate() =>
+    public override IEnumerable<Arch> Enumerate() =>
         throw new NagUserException("nb101 cannot be enumerated here (423,624 unique cells, generated by isomorphism de-duplication of every 7-node spec); sample it or use its benchmark tables");
 
     /// <summary>
@@ -378,9 +372,8 @@ public sealed class Nb101Space : ISearchSpace
     /// concatenation and global pooling are free. It counts more than NB201's (multiply-adds only), so FLOPs are not
     /// comparable across the two spaces.
     /// </summary>
-    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    public override IReadOnlyDictionary<string, double> ComputeCosts(Nb101Arch a, CostOptions options)
     {
-        var a = Cast(arch);
         ArgumentNullException.ThrowIfNull(options);
         if (options.Width < 1 || options.CellsPerStage < 0 || options.InputSize < 1 || options.Classes < 1)
             throw new NagUserException($"invalid cost options {options}");

@@ -47,7 +47,7 @@ public sealed class Nb201Arch : Arch
 /// operation-on-node form: input, the six edge operations, output (8 nodes, 7 symbols) with the true
 /// data-flow adjacency of the cell.
 /// </summary>
-public sealed class Nb201Space : ISearchSpace
+public sealed class Nb201Space : SearchSpace<Nb201Arch>
 {
     /// <summary>Edge operations, in the benchmark's order.</summary>
     public static readonly IReadOnlyList<string> Operations = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"];
@@ -63,19 +63,19 @@ public sealed class Nb201Space : ISearchSpace
     private static readonly bool[,] Adjacency = BuildAdjacency();
 
     /// <inheritdoc />
-    public string Name => "nb201";
+    public override string Name => "nb201";
     /// <inheritdoc />
-    public string Description => "NAS-Bench-201 cell: 6 edges x 5 operations (15,625 cells, fixed 8-node graph)";
+    public override string Description => "NAS-Bench-201 cell: 6 edges x 5 operations (15,625 cells, fixed 8-node graph)";
     /// <inheritdoc />
-    public long? Size => 15625;
+    public override long? Size => 15625;
     /// <inheritdoc />
-    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    public override IReadOnlyList<string> NodeVocabulary => Vocabulary;
     /// <inheritdoc />
-    public int MaxNodes => EdgeCount + 2;
+    public override int MaxNodes => EdgeCount + 2;
     /// <inheritdoc />
-    public bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
+    public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
     /// <inheritdoc />
-    public TableLayout? Tables { get; } = new("nb201", "index", "arch_str", CompleteTables: true);
+    public override TableLayout? Tables { get; } = new("nb201", "index", "arch_str", CompleteTables: true);
 
     // Graph node k (1..6) carries edge k-1; node 0 is the input and node 7 the output. Data flows from an
     // edge into every edge that leaves its target cell node; edges into cell node 3 feed the output.
@@ -94,7 +94,7 @@ public sealed class Nb201Space : ISearchSpace
     }
 
     /// <inheritdoc />
-    public Arch Parse(string text)
+    public override Arch Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.Trim();
@@ -139,13 +139,9 @@ public sealed class Nb201Space : ISearchSpace
         return -1;
     }
 
-    private static Nb201Arch Cast(Arch arch) =>
-        arch as Nb201Arch ?? throw new ArgumentException($"not an NB201 architecture: {arch.GetType().Name}", nameof(arch));
-
     /// <inheritdoc />
-    public ArchGraph Encode(Arch arch)
+    public override ArchGraph Encode(Nb201Arch a)
     {
-        var a = Cast(arch);
         var types = new int[MaxNodes];
         types[0] = InputSymbol;
         for (int e = 0; e < EdgeCount; e++) types[e + 1] = a.Ops[e] + OpSymbolOffset;
@@ -154,7 +150,7 @@ public sealed class Nb201Space : ISearchSpace
     }
 
     /// <inheritdoc />
-    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    public override Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = null;
         if (graph.NodeCount != MaxNodes) { reason = $"expected {MaxNodes} nodes, got {graph.NodeCount}"; return null; }
@@ -188,9 +184,8 @@ public sealed class Nb201Space : ISearchSpace
     /// the source expression itself for <c>skip_connect</c>, and <c>(source)@op</c> otherwise. Zero terms stay
     /// as placeholders, so this is coarser than full algebraic simplification (which would give 4,930 classes).
     /// </summary>
-    public string CanonicalForm(Arch arch)
+    public override string CanonicalForm(Nb201Arch a)
     {
-        var a = Cast(arch);
         return CellCanonicalForm(a.Ops.Select(o => Operations[o]).ToArray());
     }
 
@@ -221,7 +216,7 @@ public sealed class Nb201Space : ISearchSpace
     }
 
     /// <inheritdoc />
-    public Arch Sample(Random rng)
+    public override Arch Sample(Random rng)
     {
         var ops = new int[EdgeCount];
         for (int e = 0; e < EdgeCount; e++) ops[e] = rng.Next(Operations.Count);
@@ -229,9 +224,8 @@ public sealed class Nb201Space : ISearchSpace
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    public override IReadOnlyList<Arch> Neighbours(Nb201Arch a)
     {
-        var a = Cast(arch);
         var list = new List<Arch>(EdgeCount * (Operations.Count - 1));
         for (int e = 0; e < EdgeCount; e++)
             for (int o = 0; o < Operations.Count; o++)
@@ -245,7 +239,7 @@ public sealed class Nb201Space : ISearchSpace
     }
 
     /// <inheritdoc />
-    public IEnumerable<Arch> Enumerate()
+    public override IEnumerable<Arch> Enumerate()
     {
         var ops = new int[EdgeCount];
         for (int k = 0; k < Size; k++)
@@ -268,9 +262,8 @@ public sealed class Nb201Space : ISearchSpace
     /// with a residual reduction block (two ReLU-conv3x3-BN, the first with stride 2, and an avg-pool + 1x1
     /// conv shortcut) between stages; final BN, global pooling and a linear classifier.
     /// </summary>
-    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    public override IReadOnlyDictionary<string, double> ComputeCosts(Nb201Arch a, CostOptions options)
     {
-        var a = Cast(arch);
         if (options.Width < 1 || options.CellsPerStage < 0 || options.InputSize < 1 || options.Classes < 1)
             throw new NagUserException($"invalid cost options {options}");
         long c0 = options.Width ?? StandardWidth, h = options.InputSize ?? 32;

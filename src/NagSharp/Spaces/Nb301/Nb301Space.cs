@@ -58,7 +58,7 @@ public sealed class Nb301Arch : Arch
 /// than "exactly two of up to five edges are on" (the supernet edge form, tried first: 0 % valid after 500 tiny steps).
 /// Both engines generate both cells without any change (DiNAS generates only the reduction cell).
 /// </summary>
-public sealed partial class Nb301Space : ISearchSpace
+public sealed partial class Nb301Space : SearchSpace<Nb301Arch>
 {
     /// <summary>The operations in NASLib's order (the indices of its compact form).</summary>
     public static readonly IReadOnlyList<string> Operations =
@@ -96,21 +96,21 @@ public sealed partial class Nb301Space : ISearchSpace
     private static readonly bool[,] Adjacency = BuildAdjacency();
 
     /// <inheritdoc />
-    public string Name => "nb301";
+    public override string Name => "nb301";
     /// <inheritdoc />
-    public string Description => "DARTS / NAS-Bench-301: normal + reduction cell, 4 nodes x 2 inputs, 7 operations (~10^18 genotypes; fixed 22-node graph of input slots)";
+    public override string Description => "DARTS / NAS-Bench-301: normal + reduction cell, 4 nodes x 2 inputs, 7 operations (~10^18 genotypes; fixed 22-node graph of input slots)";
     /// <inheritdoc />
-    public long? Size => null;
+    public override long? Size => null;
     /// <inheritdoc />
-    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    public override IReadOnlyList<string> NodeVocabulary => Vocabulary;
     /// <inheritdoc />
-    public int MaxNodes => 2 * NodesPerCell;
+    public override int MaxNodes => 2 * NodesPerCell;
     /// <inheritdoc />
-    public bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
+    public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
 
     /// <summary>Keyless tables with the DARTS string as the architecture (NASLib's compact form is another, equivalent
     /// column, so it is declared text); the 11,221 NB301 training genotypes are an unlabelled list.</summary>
-    public TableLayout? Tables { get; } = new("nb301", null, "genotype", CompleteTables: false)
+    public override TableLayout? Tables { get; } = new("nb301", null, "genotype", CompleteTables: false)
     {
         ArchListPattern = "*.json",
         TextColumns = ["naslib_compact"],
@@ -181,7 +181,7 @@ public sealed partial class Nb301Space : ISearchSpace
     /// reduce_concat=[2, 3, 4, 5])</c> (<c>range(2, 6)</c> is accepted for the concatenations, which must be all four
     /// nodes) or NASLib's compact form <c>[[(source, op), ...], [...]]</c> / <c>(((source, op), ...), (...))</c>.
     /// </summary>
-    public Arch Parse(string text)
+    public override Arch Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.Trim();
@@ -293,13 +293,9 @@ public sealed partial class Nb301Space : ISearchSpace
         return parts;
     }
 
-    private static Nb301Arch Cast(Arch arch) =>
-        arch as Nb301Arch ?? throw new ArgumentException($"not an NB301 architecture: {arch.GetType().Name}", nameof(arch));
-
     /// <inheritdoc />
-    public ArchGraph Encode(Arch arch)
+    public override ArchGraph Encode(Nb301Arch a)
     {
-        var a = Cast(arch);
         var types = new int[MaxNodes];
         for (int c = 0; c < 2; c++)
         {
@@ -314,7 +310,7 @@ public sealed partial class Nb301Space : ISearchSpace
 
     /// <summary>Decodes the slot graph: fixed shape, inputs and outputs in place, every slot an <c>op~source</c> whose source
     /// lies below its node, and distinct sources for a node's two slots (in either order: the genotype sorts them).</summary>
-    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    public override Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = SpaceText.CheckFixedShape(graph, Adjacency, Name);
         if (reason is not null) return null;
@@ -347,9 +343,8 @@ public sealed partial class Nb301Space : ISearchSpace
     /// all concatenated). Operations are not simplified (a skip_connect on a reduction input is a strided
     /// FactorizedReduce, not an identity).
     /// </summary>
-    public string CanonicalForm(Arch arch)
+    public override string CanonicalForm(Nb301Arch a)
     {
-        var a = Cast(arch);
         var sb = new StringBuilder();
         for (int c = 0; c < 2; c++)
         {
@@ -368,7 +363,7 @@ public sealed partial class Nb301Space : ISearchSpace
 
     /// <summary>NB301's own random sampling (as its configuration space and NASLib draw): for each node of each cell, two
     /// distinct sources uniformly among its predecessors and an operation uniformly for each.</summary>
-    public Arch Sample(Random rng)
+    public override Arch Sample(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         var cells = new DartsEdge[2][];
@@ -388,9 +383,8 @@ public sealed partial class Nb301Space : ISearchSpace
 
     /// <summary>Every genotype one change away: one input's operation replaced, or one input moved to another source the
     /// node does not already use (NASLib's two mutations); distinct, without the genotype itself.</summary>
-    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    public override IReadOnlyList<Arch> Neighbours(Nb301Arch a)
     {
-        var a = Cast(arch);
         var seen = new HashSet<string>(StringComparer.Ordinal) { a.ToString() };
         var list = new List<Arch>();
         for (int c = 0; c < 2; c++)
@@ -414,7 +408,7 @@ public sealed partial class Nb301Space : ISearchSpace
     }
 
     /// <summary>Not enumerable (about 10^18 genotypes). Always throws.</summary>
-    public IEnumerable<Arch> Enumerate() =>
+    public override IEnumerable<Arch> Enumerate() =>
         throw new NagUserException("nb301 cannot be enumerated (about 10^18 genotypes); sample it or use its benchmark tables");
 
     /// <summary>
@@ -427,9 +421,8 @@ public sealed partial class Nb301Space : ISearchSpace
     /// elements (twice with affine parameters), ReLU input elements, the window size (9) per pooling output element, the
     /// input elements of global pooling, plus <see cref="UnexplainedTableFlops"/>. The input side must be a multiple of 4.
     /// </summary>
-    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    public override IReadOnlyDictionary<string, double> ComputeCosts(Nb301Arch a, CostOptions options)
     {
-        var a = Cast(arch);
         ArgumentNullException.ThrowIfNull(options);
         if (options.Width < 2 || options.CellsPerStage < 0 || options.InputSize < 1 || options.Classes < 1)
             throw new NagUserException($"invalid cost options {options}");

@@ -62,7 +62,7 @@ public sealed class NlpArch : Arch
 /// and the nodes that only feed it; the states left are numbered in slot order. The table's recipes need at most 19 of the
 /// 21 operation slots. Perplexity columns are lower-is-better.
 /// </remarks>
-public sealed class NlpSpace : ISearchSpace, ISlotRoles
+public sealed class NlpSpace : SearchSpace<NlpArch>, ISlotRoles
 {
     /// <summary>Operation names as the recipes write them.</summary>
     public static readonly IReadOnlyList<string> Operations =
@@ -101,21 +101,21 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     public const int StandardLayers = 3;
 
     /// <inheritdoc />
-    public string Name => "nbnlp";
+    public override string Name => "nbnlp";
     /// <inheritdoc />
-    public string Description => "NAS-Bench-NLP recurrent cell: DAG of linear/blend/elementwise/activation nodes over x and 1-3 hidden states (free topology, 28 fixed slots); perplexity is lower-is-better";
+    public override string Description => "NAS-Bench-NLP recurrent cell: DAG of linear/blend/elementwise/activation nodes over x and 1-3 hidden states (free topology, 28 fixed slots); perplexity is lower-is-better";
     /// <inheritdoc />
-    public long? Size => null;
+    public override long? Size => null;
     /// <inheritdoc />
-    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    public override IReadOnlyList<string> NodeVocabulary => Vocabulary;
     /// <inheritdoc />
-    public int MaxNodes => MaxSlots;
+    public override int MaxNodes => MaxSlots;
     /// <inheritdoc />
-    public bool[,]? FixedAdjacency => null;
+    public override bool[,]? FixedAdjacency => null;
 
     /// <summary>Keyless (one recipe id appears twice); the recipe JSON is the architecture; the run status and the
     /// recipe id are text; runs whose loss became NaN have no perplexity (empty cells).</summary>
-    public TableLayout? Tables { get; } = new("nbnlp", null, "recepie_json", CompleteTables: false)
+    public override TableLayout? Tables { get; } = new("nbnlp", null, "recepie_json", CompleteTables: false)
     {
         TextColumns = ["recepie_id", "status"],
         MissingValues = true,
@@ -222,7 +222,7 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     /// over the inputs <c>x</c> and <c>h_prev_k</c>, with outputs named <c>h_new_0..H-1</c>. Nodes may be listed in any
     /// order; they are put in topological order (earliest listed first among the ready ones) and renamed by position.
     /// </summary>
-    public Arch Parse(string text)
+    public override Arch Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.Trim();
@@ -305,9 +305,6 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
         }
     }
 
-    private static NlpArch Cast(Arch arch) =>
-        arch as NlpArch ?? throw new ArgumentException($"not a NAS-Bench-NLP architecture: {arch.GetType().Name}", nameof(arch));
-
     /// <summary>
     /// The roles <see cref="Encode"/> gives the slots: x in slot 0; h_prev_k (or unused) in slot 1 + k, where h_prev_0 is
     /// always present; an operation or unused in the operation slots; h_new_k (or unused) in slot <see cref="OpEnd"/> + k,
@@ -332,9 +329,8 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     }
 
     /// <inheritdoc />
-    public ArchGraph Encode(Arch arch)
+    public override ArchGraph Encode(NlpArch a)
     {
-        var a = Cast(arch);
         var types = Enumerable.Repeat(UnusedSym, MaxSlots).ToArray();
         var adj = new bool[MaxSlots, MaxSlots];
         types[0] = XSym;
@@ -368,7 +364,7 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     /// <summary>Decodes a graph laid out as <see cref="Encode"/> writes it (unused slots may also sit between operations,
     /// edges touching an unused slot are ignored, operations that reach no h_new are dropped, and so are states no node
     /// reads, see <see cref="DropDeadStates"/>); any other shape is invalid with the reason.</summary>
-    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    public override Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = null;
         if (graph.NodeCount != MaxSlots) { reason = $"expected {MaxSlots} node slots, got {graph.NodeCount}"; return null; }
@@ -477,9 +473,8 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     /// operation and its inputs' keys (sorted for linear and the elementwise operations, in order for blend), and the cell
     /// the keys of h_new_0..H-1 in order.
     /// </summary>
-    public string CanonicalForm(Arch arch)
+    public override string CanonicalForm(NlpArch a)
     {
-        var a = Cast(arch);
         var key = new string[a.Nodes.Count];
         string Ref(int r) => r == -1 ? "x" : r <= -2 ? $"h{-2 - r}" : key[r];
         for (int i = 0; i < a.Nodes.Count; i++)
@@ -498,7 +493,7 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     /// nodes or inputs; the last H nodes are h_new_0..H-1 in random order; nodes that reach no output are dropped. Draws
     /// that still break a rule (an unused input) are redrawn.
     /// </summary>
-    public Arch Sample(Random rng)
+    public override Arch Sample(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         while (true)
@@ -525,9 +520,8 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
 
     /// <summary>Every valid cell one change away: one node's operation replaced by another that takes as many inputs, or one
     /// input of one node rewired to another earlier node or input; distinct, without the cell itself.</summary>
-    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    public override IReadOnlyList<Arch> Neighbours(NlpArch a)
     {
-        var a = Cast(arch);
         var seen = new HashSet<string>(StringComparer.Ordinal) { a.ToString() };
         var list = new List<Arch>();
         void Add(List<NlpNode> nodes)
@@ -559,7 +553,7 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     }
 
     /// <summary>Not enumerable. Always throws.</summary>
-    public IEnumerable<Arch> Enumerate() =>
+    public override IEnumerable<Arch> Enumerate() =>
         throw new NagUserException("nbnlp cannot be enumerated (free-topology recurrent cells); sample it or use its benchmark table");
 
     /// <summary>
@@ -569,9 +563,8 @@ public sealed class NlpSpace : ISearchSpace, ISlotRoles
     /// layer's hidden width) and one bias. Equal to the table's <c>num_params</c> on every row. Classes = V, Width = the
     /// inner hidden width, CellsPerStage = L; the input size does not apply.
     /// </summary>
-    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    public override IReadOnlyDictionary<string, double> ComputeCosts(NlpArch a, CostOptions options)
     {
-        var a = Cast(arch);
         ArgumentNullException.ThrowIfNull(options);
         if (options.InputSize is not null) throw new NagUserException("nbnlp: the input-size option does not apply to a language model");
         if (options.Classes < 1 || options.Width < 1 || options.CellsPerStage < 1) throw new NagUserException($"invalid cost options {options}");

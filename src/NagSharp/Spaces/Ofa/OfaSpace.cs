@@ -51,7 +51,7 @@ public sealed class OfaArch : Arch
 /// </summary>
 /// <remarks>No accuracy table exists for this space: the official OFA accuracy predictor is the oracle
 /// (<c>nag ofa</c>), latency comes from lookup tables; the HELP table holds GPU latencies of 5,000 subnets.</remarks>
-public sealed class OfaSpace : ISearchSpace
+public sealed class OfaSpace : SearchSpace<OfaArch>
 {
     /// <summary>Stages and the most layers per stage.</summary>
     public const int Stages = 5, MaxDepth = 4, MinDepth = 2, Slots = Stages * MaxDepth;
@@ -70,22 +70,22 @@ public sealed class OfaSpace : ISearchSpace
     private static readonly bool[,] Adjacency = SpaceText.Chain(Slots + 1);
 
     /// <inheritdoc />
-    public string Name => "ofa_mbv3";
+    public override string Name => "ofa_mbv3";
     /// <inheritdoc />
-    public string Description => "Once-for-All MobileNetV3: 5 stages x 2-4 layers x kernel {3,5,7} x expand {3,4,6}, resolution 128-224 (~5x10^20 subnets; fixed 21-node chain)";
+    public override string Description => "Once-for-All MobileNetV3: 5 stages x 2-4 layers x kernel {3,5,7} x expand {3,4,6}, resolution 128-224 (~5x10^20 subnets; fixed 21-node chain)";
     /// <inheritdoc />
-    public long? Size => null;
+    public override long? Size => null;
     /// <inheritdoc />
-    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    public override IReadOnlyList<string> NodeVocabulary => Vocabulary;
     /// <inheritdoc />
-    public int MaxNodes => Slots + 1;
+    public override int MaxNodes => Slots + 1;
     /// <inheritdoc />
-    public bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
+    public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
 
     /// <summary>HELP's 5,000 subnets with measured GPU latency (lower is better), keyed by <c>index</c>, the architecture the
     /// columns ks, e, d, r joined by '|'; only <c>ofa_mbv3_*.csv</c> (the folder also holds the predictor and lookup tables).
     /// Empty cells are allowed: tables written by <c>nag ofa label</c> lack latencies their lookup table does not cover.</summary>
-    public TableLayout? Tables { get; } = new("ofa_mbv3", "index", ["ks", "e", "d", "r"], "|", CompleteTables: false) { FilePattern = "ofa_mbv3_*.csv", MissingValues = true };
+    public override TableLayout? Tables { get; } = new("ofa_mbv3", "index", ["ks", "e", "d", "r"], "|", CompleteTables: false) { FilePattern = "ofa_mbv3_*.csv", MissingValues = true };
 
     /// <summary>Builds a subnet, checking every value; values in slots beyond a stage's depth are ignored (OFA lists 20 of
     /// each whatever the depths) and stored as 0.</summary>
@@ -112,7 +112,7 @@ public sealed class OfaSpace : ISearchSpace
     /// Parses the table form <c>ks|e|d|r</c> (space-separated integers, 20|20|5|1; any value, 0 included, in a slot beyond
     /// its stage's depth) or OFA's dictionary <c>{"ks": [...], "e": [...], "d": [...], "r": 224}</c> (r may be a one-element list).
     /// </summary>
-    public Arch Parse(string text)
+    public override Arch Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.Trim();
@@ -163,13 +163,9 @@ public sealed class OfaSpace : ISearchSpace
         }
     }
 
-    private static OfaArch Cast(Arch arch) =>
-        arch as OfaArch ?? throw new ArgumentException($"not an OFA subnet: {arch.GetType().Name}", nameof(arch));
-
     /// <inheritdoc />
-    public ArchGraph Encode(Arch arch)
+    public override ArchGraph Encode(OfaArch a)
     {
-        var a = Cast(arch);
         var types = new int[MaxNodes];
         types[0] = ResolutionSymbolOffset + Array.IndexOf(Resolutions.ToArray(), a.Resolution);
         for (int i = 0; i < Slots; i++)
@@ -178,7 +174,7 @@ public sealed class OfaSpace : ISearchSpace
     }
 
     /// <summary>Decodes the chain: node 0 a resolution; per stage, layers present as a prefix of at least two.</summary>
-    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    public override Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = SpaceText.CheckFixedShape(graph, Adjacency, Name);
         if (reason is not null) return null;
@@ -204,10 +200,10 @@ public sealed class OfaSpace : ISearchSpace
     }
 
     /// <summary>The string itself: it already ignores the slots beyond each depth.</summary>
-    public string CanonicalForm(Arch arch) => Cast(arch).ToString();
+    public override string CanonicalForm(OfaArch a) => a.ToString();
 
     /// <summary>OFA's own random subnet (uniform depth per stage, kernel and expansion per layer) with a uniform resolution.</summary>
-    public Arch Sample(Random rng)
+    public override Arch Sample(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         var k = new int[Slots];
@@ -224,9 +220,8 @@ public sealed class OfaSpace : ISearchSpace
 
     /// <summary>Every subnet one change away: one layer's kernel or expansion, one stage one layer deeper (the new layer
     /// any of the 9 choices) or shallower, or the resolution one step (4 px) up or down.</summary>
-    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    public override IReadOnlyList<Arch> Neighbours(OfaArch a)
     {
-        var a = Cast(arch);
         var list = new List<Arch>();
         var k = a.Kernels.ToArray();
         var e = a.Expands.ToArray();
@@ -259,7 +254,7 @@ public sealed class OfaSpace : ISearchSpace
     }
 
     /// <summary>Not enumerable. Always throws.</summary>
-    public IEnumerable<Arch> Enumerate() =>
+    public override IEnumerable<Arch> Enumerate() =>
         throw new NagUserException("ofa_mbv3 cannot be enumerated (about 5 x 10^20 subnets); sample it");
 
     /// <summary>Stage output channels of the width-1.0 supernet; width 1.2 (OFA's tutorial network, the one the predictor
@@ -298,9 +293,8 @@ public sealed class OfaSpace : ISearchSpace
     /// final expansion, global pooling, a 1x1 feature-mix conv (no BN, no bias) and the classifier. Width: first-conv
     /// channels, 24 (width 1.2, default) or 16 (width 1.0); input size: overrides the subnet's resolution.
     /// </summary>
-    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    public override IReadOnlyDictionary<string, double> ComputeCosts(OfaArch a, CostOptions options)
     {
-        var a = Cast(arch);
         ArgumentNullException.ThrowIfNull(options);
         if (options.CellsPerStage is not null) throw new NagUserException("ofa_mbv3: stage depths are part of the subnet; the cells-per-stage option does not apply");
         if (options.InputSize < 1 || options.Classes < 1) throw new NagUserException($"invalid cost options {options}");

@@ -39,7 +39,7 @@ public sealed class TnbMicroArch : Arch
 /// <remarks>Every task column of the shipped tables is higher-is-better: class_scene, class_object and jigsaw are top-1
 /// accuracy (%), segmentsemantic pixel accuracy, autoencoder and normal SSIM, and room_layout is the <em>negated</em> L2
 /// loss (the benchmark's loss is lower-is-better; NASLib stores its negative).</remarks>
-public sealed class TnbMicroSpace : ISearchSpace
+public sealed class TnbMicroSpace : SearchSpace<TnbMicroArch>
 {
     /// <summary>Edge operations by benchmark digit, with NB201's names.</summary>
     public static readonly IReadOnlyList<string> Operations = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3"];
@@ -52,27 +52,27 @@ public sealed class TnbMicroSpace : ISearchSpace
     private static readonly bool[,] Adjacency = new Nb201Space().FixedAdjacency!;
 
     /// <inheritdoc />
-    public string Name => "tnb101_micro";
+    public override string Name => "tnb101_micro";
     /// <inheritdoc />
-    public string Description => "TransNAS-Bench-101 micro cell: 6 edges x 4 operations (4,096 cells, fixed 8-node graph), 7 tasks, every column higher-is-better";
+    public override string Description => "TransNAS-Bench-101 micro cell: 6 edges x 4 operations (4,096 cells, fixed 8-node graph), 7 tasks, every column higher-is-better";
     /// <inheritdoc />
-    public long? Size => 4096;
+    public override long? Size => 4096;
     /// <inheritdoc />
-    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    public override IReadOnlyList<string> NodeVocabulary => Vocabulary;
     /// <inheritdoc />
-    public int MaxNodes => Nb201Space.EdgeCount + 2;
+    public override int MaxNodes => Nb201Space.EdgeCount + 2;
     /// <inheritdoc />
-    public bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
+    public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
 
     /// <summary>No key column: the architecture column is NASLib's tuple; the micro and macro tables share a folder.</summary>
-    public TableLayout? Tables { get; } = new("transnas101", null, "arch_naslib", CompleteTables: true) { FilePattern = "tnb101_micro_*.csv" };
+    public override TableLayout? Tables { get; } = new("transnas101", null, "arch_naslib", CompleteTables: true) { FilePattern = "tnb101_micro_*.csv" };
 
     /// <summary>
     /// Parses the benchmark's string <c>64-41414-a_bc_def</c>, NASLib's tuple <c>(a, b, c, d, e, f)</c> (the tables' form)
     /// or an NB201-style string <c>|op~0|+|op~0|op~1|+|op~0|op~1|op~2|</c> restricted to the four operations. The digits
     /// are 0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3, in NB201's edge order.
     /// </summary>
-    public Arch Parse(string text)
+    public override Arch Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.Trim();
@@ -120,13 +120,9 @@ public sealed class TnbMicroSpace : ISearchSpace
         return new TnbMicroArch(digits);
     }
 
-    private static TnbMicroArch Cast(Arch arch) =>
-        arch as TnbMicroArch ?? throw new ArgumentException($"not a TransNAS-Bench-101 micro architecture: {arch.GetType().Name}", nameof(arch));
-
     /// <inheritdoc />
-    public ArchGraph Encode(Arch arch)
+    public override ArchGraph Encode(TnbMicroArch a)
     {
-        var a = Cast(arch);
         var types = new int[MaxNodes];
         types[0] = InputSymbol;
         for (int e = 0; e < Nb201Space.EdgeCount; e++) types[e + 1] = a.Ops[e] + OpSymbolOffset;
@@ -135,7 +131,7 @@ public sealed class TnbMicroSpace : ISearchSpace
     }
 
     /// <inheritdoc />
-    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    public override Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = SpaceText.CheckFixedShape(graph, Adjacency, Name);
         if (reason is not null) return null;
@@ -156,10 +152,10 @@ public sealed class TnbMicroSpace : ISearchSpace
     }
 
     /// <summary>NB201's de-duplication rule (see <see cref="Nb201Space.CellCanonicalForm"/>) over the four operations.</summary>
-    public string CanonicalForm(Arch arch) => Nb201Space.CellCanonicalForm(Cast(arch).Ops.Select(o => Operations[o]).ToArray());
+    public override string CanonicalForm(TnbMicroArch a) => Nb201Space.CellCanonicalForm(a.Ops.Select(o => Operations[o]).ToArray());
 
     /// <summary>Each edge's operation uniformly: uniform over the 4,096 cells.</summary>
-    public Arch Sample(Random rng)
+    public override Arch Sample(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         var ops = new int[Nb201Space.EdgeCount];
@@ -168,9 +164,8 @@ public sealed class TnbMicroSpace : ISearchSpace
     }
 
     /// <summary>The 18 cells that differ in one edge's operation.</summary>
-    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    public override IReadOnlyList<Arch> Neighbours(TnbMicroArch a)
     {
-        var a = Cast(arch);
         var list = new List<Arch>(Nb201Space.EdgeCount * (Operations.Count - 1));
         for (int e = 0; e < Nb201Space.EdgeCount; e++)
             for (int o = 0; o < Operations.Count; o++)
@@ -184,7 +179,7 @@ public sealed class TnbMicroSpace : ISearchSpace
     }
 
     /// <summary>Every cell in base-4 order of the digits (the order of the benchmark's tables).</summary>
-    public IEnumerable<Arch> Enumerate()
+    public override IEnumerable<Arch> Enumerate()
     {
         var ops = new int[Nb201Space.EdgeCount];
         for (int k = 0; k < Size; k++)
@@ -197,9 +192,8 @@ public sealed class TnbMicroSpace : ISearchSpace
 
     /// <summary>No analytic costs: the tables give none to check a cost model against, and the network differs per task
     /// (seven task-specific decoders on one encoder).</summary>
-    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    public override IReadOnlyDictionary<string, double> ComputeCosts(TnbMicroArch a, CostOptions options)
     {
-        Cast(arch);
         return new Dictionary<string, double>();
     }
 }
@@ -237,7 +231,7 @@ public sealed class TnbMacroArch : Arch
 /// explicit symbol (not an empty row) so both engines treat the length as one more categorical choice.
 /// </summary>
 /// <remarks>Every task column is higher-is-better, as in the micro space (room_layout is the negated loss).</remarks>
-public sealed class TnbMacroSpace : ISearchSpace
+public sealed class TnbMacroSpace : SearchSpace<TnbMacroArch>
 {
     /// <summary>Module kinds by digit 1..4 (index = digit - 1).</summary>
     public static readonly IReadOnlyList<string> ModuleKinds = ["plain", "double_channels", "downsample", "downsample_double_channels"];
@@ -254,20 +248,20 @@ public sealed class TnbMacroSpace : ISearchSpace
     private static readonly Lazy<TnbMacroArch[]> All = new(() => EnumerateAll().ToArray());
 
     /// <inheritdoc />
-    public string Name => "tnb101_macro";
+    public override string Name => "tnb101_macro";
     /// <inheritdoc />
-    public string Description => "TransNAS-Bench-101 macro skeleton: 4-6 modules of 4 kinds (3,256 skeletons, fixed 8-node chain), 7 tasks, every column higher-is-better";
+    public override string Description => "TransNAS-Bench-101 macro skeleton: 4-6 modules of 4 kinds (3,256 skeletons, fixed 8-node chain), 7 tasks, every column higher-is-better";
     /// <inheritdoc />
-    public long? Size => 3256;
+    public override long? Size => 3256;
     /// <inheritdoc />
-    public IReadOnlyList<string> NodeVocabulary => Vocabulary;
+    public override IReadOnlyList<string> NodeVocabulary => Vocabulary;
     /// <inheritdoc />
-    public int MaxNodes => MaxModules + 2;
+    public override int MaxNodes => MaxModules + 2;
     /// <inheritdoc />
-    public bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
+    public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
 
     /// <summary>No key column; NASLib's tuple is the architecture; shares the folder with the micro tables.</summary>
-    public TableLayout? Tables { get; } = new("transnas101", null, "arch_naslib", CompleteTables: true) { FilePattern = "tnb101_macro_*.csv" };
+    public override TableLayout? Tables { get; } = new("transnas101", null, "arch_naslib", CompleteTables: true) { FilePattern = "tnb101_macro_*.csv" };
 
     /// <summary>Why a module list is not a skeleton of the space, or null when it is.</summary>
     public static string? Violation(IReadOnlyList<int> modules)
@@ -282,7 +276,7 @@ public sealed class TnbMacroSpace : ISearchSpace
     }
 
     /// <summary>Parses the benchmark's string <c>64-1412-basic</c> or NASLib's tuple <c>(1, 4, 1, 2)</c> (the tables' form).</summary>
-    public Arch Parse(string text)
+    public override Arch Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.Trim();
@@ -308,13 +302,9 @@ public sealed class TnbMacroSpace : ISearchSpace
         return new TnbMacroArch(modules);
     }
 
-    private static TnbMacroArch Cast(Arch arch) =>
-        arch as TnbMacroArch ?? throw new ArgumentException($"not a TransNAS-Bench-101 macro architecture: {arch.GetType().Name}", nameof(arch));
-
     /// <inheritdoc />
-    public ArchGraph Encode(Arch arch)
+    public override ArchGraph Encode(TnbMacroArch a)
     {
-        var a = Cast(arch);
         var types = new int[MaxNodes];
         types[0] = InputSymbol;
         for (int i = 0; i < MaxModules; i++) types[i + 1] = i < a.Modules.Count ? a.Modules[i] - 1 + ModuleSymbolOffset : AbsentSymbol;
@@ -324,7 +314,7 @@ public sealed class TnbMacroSpace : ISearchSpace
 
     /// <summary>Decodes the chain: module slots must be a run of modules followed only by <c>absent</c>, and the
     /// skeleton must keep the space's rules (length, halvings, doublings).</summary>
-    public Arch? TryDecode(ArchGraph graph, out string? reason)
+    public override Arch? TryDecode(ArchGraph graph, out string? reason)
     {
         reason = SpaceText.CheckFixedShape(graph, Adjacency, Name);
         if (reason is not null) return null;
@@ -344,10 +334,10 @@ public sealed class TnbMacroSpace : ISearchSpace
     }
 
     /// <summary>The string itself: no two skeletons are known to compute the same function.</summary>
-    public string CanonicalForm(Arch arch) => Cast(arch).ToString();
+    public override string CanonicalForm(TnbMacroArch a) => a.ToString();
 
     /// <summary>Uniform over the 3,256 skeletons (the rules tie length and module kinds, so digits are not drawn independently).</summary>
-    public Arch Sample(Random rng)
+    public override Arch Sample(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
         return All.Value[rng.Next(All.Value.Length)];
@@ -355,9 +345,8 @@ public sealed class TnbMacroSpace : ISearchSpace
 
     /// <summary>Every valid skeleton one change away: one module's kind changed, one module removed, or one module of any
     /// kind inserted at any position; distinct, without the skeleton itself.</summary>
-    public IReadOnlyList<Arch> Neighbours(Arch arch)
+    public override IReadOnlyList<Arch> Neighbours(TnbMacroArch a)
     {
-        var a = Cast(arch);
         var m = a.Modules;
         var seen = new HashSet<string>(StringComparer.Ordinal) { a.ToString() };
         var list = new List<Arch>();
@@ -379,7 +368,7 @@ public sealed class TnbMacroSpace : ISearchSpace
     }
 
     /// <inheritdoc />
-    public IEnumerable<Arch> Enumerate() => All.Value;
+    public override IEnumerable<Arch> Enumerate() => All.Value;
 
     private static IEnumerable<TnbMacroArch> EnumerateAll()
     {
@@ -397,9 +386,8 @@ public sealed class TnbMacroSpace : ISearchSpace
     }
 
     /// <summary>No analytic costs: the tables give none to check against, and the decoder differs per task.</summary>
-    public IReadOnlyDictionary<string, double> ComputeCosts(Arch arch, CostOptions options)
+    public override IReadOnlyDictionary<string, double> ComputeCosts(TnbMacroArch a, CostOptions options)
     {
-        Cast(arch);
         return new Dictionary<string, double>();
     }
 }
