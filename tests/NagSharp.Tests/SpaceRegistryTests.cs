@@ -2,6 +2,7 @@ using NagSharp.Diffusion;
 using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Score;
 using NagSharp.Models;
+using NagSharp.Networks;
 using NagSharp.Spaces;
 
 namespace NagSharp.Tests;
@@ -43,11 +44,16 @@ public sealed class SpaceRegistryTests
     }
 
     [Fact]
-    public void ArchitectureOfAnotherSpaceIsRefusedByTheBase()
+    public void ArchitectureOfAnotherSpaceIsRefusedByTheBases()
     {
         var e = Assert.Throws<ArgumentException>(() => Space.Encode(new Nb201Space().Sample(new Random(0))));
         Assert.Contains("not an architecture of the test_chain4 space: Nb201Arch (expected ChainArch)", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentNullException>(() => Space.CanonicalForm((Arch)null!));
+
+        var ofa = new OfaSpace().Sample(new Random(0));
+        var b = Assert.Throws<NagUserException>(() => NetworkRegistry.Get(new Nb201Space()).Build(ofa, new NetworkOptions()));
+        Assert.Contains("not an architecture of the nb201 space", b.Message, StringComparison.Ordinal);
+        Assert.Throws<NagUserException>(() => NetworkRegistry.Get(new OfaSpace()).NativeInputSize(new Nb201Space().Sample(new Random(0))));
     }
 
     [Fact]

@@ -223,13 +223,13 @@ public sealed class Nb201Network : NetworkModule
 }
 
 /// <summary>Builds <see cref="Nb201Network"/>s and their PyTorch twins.</summary>
-public sealed class Nb201NetworkBuilder : INetworkBuilder
+public sealed class Nb201NetworkBuilder : NetworkBuilder<Nb201Arch>
 {
     /// <inheritdoc />
-    public string SpaceName => "nb201";
+    public override string SpaceName => "nb201";
 
     /// <inheritdoc />
-    public NetworkOptions Resolve(NetworkOptions options) => options with
+    public override NetworkOptions Resolve(NetworkOptions options) => options with
     {
         Width = options.Width ?? Nb201Space.StandardWidth,
         CellsPerStage = options.CellsPerStage ?? Nb201Space.StandardCellsPerStage,
@@ -239,14 +239,13 @@ public sealed class Nb201NetworkBuilder : INetworkBuilder
     /// Each reduction block adds a stride-2 3x3 convolution (output ceil(h/2)) to a 2x2 pooling (output floor(h/2));
     /// they agree only for even h, so the side must be even before both reductions: a multiple of 4.
     /// </summary>
-    public string? CheckInputSize(int inputSize) =>
+    public override string? CheckInputSize(int inputSize) =>
         inputSize >= 4 && inputSize % 4 == 0 ? null
             : $"input size {inputSize} does not fit the NB201 network: it halves the side twice with a residual shortcut, so the side must be a positive multiple of 4";
 
     /// <inheritdoc />
-    public NetworkModule Build(Arch arch, NetworkOptions options)
+    public override NetworkModule Build(Nb201Arch a, NetworkOptions options)
     {
-        if (arch is not Nb201Arch a) throw new NagUserException($"not an NB201 architecture: {arch}");
         var o = Resolve(options);
         o.Validate();
         if (CheckInputSize(o.InputSize) is string why) throw new NagUserException(why);
@@ -254,9 +253,8 @@ public sealed class Nb201NetworkBuilder : INetworkBuilder
     }
 
     /// <inheritdoc />
-    public string PyTorchSource(Arch arch, NetworkOptions options)
+    public override string PyTorchSource(Nb201Arch a, NetworkOptions options)
     {
-        if (arch is not Nb201Arch a) throw new NagUserException($"not an NB201 architecture: {arch}");
         var o = Resolve(options);
         o.Validate();
         string ops = string.Join(", ", a.Ops.Select(i => "\"" + Nb201Space.Operations[i] + "\""));

@@ -176,46 +176,42 @@ public sealed class OfaNetwork : NetworkModule
 
 /// <summary>Builds <see cref="OfaNetwork"/>s and their PyTorch twins. The standard network is OFA's width 1.2 (first conv
 /// 24 channels) for ImageNet's 1,000 classes at the subnet's own resolution.</summary>
-public sealed class OfaNetworkBuilder : INetworkBuilder
+public sealed class OfaNetworkBuilder : NetworkBuilder<OfaArch>
 {
     /// <inheritdoc />
-    public string SpaceName => "ofa_mbv3";
+    public override string SpaceName => "ofa_mbv3";
 
     /// <inheritdoc />
-    public int StandardClasses => 1000;
+    public override int StandardClasses => 1000;
 
     /// <summary>The subnet's resolution.</summary>
-    public int? NativeInputSize(Arch arch) => Cast(arch).Resolution;
+    public override int? NativeInputSize(OfaArch arch) => arch.Resolution;
 
     /// <inheritdoc />
-    public bool FixesInputSize => true;
+    public override bool FixesInputSize => true;
 
     /// <summary>Width defaults to OFA's 1.2; stage depths are the subnet's, so a cells-per-stage value is refused.</summary>
-    public NetworkOptions Resolve(NetworkOptions options)
+    public override NetworkOptions Resolve(NetworkOptions options)
     {
         if (options.CellsPerStage is not null) throw new NagUserException("ofa_mbv3: stage depths are part of the subnet; --cells does not apply");
         return options with { Width = options.Width ?? OfaSpace.StandardStem };
     }
 
     /// <summary>Every side works: each stride-2 layer rounds up, so even a tiny input reaches the pooling as 1x1.</summary>
-    public string? CheckInputSize(int inputSize) => inputSize >= 1 ? null : $"input size must be at least 1, got {inputSize}";
+    public override string? CheckInputSize(int inputSize) => inputSize >= 1 ? null : $"input size must be at least 1, got {inputSize}";
 
     /// <inheritdoc />
-    public NetworkModule Build(Arch arch, NetworkOptions options)
+    public override NetworkModule Build(OfaArch a, NetworkOptions options)
     {
-        var a = Cast(arch);
         var o = Resolve(options);
         o.Validate();
         OfaSpace.Widths(o.Width!.Value); // refuses widths other than 16 and 24 in one line
         return new OfaNetwork(a, o);
     }
 
-    private static OfaArch Cast(Arch arch) => arch as OfaArch ?? throw new NagUserException($"not an OFA MobileNetV3 subnet: {arch}");
-
     /// <inheritdoc />
-    public string PyTorchSource(Arch arch, NetworkOptions options)
+    public override string PyTorchSource(OfaArch a, NetworkOptions options)
     {
-        var a = Cast(arch);
         var o = Resolve(options);
         o.Validate();
         return PyTorchCommon.Fill(PyTorchTemplate, a, o, nameof(OfaNetwork), ("@KS@", string.Join(", ", a.Kernels)),
