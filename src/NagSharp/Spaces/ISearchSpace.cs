@@ -95,6 +95,9 @@ public interface ISlotRoles
 /// A search space: architecture syntax, the typed-DAG encoding the generators learn, validity, sampling,
 /// neighbourhoods and analytic costs. Implementations are stateless apart from data-derived lookups.
 /// </summary>
+/// <remarks>A space of your own usually derives from <see cref="SearchSpace{TArch}"/> (which checks architecture types
+/// for it) and is made known by name with <see cref="SpaceRegistry.Register"/>; from then on generators train on it and
+/// their checkpoints load back like those of the built-in spaces.</remarks>
 public interface ISearchSpace
 {
     /// <summary>Short name used on the command line (e.g. <c>nb201</c>).</summary>
