@@ -1,7 +1,7 @@
 using TorchSharp;
 using System.Text.Json;
 using NagSharp.Benchmarks;
-using NagSharp.Cli.Commands;
+using NagSharp.Experiments;
 using NagSharp.Search;
 using NagSharp.Spaces;
 
@@ -44,12 +44,12 @@ public sealed class SurrogateOracleTests : IDisposable
     [Fact]
     public void MarginIsSignedSoThatPositiveMeansBetter()
     {
-        BenchMarginCommand.Row R(string mode, double mean, double top) => new(mode, 0, 1, 1, 10, 0, mean, top);
+        MarginRow R(string mode, double? mean, double? top) => new(mode, 0, 1, 1, 10, 0, mean, top);
         var rows = new[] { R("unconditioned", 90, 93), R("conditioned", 92, 94), R("unconditioned", 90, 93), R("conditioned", 91, 93) };
-        var (mean, top) = BenchMarginCommand.Margin(rows, lowerIsBetter: false);
+        var (mean, top) = GuidedMarginExperiment.Margin(rows, lowerIsBetter: false);
         Assert.Equal(1.5, mean, 9);
         Assert.Equal(0.5, top, 9);
-        var (lowMean, lowTop) = BenchMarginCommand.Margin(rows, lowerIsBetter: true);
+        var (lowMean, lowTop) = GuidedMarginExperiment.Margin(rows, lowerIsBetter: true);
         Assert.Equal(-1.5, lowMean, 9);
         Assert.Equal(-0.5, lowTop, 9);
     }

@@ -68,7 +68,7 @@ public sealed class SurrogateOracle : IDisposable
         int seed, EnsembleConfig? config = null, Action<int>? foldDone = null)
     {
         var rows = LabelledRows(data, column);
-        if (folds < 2 || folds > rows.Count) throw new NagUserException($"--folds must be between 2 and {rows.Count}, got {folds}");
+        if (folds < 2 || folds > rows.Count) throw new NagUserException($"cross-validation folds must be between 2 and {rows.Count}, got {folds}");
         var order = Shuffled(rows.Count, seed);
         var predicted = new double[rows.Count];
         for (int k = 0; k < folds; k++)
