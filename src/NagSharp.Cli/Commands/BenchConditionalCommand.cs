@@ -44,7 +44,7 @@ public static class BenchConditionalCommand
                 new Dictionary<string, string> { ["Samples"] = "-n", ["Conditions"] = "--condition" });
             string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", result.Conditions))))[..8];
             string md = result.ToMarkdown();
-            ExperimentHost.WriteReport(SafePath.Under(dir, $"bench_conditional_{s.Name}_{tag}"), md, ExperimentHost.Json(result));
+            ExperimentHost.WriteReport(Path.Combine(dir, $"bench_conditional_{SafePath.Part(s.Name)}_{SafePath.Part(tag)}"), md, ExperimentHost.Json(result));
             ctx.Out.Write(md);
             return ExitCodes.Ok;
         }));

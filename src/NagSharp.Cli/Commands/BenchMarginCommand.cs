@@ -49,7 +49,7 @@ public static class BenchMarginCommand
             var result = ExperimentHost.Run(ctx, progress => GuidedMarginExperiment.Run(s, data, settings, dir, p.GetValue(ctx.DataDir), progress),
                 new Dictionary<string, string> { ["Samples"] = "-n", ["Conditions"] = "--condition" });
             string md = result.ToMarkdown();
-            ExperimentHost.WriteReport(SafePath.Under(dir, $"bench_margin_{Path.GetFileNameWithoutExtension(result.Generator)}"), md, ExperimentHost.Json(result));
+            ExperimentHost.WriteReport(Path.Combine(dir, $"bench_margin_{SafePath.Part(Path.GetFileNameWithoutExtension(result.Generator))}"), md, ExperimentHost.Json(result));
             ctx.Out.Write(md);
             return ExitCodes.Ok;
         }));

@@ -35,7 +35,8 @@ public static class BenchSurrogateCommand
             if (dir is not null) Directory.CreateDirectory(dir);   // an unwritable --out fails before the fits
             var result = ExperimentHost.Run(ctx, progress => SurrogateBenchExperiment.Run(s, data, settings, progress));
             string md = result.ToMarkdown(), jsonText = ExperimentHost.Json(result);
-            if (dir is not null) ExperimentHost.WriteReport(SafePath.Under(dir, $"bench_surrogate_{s.Name}_{result.Column}"), md, jsonText);
+            // The column comes from a table header: one harmless file-name part (ordinary names stay as they are).
+            if (dir is not null) ExperimentHost.WriteReport(Path.Combine(dir, $"bench_surrogate_{SafePath.Part(s.Name)}_{SafePath.Part(result.Column)}"), md, jsonText);
             ctx.Out.Write(p.GetValue(json) ? jsonText + Environment.NewLine : md);
             return ExitCodes.Ok;
         }));

@@ -54,7 +54,7 @@ public static class BenchTransferCommand
                 return TaskTransferExperiment.Run(s, CliHelpers.LoadData(s, p.GetValue(ctx.DataDir)), settings, dir, p.GetValue(ctx.DataDir), progress);
             });
             string md = result.ToMarkdown();
-            ExperimentHost.WriteReport(SafePath.Under(dir, result.Stem()), md, ExperimentHost.Json(result));
+            ExperimentHost.WriteReport(Path.Combine(dir, result.Stem()), md, ExperimentHost.Json(result));
             ctx.Out.Write(md);
             return ExitCodes.Ok;
         }));

@@ -31,7 +31,7 @@ public static class DiscreteTraining
             if (p.GetValue(unlabelled) < 0) throw new NagUserException("--unlabelled must be non-negative");
             var conds = (p.GetValue(conditions) ?? []).Select(Condition.Parse).ToArray();
             var data = conds.Length > 0 || s.Size is null ? CliHelpers.LoadDataOrNull(s, p.GetValue(ctx.DataDir)) : null;
-            var lists = s.Size is null ? Experiments.TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : [];
+            var lists = s.Size is null ? NagSharp.Benchmarks.TrainingSets.Lists(s, p.GetValue(ctx.DataDir)) : [];
             var set = DiscreteModels.BuildTrainingSet(s, data, conds, f, p.GetValue(unlabelled), p.GetValue(seed), lists);
             for (int c = 0; c < conds.Length; c++)
                 ctx.Err.WriteLine($"condition {conds[c]}: {set.Count(t => t.States[c] == 2)} satisfy, {set.Count(t => t.States[c] == 1)} do not, {set.Count(t => t.States[c] == 0)} unknown");

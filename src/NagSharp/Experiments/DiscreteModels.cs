@@ -74,7 +74,8 @@ public static class DiscreteModels
     {
         string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join("\n", conditions.Select(c => c.Text)) + $"\nunlabelled={unlabelled}\nbatch={batch}")))[..8];
-        return SafePath.Under(dir, $"{space.Name}-discrete-{preset}-{steps}-s{seed}-{tag}.ckpt");
+        // Space and preset names may come from data: each is one harmless file-name part (ordinary names stay as they are).
+        return Path.Combine(dir, $"{SafePath.Part(space.Name)}-discrete-{SafePath.Part(preset)}-{steps}-s{seed}-{tag}.ckpt");
     }
 
     /// <summary>

@@ -39,9 +39,11 @@ public sealed record OfaCheckResult(int Nets, IReadOnlyDictionary<string, OfaGro
 /// <summary>One scored subnet.</summary>
 /// <param name="Arch">Subnet (string form).</param>
 /// <param name="PredictedTop1">Predicted ImageNet top-1.</param>
-/// <param name="Metrics">Costs (params_M, flops_M, ...) then lookup-table latencies per device.</param>
-public sealed record OfaScoredSubnet(string Arch, double PredictedTop1,
-    [property: JsonExtensionData] IDictionary<string, object>? Metrics = null);
+public sealed record OfaScoredSubnet(string Arch, double PredictedTop1)
+{
+    /// <summary>Costs (params_M, flops_M, ...) then lookup-table latencies per device, each under its own name.</summary>
+    [JsonExtensionData] public IDictionary<string, object>? Metrics { get; init; }
+}
 
 /// <summary>What <see cref="OfaOracleExperiment.Predict"/> measured.</summary>
 /// <param name="Subnets">Subnets given (with repeats).</param>
@@ -138,7 +140,7 @@ public static class OfaOracleExperiment
             var metrics = new Dictionary<string, object>(StringComparer.Ordinal);
             foreach (var (c, v) in Space.ComputeCosts(a, new CostOptions())) metrics[c] = v;
             foreach (var (c, v) in latency?.Estimate(a) ?? []) metrics[c] = v;
-            return new OfaScoredSubnet(a.ToString(), acc[i], metrics);
+            return new OfaScoredSubnet(a.ToString(), acc[i]) { Metrics = metrics };
         }).ToList();
         int k = Math.Min(Math.Max(1, top), rows.Count);
         var sorted = rows.OrderByDescending(r => r.PredictedTop1).ToList();

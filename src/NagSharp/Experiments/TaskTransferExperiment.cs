@@ -238,7 +238,7 @@ public sealed record TaskTransferResult(string Space, string Design, double TopP
             "score" => string.Create(inv, $"{Design}{Probes}-span{ProbeSpan:G}-s{GuidanceScale:G}"),
             _ => Design,
         };
-        return string.Create(inv, $"task_transfer_{Space}_{designStem}_top{TopPercent:G}_k{K}_{Preset}_{TrainSteps}_s{Seed}");
+        return string.Create(inv, $"task_transfer_{SafePath.Part(Space)}_{designStem}_top{TopPercent:G}_k{K}_{SafePath.Part(Preset)}_{TrainSteps}_s{Seed}");
     }
 
     /// <summary>The result as the markdown the bench saves and prints.</summary>
@@ -463,7 +463,8 @@ public static class TaskTransferExperiment
         string designName = TaskTransferSettings.DesignName(design);
         string weightText = embedded is null ? "" : "\nweights " + string.Join(",", embedded.Weights.Select(x => x.ToString("R", inv)));
         string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", texts) + $"\n{st.Batch}\n{st.Unlabelled}" + weightText)))[..8];
-        string path = SafePath.Under(dir, $"{s.Name}-transfer-{designName}-{task}-{st.Preset}-{st.TrainSteps}-s{seed}-{tag}.ckpt");
+        // The task is a column name from a table header: one harmless file-name part (ordinary names stay as they are).
+        string path = Path.Combine(dir, $"{SafePath.Part(s.Name)}-transfer-{SafePath.Part(designName)}-{SafePath.Part(task)}-{SafePath.Part(st.Preset)}-{st.TrainSteps}-s{seed}-{tag}.ckpt");
         var (gen, trainSeconds) = DiscreteModels.TrainOrLoad(path, $"train without {task}",
             () => new DiscreteGenerator(s, new DiscreteConfig(), DenoiserConfig.Preset(st.Preset), new TrainConfig(Steps: st.TrainSteps, Batch: st.Batch, Seed: seed),
                 texts, trainingSet()), progress);
@@ -526,7 +527,7 @@ public static class TaskTransferExperiment
     private static (string Path, double? Seconds) ScoreGeneratorFor(ISearchSpace s, BenchmarkData data, string dir, string? dataDir, TaskTransferSettings st,
         IProgress<ExperimentEvent>? progress)
     {
-        string path = SafePath.Under(dir, $"{s.Name}-score-{st.Preset}-{st.TrainSteps}-b{st.Batch}-s{st.Seed}.ckpt");
+        string path = Path.Combine(dir, $"{SafePath.Part(s.Name)}-score-{SafePath.Part(st.Preset)}-{st.TrainSteps}-b{st.Batch}-s{st.Seed}.ckpt");
         if (File.Exists(path)) return (path, null);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var trainingSet = s.Size is not null ? TrainingSets.Select(s, 1.0, 0) : TrainingSets.Build(s, data, TrainingSets.Lists(s, dataDir), 1.0, 20000, 0);

@@ -1,9 +1,8 @@
-using NagSharp.Benchmarks;
 using NagSharp.Spaces;
 
-namespace NagSharp.Experiments;
+namespace NagSharp.Benchmarks;
 
-/// <summary>How the training architectures of a generator are drawn from a space, its tables and its unlabelled lists.</summary>
+/// <summary>How training subsets of a space are drawn.</summary>
 public static class TrainingSets
 {
     /// <summary>
