@@ -42,7 +42,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, bool intera
     public int Guard(Func<int> body)
     {
         try { return body(); }
-        catch (NagUserException e) { Err.WriteLine($"nag: error: {e.Message}"); return ExitCodes.UserError; }
+        catch (NagUserException e) { Err.WriteLine($"nag: error: {SettingFlags.Rewrite(e.Message)}"); return ExitCodes.UserError; }
         catch (NagDataException e) { Err.WriteLine($"nag: data error: {e.Message}"); return ExitCodes.DataError; }
         catch (IOException e) { Err.WriteLine($"nag: I/O error: {e.Message}"); return ExitCodes.DataError; }
         catch (UnauthorizedAccessException e) { Err.WriteLine($"nag: I/O error: {e.Message}"); return ExitCodes.DataError; }

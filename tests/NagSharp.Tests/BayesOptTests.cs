@@ -29,7 +29,7 @@ public sealed class BayesOptTests
         return gen;
     });
 
-    private static readonly Lazy<IBoGenerator> TinyBo = new(() => new ScoreBoGenerator(TinyGenerator.Value, new SamplerConfig(Steps: 4)));
+    private static readonly Lazy<IArchGenerator> TinyBo = new(() => TinyGenerator.Value);
 
     /// <summary>A discrete NB101 generator barely trained: enough to exercise guidance and the search protocol.</summary>
     private static readonly Lazy<DiscreteGenerator> TinyNb101 = new(() =>
@@ -194,7 +194,7 @@ public sealed class BayesOptTests
         {
             Bo = Fast,
             GeneratorBo = new GeneratorBoConfig(Samples: 16, Sampler: new SamplerConfig(Steps: 5), Scale: 5, Attempts: 1),
-            Generator = () => new DiscreteBoGenerator(TinyNb101.Value, 5),
+            Generator = () => TinyNb101.Value,
         };
         AssertSpendsTheBudgetOnDistinctCountedReproducibleQueries(() => StrategyRegistry.Create("generator-bo", table, 3, options), data,
             "val_accuracy", "params_M", 3);

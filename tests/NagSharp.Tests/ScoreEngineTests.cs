@@ -14,7 +14,7 @@ public sealed class ScoreEngineTests
     private static readonly NetworkConfig Tiny = new(Layers: 1, Dim: 16, Heads: 2, Ffn: 32, HeadHidden: 32);
 
     private static ScoreGenerator TinyGenerator(int steps = 10, int seed = 0, bool selfCondition = false, string sde = "ve") =>
-        new(Space, new SdeConfig(Kind: sde), Tiny, new TrainConfig(Steps: steps, Batch: 32, Warmup: 2, Seed: seed),
+        new(Space, new SdeConfig(Kind: SettingNames.Parse<SdeKind>(sde, "sde")), Tiny, new TrainConfig(Steps: steps, Batch: 32, Warmup: 2, Seed: seed),
             Space.Enumerate().Take(500).Select(a => a.ToString()).ToList(), selfCondition);
 
     [Theory]
@@ -25,7 +25,7 @@ public sealed class ScoreEngineTests
         // Simulate the forward SDE with Euler-Maruyama from the t = 0 marginal and compare with mean(t) x0, std(t).
         using var scope = NewDisposeScope();
         torch.manual_seed(3);
-        var sde = new SdeConfig(Kind: kind).Create();
+        var sde = new SdeConfig(Kind: SettingNames.Parse<SdeKind>(kind, "sde")).Create();
         const double x0 = 0.7, tEnd = 0.6;
         const int particles = 20000, steps = 600;
         var x = full(particles, x0, dtype: ScalarType.Float64) * sde.MeanCoefficient(0) + randn(particles, dtype: ScalarType.Float64) * sde.Std(0);
@@ -187,7 +187,7 @@ public sealed class ScoreEngineTests
         gen.Sample(4, new SamplerConfig(Steps: 3), 0).Dispose();
         long afterShort = stats.ThreadTotalLiveCount;
         gen.Sample(4, new SamplerConfig(Steps: 30), 0).Dispose();
-        gen.Sample(4, new SamplerConfig(Kind: "ode", Steps: 30), 0).Dispose();
+        gen.Sample(4, new SamplerConfig(Kind: SamplerKind.Ode, Steps: 30), 0).Dispose();
         long afterLong = stats.ThreadTotalLiveCount;
         Assert.Equal(baseline, afterShort);
         Assert.Equal(baseline, afterLong);
@@ -257,7 +257,7 @@ public sealed class ScoreEngineTests
         long baseline = stats.ThreadTotalLiveCount;
         gen.Sample(4, new SamplerConfig(Steps: 30), 0).Dispose();
         gen.Sample(4, new SamplerConfig(Steps: 30, CorrectorSteps: 0), 0).Dispose();
-        gen.Sample(4, new SamplerConfig(Kind: "ode", Steps: 30), 0).Dispose();
+        gen.Sample(4, new SamplerConfig(Kind: SamplerKind.Ode, Steps: 30), 0).Dispose();
         Assert.Equal(baseline, stats.ThreadTotalLiveCount);
     }
 
@@ -269,7 +269,7 @@ public sealed class ScoreEngineTests
         var archs = Enumerable.Range(0, 400).Select(_ => Space.Sample(rng)).ToArray();
         int conv3 = Nb201Space.Operations.ToList().IndexOf("nor_conv_3x3");
         var y = archs.Select(a => (double)((Nb201Arch)a).Ops.Count(o => o == conv3)).ToArray();
-        using var predictor = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 150, Batch: 64, Warmup: 10, LearningRate: 3e-3), "conv3");
+        using var predictor = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 150, Batch: 64, Warmup: 10, LearningRate: 3e-3), "conv3", TargetTransform.Zscore);
         predictor.Fit(archs, y);
         using var gen = TinyGenerator(steps: 2);
         gen.TrainToEnd();
@@ -367,7 +367,7 @@ public sealed class PredictorTransformTests
         // A skewed target with ties and a long low tail, like benchmark accuracies.
         var y = archs.Select((_, i) => i % 7 == 0 ? 10.0 : 80 + (i % 13) * 0.9).ToArray();
         using var p = new NoiseAwarePredictor(space, new SdeConfig(), new NetworkConfig(Layers: 1, Dim: 8, Heads: 2, Ffn: 8, HeadHidden: 8),
-            new TrainConfig(Steps: 1, Batch: 8, Warmup: 0), "y", transform);
+            new TrainConfig(Steps: 1, Batch: 8, Warmup: 0), "y", SettingNames.Parse<TargetTransform>(transform, "transform"));
         p.Fit(archs, y);
         var distinct = y.Distinct().Order().ToArray();
         for (int i = 1; i < distinct.Length; i++) Assert.True(p.ToModel(distinct[i]) > p.ToModel(distinct[i - 1]));
@@ -418,7 +418,7 @@ public sealed class TaskPredictorTests
     public void TheTaskEmbeddingDecidesWhichTaskIsPredictedAndSurvivesACheckpoint()
     {
         var (archs, y, e, conv3) = OppositeTasks();
-        using var p = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 300, Batch: 64, Warmup: 10, LearningRate: 3e-3), "two tasks", taskDim: 2);
+        using var p = new NoiseAwarePredictor(Space, new SdeConfig(), Tiny, new TrainConfig(Steps: 300, Batch: 64, Warmup: 10, LearningRate: 3e-3), "two tasks", TargetTransform.Zscore, taskDim: 2);
         Assert.Equal(2, p.TaskDim);
         p.FitTasks(archs, y, e, mixShare: 0.5);
         Assert.Throws<NagUserException>(() => p.Predict(archs));                 // no embedding set: refused, not guessed

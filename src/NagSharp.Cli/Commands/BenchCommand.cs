@@ -35,7 +35,7 @@ public static class BenchCommand
             DefaultValueFactory = _ => "cifar10_valid_acc200:cifar10_test_acc200,cifar100_valid_acc200:cifar100_test_acc200" };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var predictorPreset = new Option<string>("--predictor-preset") { Description = "Size of the guiding predictors (their gradient is most of a guided step's cost)", DefaultValueFactory = _ => "small" };
-        var transform = new Option<string>("--target-transform") { Description = "Target transform of the guiding predictors: rank, normal or zscore", DefaultValueFactory = _ => "rank" };
+        var transform = new Option<string>("--target-transform") { Description = "Target transform of the guiding predictors: rank, normal or zscore", DefaultValueFactory = _ => SettingNames.Name(NoiseAwarePredictor.DefaultTransform) };
         var corrector = new Option<int>("--corrector-steps") { Description = "Langevin corrector steps per predictor step (0: reverse diffusion only)", DefaultValueFactory = _ => 1 };
         var start = new Option<double>("--guidance-start") { Description = "Guided runs: no guidance above this diffusion time (0..1]", DefaultValueFactory = _ => 1 };
         var stop = new Option<double>("--guidance-stop") { Description = "Guided runs: no guidance below this diffusion time [0..1)", DefaultValueFactory = _ => 0 };
@@ -61,8 +61,7 @@ public static class BenchCommand
             if (!(guidanceStop >= 0 && guidanceStop < guidanceStart)) throw new NagUserException($"--guidance-stop must be in [0, --guidance-start), got {guidanceStop}");
             string predPreset = p.GetValue(predictorPreset)!, predTransform = p.GetValue(transform)!;
             NetworkConfig.Preset(predPreset);   // fails early on an unknown preset
-            if (!NoiseAwarePredictor.Transforms.Contains(predTransform))
-                throw new NagUserException($"--target-transform: unknown transform '{predTransform}' (expected {string.Join(", ", NoiseAwarePredictor.Transforms)})");
+            SettingNames.Parse<TargetTransform>(predTransform, "--target-transform");   // fails early on an unknown transform
             var scales = p.GetValue(guidance)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x =>
                 double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v) ? v
                     : throw new NagUserException($"--guidance: '{x}' is not a positive number")).ToArray();
@@ -142,7 +141,7 @@ public static class BenchCommand
         double seconds = runs.Sum(r => r.Seconds);
         int uniqueValid = runs.Sum(r => r.Records.Count(x => x.Unique));
         double? Avg(Func<ColumnSummary, double> f) => summaries.Length == 0 ? null : summaries.Average(f);
-        var row = new BenchRow(name, preset, sampler.Kind, sampler.Steps, scale, objective, report, n, rates.Average(r => r.Valid), rates.Average(r => r.Unique),
+        var row = new BenchRow(name, preset, SettingNames.Name(sampler.Kind), sampler.Steps, scale, objective, report, n, rates.Average(r => r.Valid), rates.Average(r => r.Unique),
             rates.Average(r => r.Novel), seconds, uniqueValid == 0 ? null : seconds * 1000 / uniqueValid,
             Avg(x => x.Mean), Avg(x => x.Max), Avg(x => x.TopK), sampler.CorrectorSteps, guidanceStart, guidanceStop, seeds.Length, uniqueValid,
             summaries.Length == 0 ? null : summaries.Min(x => x.Mean));

@@ -11,8 +11,8 @@ namespace NagSharp.Cli.Commands;
 /// </summary>
 public static class DefaultModels
 {
-    /// <summary>Default guidance scale with a predictor.</summary>
-    public const double GuidanceScale = 100;
+    /// <summary>Default guidance scale with a predictor (the library's).</summary>
+    public const double GuidanceScale = Diffusion.PredictorGuidanceSettings.DefaultScale;
 
     /// <summary>
     /// Path of the default generator of a space, trained first when missing: the small preset for <c>nag generate</c>;
@@ -59,8 +59,9 @@ public static class DefaultModels
 
     /// <summary>Path of the default predictor of a column, trained first when missing.</summary>
     public static string Predictor(CliContext ctx, ScoreGenerator gen, BenchmarkData data, string column, string dir,
-        string preset = "small", string transform = "rank", int steps = 2000)
+        string preset = "small", string? transform = null, int steps = 2000)
     {
+        transform ??= SettingNames.Name(NoiseAwarePredictor.DefaultTransform);
         data.RequireColumn(column);
         string variant = (preset == "small" && transform == "rank" ? "" : $"-{preset}-{transform}") + (steps == 2000 ? "" : $"-{steps}steps");
         string path = Path.Combine(dir, $"{gen.Space.Name}-predictor-{column}-1000{variant}.ckpt");

@@ -18,27 +18,27 @@ public static class GenerateCommand
         var generator = new Option<string?>("--generator") { Description = "Generator checkpoint (default: train or reuse a small one under --models-dir)" };
         var predictor = new Option<string?>("--predictor") { Description = "Noise-aware predictor checkpoint that guides sampling" };
         var target = new Option<string?>("--target") { Description = "Guide towards the best values of this column (trains/reuses a default predictor under --models-dir)" };
-        var guidance = new Option<double?>("--guidance") { Description = "Guidance scale s (default 100 with a predictor; 0 disables)" };
+        var guidance = new Option<double?>("--guidance") { Description = $"Guidance scale s (default {PredictorGuidanceSettings.DefaultScale:G} with a predictor; 0 disables)" };
         var aboveTop = new Option<double?>("--guide-top") { Description = "Guide towards the top P percent of the predictor's training targets (e.g. 1) instead of the maximum" };
-        var start = new Option<double>("--guidance-start") { Description = "No guidance above this diffusion time (0..1); with the discrete engine, classifier-free guidance only below it", DefaultValueFactory = _ => 1 };
+        var start = new Option<double>("--guidance-start") { Description = "No guidance above this diffusion time (0..1); with the discrete engine, classifier-free guidance only below it", DefaultValueFactory = _ => new GenerateSettings().GuidanceStart };
         var stop = new Option<double>("--guidance-stop") { Description = "No guidance below this diffusion time (0..1)", DefaultValueFactory = _ => 0 };
         var decay = new Option<double>("--guidance-decay") { Description = "Lower the scale by this much per batch (the reference's per-round decay)", DefaultValueFactory = _ => 0 };
         var repulsion = new Option<double>("--repulsion") { Description = "Score engine: particle-guidance strength that pushes the samples of a batch apart (0 = off)", DefaultValueFactory = _ => 0 };
         var targetValue = new Option<double?>("--target-value") { Description = "Steer towards this value of the property instead of maximising it" };
-        var count = new Option<int>("-n") { Description = "Samples to draw", DefaultValueFactory = _ => 256 };
-        var batch = new Option<int>("--batch") { Description = "Samples per sampler batch", DefaultValueFactory = _ => 256 };
+        var count = new Option<int>("-n") { Description = "Samples to draw", DefaultValueFactory = _ => new GenerateSettings().Count };
+        var batch = new Option<int>("--batch") { Description = "Samples per sampler batch", DefaultValueFactory = _ => new GenerateSettings().Batch };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string?>("--out") { Description = "Write one JSON object per sample (JSONL)" };
         var report = new Option<string[]>("--report") { Description = "Table column(s) to report for the generated architectures", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
-        var sampler = new Option<string>("--sampler") { Description = "pc (predictor-corrector) or ode (probability flow)", DefaultValueFactory = _ => "pc" };
+        var sampler = new Option<string>("--sampler") { Description = "pc (predictor-corrector) or ode (probability flow)", DefaultValueFactory = _ => SettingNames.Name(new SamplerConfig().Kind) };
         var steps = new Option<int>("--sample-steps") { Description = "Sampler steps", DefaultValueFactory = _ => new SamplerConfig().Steps };
         var snr = new Option<double>("--snr") { Description = "Langevin corrector signal-to-noise ratio", DefaultValueFactory = _ => new SamplerConfig().Snr };
         var corrector = new Option<int>("--corrector-steps") { Description = "Langevin corrector steps per predictor step (pc sampler; 0 = reverse diffusion only)", DefaultValueFactory = _ => new SamplerConfig().CorrectorSteps };
         var conditions = new Option<string[]>("--condition") { Description = "Discrete engine: ask for a condition the generator was trained with (repeatable)" };
-        var weight = new Option<double>("--guidance-weight") { Description = "Discrete engine: classifier-free guidance weight W", DefaultValueFactory = _ => 2.0 };
-        var edgeDecoding = new Option<string>("--edge-decoding") { Description = "Free topologies: 'in-degree' (the last step picks each node's inputs jointly, with an in-degree the training data shows for its symbol) or 'independent' (every pair sampled, or thresholded by the score engine, on its own)", DefaultValueFactory = _ => "in-degree" };
-        var slotDecoding = new Option<string>("--slot-decoding") { Description = "Score engine, free topologies: 'coupled' (node slots the training graphs always fill together, such as a state's input and output, are read as one choice among the combinations the data shows) or 'independent' (every slot read on its own)", DefaultValueFactory = _ => "coupled" };
+        var weight = new Option<double>("--guidance-weight") { Description = "Discrete engine: classifier-free guidance weight W", DefaultValueFactory = _ => new GenerateSettings().GuidanceWeight };
+        var edgeDecoding = new Option<string>("--edge-decoding") { Description = "Free topologies: 'in-degree' (the last step picks each node's inputs jointly, with an in-degree the training data shows for its symbol) or 'independent' (every pair sampled, or thresholded by the score engine, on its own)", DefaultValueFactory = _ => SettingNames.Name(new GenerateSettings().EdgeDecoding) };
+        var slotDecoding = new Option<string>("--slot-decoding") { Description = "Score engine, free topologies: 'coupled' (node slots the training graphs always fill together, such as a state's input and output, are read as one choice among the combinations the data shows) or 'independent' (every slot read on its own)", DefaultValueFactory = _ => SettingNames.Name(new GenerateSettings().SlotDecoding) };
         var top = new Option<int>("--top") { Description = "Show this many best generated architectures", DefaultValueFactory = _ => 10 };
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
@@ -48,99 +48,75 @@ public static class GenerateCommand
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
-            var samplerConfig = new SamplerConfig(Kind: p.GetValue(sampler)!, Steps: p.GetValue(steps), Snr: p.GetValue(snr), CorrectorSteps: p.GetValue(corrector));
-            samplerConfig.Validate();
-            bool inDegree = ReadDecoding(edgeDecoding.Name, p.GetValue(edgeDecoding), "in-degree");
-            bool coupledSlots = ReadDecoding(slotDecoding.Name, p.GetValue(slotDecoding), "coupled");
+            // Settings first: a bad number or spelling fails before any default model is trained.
+            var settings = new GenerateSettings
+            {
+                Count = p.GetValue(count),
+                Batch = p.GetValue(batch),
+                Seed = p.GetValue(seed),
+                Sampler = new SamplerConfig(SettingNames.Parse<SamplerKind>(p.GetValue(sampler), sampler.Name), p.GetValue(steps), p.GetValue(snr), p.GetValue(corrector)),
+                Conditions = p.GetValue(conditions) ?? [],
+                GuidanceWeight = p.GetValue(weight),
+                GuidanceStart = p.GetValue(start),
+                EdgeDecoding = SettingNames.Parse<EdgeDecoding>(p.GetValue(edgeDecoding), edgeDecoding.Name),
+                SlotDecoding = SettingNames.Parse<SlotDecoding>(p.GetValue(slotDecoding), slotDecoding.Name),
+                WarmUp = true,   // first calls JIT-compile the sampling path and size the allocator: timed apart from "seconds"
+            };
+            settings.Validate();
             string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!, dataDir);
             var reports = p.GetValue(report) ?? [];
-            var condTexts = p.GetValue(conditions) ?? [];
-            int n = p.GetValue(count), b = p.GetValue(batch);
-            if (n < 1) throw new NagUserException($"-n must be at least 1, got {n}");
-            if (b < 1) throw new NagUserException($"--batch must be at least 1, got {b}");
-            string kind = Store.Checkpoint.Load(genPath).Kind;
-            GenerationResult result = null!;
-            double warmupSeconds = 0;   // first calls JIT-compile the sampling path and size the allocator: timed apart from "seconds"
-            ISearchSpace genSpace;
+            var condTexts = settings.Conditions;
+            using var gen = ArchGenerators.Load(genPath);
+            var genSpace = gen.Space;
             BenchmarkData? data = null;
             string? predPath = p.GetValue(predictor);
             double scale = 0;
             NoiseAwarePredictor? pred = null;
-            if (kind == DiscreteGenerator.Kind)
+            if (gen.Engine == GeneratorKind.Discrete)
             {
                 if (predPath is not null || p.GetValue(target) is not null || p.GetValue(guidance) is not null)
                     throw new NagUserException("--predictor/--target/--guidance steer the score engine; the discrete engine takes --condition and --guidance-weight");
                 foreach (var scoreOnly in new Option[] { sampler, snr, corrector, aboveTop, stop, decay, repulsion, targetValue, slotDecoding })
                     if (p.GetResult(scoreOnly) is { Implicit: false })
                         throw new NagUserException($"{scoreOnly.Name} only applies to the score engine; {genPath} is a discrete-engine generator");
-                using var dgen = DiscreteGenerator.Load(genPath);
-                genSpace = dgen.Space;
-                dgen.InDegreeDecoding = inDegree;
-                var states = dgen.StatesFor(condTexts);
-                double w = p.GetValue(weight), cfgStart = p.GetValue(start);
-                using var oneThread = CliHelpers.OneTorchThread();
-                var warm = System.Diagnostics.Stopwatch.StartNew();
-                dgen.Sample(Math.Min(b, n), 2, p.GetValue(seed), states, w);
-                warmupSeconds = warm.Elapsed.TotalSeconds;
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                var decoded = new List<DecodedSample>(n);
-                ProgressRunner.Run(ctx, "generate", rep =>
-                {
-                    for (int start = 0, k = 0; start < n; start += b, k++)
-                    {
-                        decoded.AddRange(dgen.Sample(Math.Min(b, n - start), p.GetValue(steps), p.GetValue(seed) + k, states, w, cfgStart));
-                        rep(Math.Min(n, start + b), n, "");
-                    }
-                });
-                var train = new HashSet<string>(dgen.TrainingSet.Select(t => t.Arch), StringComparer.Ordinal);
-                result = new GenerationResult(GenerationMetrics.Flag(decoded, train), clock.Elapsed.TotalSeconds);
             }
             else
             {
-                if (condTexts.Length > 0) throw new NagUserException("--condition needs a discrete-engine generator");
-                using var gen = ScoreGenerator.Load(genPath);
-                genSpace = gen.Space;
+                var score = (ScoreGenerator)gen;
+                if (condTexts.Count > 0) throw new NagUserException("--condition needs a discrete-engine generator");
                 foreach (var freeOnly in new Option[] { edgeDecoding, slotDecoding })
                     if (p.GetResult(freeOnly) is { Implicit: false } && gen.Space is not EdgeTokenSpace)
                         throw new NagUserException($"{freeOnly.Name} only applies to free topologies; {gen.Space.Name} has a fixed graph");
-                gen.InDegreeDecoding = inDegree;
-                gen.CoupledSlotDecoding = coupledSlots;
                 if (p.GetValue(target) is string col)
                 {
                     if (predPath is not null) throw new NagUserException("give either --predictor or --target, not both");
                     data = CliHelpers.LoadData(gen.Space, dataDir);
-                    predPath = DefaultModels.Predictor(ctx, gen, data, col, p.GetValue(modelsDir)!);
+                    predPath = DefaultModels.Predictor(ctx, score, data, col, p.GetValue(modelsDir)!);
                 }
                 pred = predPath is null ? null : NoiseAwarePredictor.Load(predPath);
-                if (pred is not null && (pred.Space.Name != gen.Space.Name || pred.SdeConfig != gen.SdeConfig))
-                    throw new NagUserException($"predictor {predPath} was trained for another space or noise process than generator {genPath}");
-                scale = p.GetValue(guidance) ?? (pred is null ? 0 : DefaultModels.GuidanceScale);
-                if (scale != 0 && pred is null) throw new NagUserException("--guidance needs --predictor or --target");
-                var schedule = new GuidanceSchedule(scale, p.GetValue(decay));
-                PredictorGuidance? guide = pred is null || scale == 0 ? null : new PredictorGuidance(pred, scale, p.GetValue(targetValue))
+                if (pred is not null && (pred.Space.Name != gen.Space.Name || pred.SdeConfig != score.SdeConfig))
                 {
-                    StopTime = p.GetValue(stop),
-                    StartTime = p.GetValue(start),
-                    AboveQuantile = p.GetValue(aboveTop) is double pct
-                        ? (pct is > 0 and < 100 ? 1 - pct / 100 : throw new NagUserException($"--guide-top must be a percentage in (0, 100), got {pct}"))
-                        : null,
+                    pred.Dispose();
+                    throw new NagUserException($"predictor {predPath} was trained for another space or noise process than generator {genPath}");
+                }
+                scale = p.GetValue(guidance) ?? (pred is null ? 0 : PredictorGuidanceSettings.DefaultScale);
+                if (scale != 0 && pred is null) throw new NagUserException("--guidance needs --predictor or --target");
+                settings = settings with
+                {
+                    Guidance = new PredictorGuidanceSettings(scale, p.GetValue(targetValue), p.GetValue(aboveTop), p.GetValue(start), p.GetValue(stop),
+                        p.GetValue(decay), p.GetValue(repulsion)).Build(pred),
                 };
-                var roundGuide = guide is null ? null : new RoundGuidance(guide, schedule, b);
-                IGuidance? batchGuide = p.GetValue(repulsion) is var rho and not 0
-                    ? new RepulsionGuidance(roundGuide, rho) { StopTime = p.GetValue(stop) }
-                    : roundGuide;
-                using var oneThread = CliHelpers.OneTorchThread();
-                var warm = System.Diagnostics.Stopwatch.StartNew();
-                using (gen.Sample(Math.Min(b, n), samplerConfig with { Steps = 1 }, p.GetValue(seed), guide)) { }
-                warmupSeconds = warm.Elapsed.TotalSeconds;
-                ProgressRunner.Run(ctx, "generate", rep =>
-                    result = ScoreSampling.Generate(gen, n, b, samplerConfig, p.GetValue(seed), batchGuide, (done, total) => { roundGuide?.NextRound(); rep(done, total, ""); }));
             }
+            GenerationResult result = null!;
+            using (CliHelpers.OneTorchThread())
+                ProgressRunner.Run(ctx, "generate", rep => result = gen.Generate(settings, (done, total) => rep(done, total, "")));
+            double warmupSeconds = result.WarmupSeconds;
+            int n = settings.Count;
             try
             {
                 // Tables are optional for unguided generation without --report; they only add metrics to the printout.
-                if (reports.Length > 0 || condTexts.Length > 0) data ??= CliHelpers.LoadData(genSpace, dataDir);
+                if (reports.Length > 0 || condTexts.Count > 0) data ??= CliHelpers.LoadData(genSpace, dataDir);
                 data ??= CliHelpers.LoadDataOrNull(genSpace, dataDir);
                 foreach (var c in reports) data!.RequireColumn(c);
                 var oracle = data is null ? null : new Oracle(data);
@@ -169,7 +145,7 @@ public static class GenerateCommand
                         if (double.IsFinite(result.SecondsPerUniqueValid)) w.WriteNumber("seconds_per_unique_valid", result.SecondsPerUniqueValid);
                         else w.WriteNull("seconds_per_unique_valid");
                         w.WriteNumber("oracle_queries", oracle?.Queries ?? 0);
-                        if (condTexts.Length > 0)
+                        if (condTexts.Count > 0)
                         {
                             w.WriteNumber("guidance_weight", p.GetValue(weight));
                             w.WriteStartObject("conditions");
@@ -238,12 +214,6 @@ public static class GenerateCommand
         return list;
     }
 
-    // A decoding option: its joint choice (true) or 'independent' (false).
-    private static bool ReadDecoding(string option, string? value, string joint) =>
-        value == joint ? true
-        : value == "independent" ? false
-        : throw new NagUserException($"{option} must be '{joint}' or 'independent', got '{value}'");
-
     private static void WriteSamples(string path, GenerationResult result, string[] reports, BenchmarkData? data)
     {
         AtomicFile.WriteText(path, w =>
@@ -288,14 +258,5 @@ public static class GenerateCommand
         ctx.Console.Write(table);
         foreach (var (c, s) in summaries)
             if (s is not null) ctx.Console.MarkupLine($"{Markup.Escape(c)} over {s.Count} unique valid: mean {s.Mean:F4}, max {s.Max:F4}, top-{s.K} mean {s.TopK:F4}");
-    }
-
-    /// <summary>Lowers the guidance scale once per sampler batch (a batch is one round of the reference).</summary>
-    private sealed class RoundGuidance(PredictorGuidance inner, GuidanceSchedule schedule, int batch) : IGuidance
-    {
-        private int _round;
-        public void NextRound() { _round++; inner.Scale = schedule.At(_round); }
-        public TorchSharp.torch.Tensor Gradient(TorchSharp.torch.Tensor x, double t, TorchSharp.torch.Tensor score) => inner.Gradient(x, t, score);
-        public int Batch => batch;
     }
 }

@@ -26,11 +26,12 @@ public static class PredictorCommand
 
     /// <summary>Trains a predictor; returns it with its held-out quality.</summary>
     public static (NoiseAwarePredictor Predictor, PredictorQuality? Quality) Train(CliContext ctx, ISearchSpace space, Benchmarks.BenchmarkData data,
-        string target, int trainArchs, SdeConfig sde, Models.NetworkConfig network, TrainConfig train, string transform = "rank")
+        string target, int trainArchs, SdeConfig sde, Models.NetworkConfig network, TrainConfig train, string? transform = null)
     {
         data.RequireColumn(target);
         var (xs, ys, hx, hy) = Split(data, target, trainArchs, train.Seed);
-        var predictor = new NoiseAwarePredictor(space, sde, network, train, target, transform);
+        var predictor = new NoiseAwarePredictor(space, sde, network, train, target,
+            transform is null ? NoiseAwarePredictor.DefaultTransform : SettingNames.Parse<TargetTransform>(transform, "--target-transform"));
         ctx.Err.WriteLine($"training predictor of {target} on {xs.Length} architectures ({train.Steps} steps)");
         ProgressRunner.Run(ctx, "predictor", report => predictor.Fit(xs, ys, pr => report(pr.Step, pr.Total, $"loss {pr.Loss:F4}")));
         if (hx.Length < 2) return (predictor, null);
@@ -50,7 +51,7 @@ public static class PredictorCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (subset and initialisation)", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the held-out quality as JSON" };
-        var transform = new Option<string>("--target-transform") { Description = "rank (empirical CDF), normal (normal scores of the ranks: more room at the top and bottom) or zscore", DefaultValueFactory = _ => "rank" };
+        var transform = new Option<string>("--target-transform") { Description = "rank (empirical CDF), normal (normal scores of the ranks: more room at the top and bottom) or zscore", DefaultValueFactory = _ => SettingNames.Name(NoiseAwarePredictor.DefaultTransform) };
         var net = new TrainCommand.NetworkOptions();
         var cmd = new Command("predictor", "Train a noise-aware property predictor on a random subset of a table column")
             { space, target, trainArchs, generator, steps, lr, seed, outPath, json, transform };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using NagSharp.Benchmarks;
+using NagSharp.Diffusion;
 using NagSharp.Diffusion.Score;
 using NagSharp.Search;
 using NagSharp.Spaces;
@@ -73,13 +74,13 @@ public static class SearchRunner
         TorchSharp.torch.set_num_threads(1);   // tiny tensors: a second thread only adds synchronisation (README)
         var bo = Bo(settings);
         var gen = new GeneratorBoConfig(settings.Samples, new SamplerConfig(Steps: settings.SampleSteps), settings.Guidance);
-        IBoGenerator? generator = null;
+        IArchGenerator? generator = null;
         TransferPrior? prior = null;
-        IBoGenerator Generator()
+        IArchGenerator Generator()
         {
             if (generator is not null) return generator;
             string path = settings.Generator ?? DefaultModels.Generator(ctx, space.Name, modelsDir, preset: "tiny", steps: 2000);
-            generator = BoGenerators.Open(path, gen);
+            generator = GeneratorBoSearch.OpenGenerator(path);
             if (generator.Space.Name != space.Name)
             {
                 string other = generator.Space.Name;

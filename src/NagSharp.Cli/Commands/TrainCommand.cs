@@ -63,7 +63,7 @@ public static class TrainCommand
         var unlabelled = new Option<int>("--unlabelled") { Description = "On a space too large to enumerate: uniform samples added to the table rows and unlabelled lists", DefaultValueFactory = _ => 20000 };
         var fraction = new Option<double>("--train-fraction") { Description = "Fraction of the space to train on (random subset by --seed)", DefaultValueFactory = _ => 1.0 };
         var net = new NetworkOptions();
-        var sde = new Option<string>("--sde") { Description = "ve or vp", DefaultValueFactory = _ => "ve" };
+        var sde = new Option<string>("--sde") { Description = "ve or vp", DefaultValueFactory = _ => SettingNames.Name(new SdeConfig().Kind) };
         var steps = new Option<int>("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => new TrainConfig().Steps };
         var batch = new Option<int>("--batch") { Description = "Graphs per step", DefaultValueFactory = _ => new TrainConfig().Batch };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => new TrainConfig().LearningRate };
@@ -108,7 +108,7 @@ public static class TrainCommand
                 var trainSet = s.Size is not null ? TrainingSets.Select(s, f, p.GetValue(seed))
                     : TrainingSets.Build(s, CliHelpers.LoadDataOrNull(s, p.GetValue(ctx.DataDir)), TrainingSets.Lists(s, p.GetValue(ctx.DataDir)), f, p.GetValue(unlabelled), p.GetValue(seed));
                 var train = new TrainConfig(Steps: p.GetValue(steps), Batch: p.GetValue(batch), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed));
-                gen = new ScoreGenerator(s, new SdeConfig(Kind: p.GetValue(sde)!), net.Read(p), train, trainSet, p.GetValue(selfCondition));
+                gen = new ScoreGenerator(s, new SdeConfig(Kind: SettingNames.Parse<SdeKind>(p.GetValue(sde), sde.Name)), net.Read(p), train, trainSet, p.GetValue(selfCondition));
             }
             using (gen)
             {

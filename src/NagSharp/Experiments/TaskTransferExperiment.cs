@@ -574,13 +574,13 @@ public static class TaskTransferExperiment
 
         // 3. The task-conditioned predictor, asked about the held-out task through its embedding alone. Its targets are rank
         //    scores already, so the z-score transform (not the rank one) keeps them as they are.
-        using var withTask = new NoiseAwarePredictor(s, gen.SdeConfig, network, train, $"{task} (task embedding)", "zscore", taskDim: probeCount);
+        using var withTask = new NoiseAwarePredictor(s, gen.SdeConfig, network, train, $"{task} (task embedding)", TargetTransform.Zscore, taskDim: probeCount);
         withTask.FitTasks(archs, y, e, MixShare, progress.Training($"predictor without {task}, with task input"));
         withTask.TaskEmbedding = embedded.Vector;
         var (kept, drawn, valid, uniqueValid, unknown) = CollectGuided(gen, withTask, data, st);
 
         // 4. No task information: the same generator guided by a predictor of the mean source rank.
-        using var noTask = new NoiseAwarePredictor(s, gen.SdeConfig, network, train, $"{task} (mean source rank)", "zscore");
+        using var noTask = new NoiseAwarePredictor(s, gen.SdeConfig, network, train, $"{task} (mean source rank)", TargetTransform.Zscore);
         var meanY = Enumerable.Range(0, names.Length).Select(i => Enumerable.Range(0, sources.Length).Average(c => y[i, c])).ToArray();
         noTask.Fit(archs, meanY, progress.Training($"predictor without {task}, no task input"));
         var (keptNoTask, _, _, _, _) = CollectGuided(gen, noTask, data, st);
@@ -617,7 +617,7 @@ public static class TaskTransferExperiment
         BenchmarkData data, TaskTransferSettings st)
     {
         var guidance = new PredictorGuidance(predictor, st.GuidanceScale);
-        var sampler = new SamplerConfig("pc", st.SampleSteps);
+        var sampler = new SamplerConfig(SamplerKind.Pc, st.SampleSteps);
         var kept = new List<string>(st.K);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         int drawn = 0, valid = 0, unknown = 0;

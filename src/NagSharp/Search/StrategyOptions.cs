@@ -1,3 +1,4 @@
+using NagSharp.Diffusion;
 using NagSharp.Diffusion.Score;
 using NagSharp.Spaces;
 
@@ -14,7 +15,7 @@ public sealed record StrategyOptions
     /// <summary>Generation settings of generator BO and transfer.</summary>
     public GeneratorBoConfig GeneratorBo { get; init; } = new();
     /// <summary>Supplies the generator (generator-bo, transfer): score engine or discrete engine.</summary>
-    public Func<IBoGenerator>? Generator { get; init; }
+    public Func<IArchGenerator>? Generator { get; init; }
     /// <summary>Supplies the prior pre-trained on other columns (transfer).</summary>
     public Func<TransferPrior>? Transfer { get; init; }
 }

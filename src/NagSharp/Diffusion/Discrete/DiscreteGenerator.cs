@@ -53,7 +53,7 @@ public sealed record LabelledArch(string Arch, byte[] States);
 /// classifier-free guidance over any number of binary conditions. Fixed-topology spaces clamp the edges; spaces
 /// whose topology varies draw the node count from the training distribution and mask the absent slots.
 /// </summary>
-public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
+public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>, IArchGenerator
 {
     /// <summary>Checkpoint kind.</summary>
     public const string Kind = "discrete-generator";
@@ -259,9 +259,9 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
     public DecodedSample[] Sample(int n, int steps, int seed, IReadOnlyList<byte>? states = null, double weight = 0, double guidanceStart = 1,
         IDiscreteGuidance? steer = null)
     {
-        if (guidanceStart is < 0 or > 1 || double.IsNaN(guidanceStart)) throw new NagUserException($"--guidance-start must be in [0, 1], got {guidanceStart}");
-        if (n < 1) throw new NagUserException($"-n must be at least 1, got {n}");
-        if (steps < 1 || steps > _schedule.Steps) throw new NagUserException($"--sample-steps must be in 1..{_schedule.Steps}, got {steps}");
+        if (guidanceStart is < 0 or > 1 || double.IsNaN(guidanceStart)) throw new NagUserException($"GenerateSettings.GuidanceStart must be in [0, 1], got {guidanceStart}");
+        Guard.Positive(n, "GenerateSettings.Count");
+        Guard.InRange(steps, 1, _schedule.Steps, "SamplerConfig.Steps");
         var st = states ?? new byte[Conditions.Count];
         if (st.Count != Conditions.Count) throw new ArgumentException("one state per condition", nameof(states));
         torch.manual_seed(seed);
@@ -411,16 +411,47 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>
     }
 
     /// <summary>
-    /// <see cref="Sample"/> for any count, in batches of at most <paramref name="batch"/>; batch k uses seed
-    /// <paramref name="seed"/> + 7919 k, so a run's samples do not depend on how the caller splits them further.
+    /// <see cref="Sample"/> for any count, in batches of at most <paramref name="batch"/> by the shared loop
+    /// (<see cref="GenerationLoop"/>: batch k uses seed <paramref name="seed"/> + k, as <see cref="Generate"/> does).
     /// </summary>
     public List<DecodedSample> SampleMany(int n, int steps, int seed, IReadOnlyList<byte>? states = null, double weight = 0, double guidanceStart = 1,
         int batch = 256)
     {
+        var settings = new GenerateSettings { Count = n, Batch = batch, Seed = seed, Sampler = new SamplerConfig(Steps: steps), GuidanceWeight = weight, GuidanceStart = guidanceStart };
         var all = new List<DecodedSample>(n);
-        for (int start = 0, k = 0; start < n; start += batch, k++)
-            all.AddRange(Sample(Math.Min(batch, n - start), steps, seed + 7919 * k, states, weight, guidanceStart));
+        GenerationLoop.Run(settings, (size, s) =>
+        {
+            var part = Sample(size, steps, s, states, weight, guidanceStart);
+            all.AddRange(part);
+            return part;
+        }, []);
         return all;
+    }
+
+    /// <inheritdoc />
+    public GeneratorKind Engine => GeneratorKind.Discrete;
+    /// <inheritdoc />
+    public Sde? Sde => null;
+    /// <inheritdoc />
+    public IReadOnlyList<string> TrainingArchs => TrainingSet.Select(t => t.Arch).ToArray();
+
+    /// <summary>
+    /// Draws and flags architectures with <see cref="GenerateSettings.Conditions"/> asked for at weight
+    /// <see cref="GenerateSettings.GuidanceWeight"/> and <see cref="GenerateSettings.Steer"/>; see
+    /// <see cref="IArchGenerator.Generate"/>.
+    /// </summary>
+    public GenerationResult Generate(GenerateSettings settings, Action<int, int>? progress = null)
+    {
+        settings.Validate();
+        if (settings.Guidance is not null && settings.Steer is null)
+            throw new NagUserException("GenerateSettings.Guidance steers the score engine; the discrete engine takes GenerateSettings.Conditions and GenerateSettings.Steer");
+        InDegreeDecoding = settings.EdgeDecoding == EdgeDecoding.InDegree;
+        var states = StatesFor(settings.Conditions);
+        double warm = GenerationLoop.WarmUp(settings, () =>
+            Sample(Math.Min(settings.Batch, settings.Count), Math.Min(2, settings.Sampler.Steps), settings.Seed, states, settings.GuidanceWeight));
+        return GenerationLoop.Run(settings, (size, seed) =>
+            Sample(size, settings.Sampler.Steps, seed, states, settings.GuidanceWeight, settings.GuidanceStart, settings.Steer),
+            TrainingArchs, settings.Steer, progress, warm);
     }
 
     /// <summary>Condition states for sampling: 2 for each requested condition (matched by text), 0 for the rest.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using NagSharp.Models;
 using NagSharp.Spaces;
 using NagSharp.Store;
@@ -5,6 +6,18 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NagSharp.Diffusion.Score;
+
+/// <summary>How a noise-aware predictor maps table values to model units (see <see cref="NoiseAwarePredictor"/>).</summary>
+[JsonConverter(typeof(KebabEnumConverter<TargetTransform>))]
+public enum TargetTransform
+{
+    /// <summary>Empirical CDF of the training targets, standardised (<c>rank</c>): the documented default.</summary>
+    Rank,
+    /// <summary>Normal scores of the ranks (<c>normal</c>).</summary>
+    Normal,
+    /// <summary>Standardised values (<c>zscore</c>).</summary>
+    Zscore,
+}
 
 /// <summary>
 /// A property predictor trained on noised graphs x_t (same SDE as the generator) so that its gradient can steer
@@ -29,8 +42,8 @@ public sealed class NoiseAwarePredictor : IDisposable
     public TrainConfig Train { get; }
     /// <summary>Table column it predicts.</summary>
     public string Target { get; }
-    /// <summary><c>zscore</c>, <c>rank</c> or <c>normal</c>.</summary>
-    public string Transform { get; }
+    /// <summary>How targets map to model units.</summary>
+    public TargetTransform Transform { get; }
     /// <summary>Training targets in ascending order (defines the rank transform).</summary>
     public IReadOnlyList<double> SortedTargets { get; private set; } = [];
     /// <summary>Mean of the training targets.</summary>
@@ -42,17 +55,18 @@ public sealed class NoiseAwarePredictor : IDisposable
     /// <summary>The network.</summary>
     public PropertyPredictor Model { get; }
 
-    /// <summary>The target transforms a predictor can learn under.</summary>
-    public static readonly IReadOnlyList<string> Transforms = ["zscore", "rank", "normal"];
+    /// <summary>The target transform of a predictor built without one: <see cref="TargetTransform.Rank"/>, the documented
+    /// default (the CLI's <c>--target-transform</c> default reads it from here).</summary>
+    public const TargetTransform DefaultTransform = TargetTransform.Rank;
 
     private readonly Sde _sde;
     private readonly SymbolPins? _pins;   // the generator's pinned entries, so training inputs look like its samples
 
     /// <summary>Creates an untrained predictor; <paramref name="taskDim"/> &gt; 0 makes it take a task embedding of that
     /// length (see <see cref="FitTasks"/> and <see cref="TaskEmbedding"/>).</summary>
-    public NoiseAwarePredictor(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, string target, string transform = "zscore", int taskDim = 0)
+    public NoiseAwarePredictor(ISearchSpace space, SdeConfig sde, NetworkConfig network, TrainConfig train, string target, TargetTransform transform = DefaultTransform, int taskDim = 0)
     {
-        if (!Transforms.Contains(transform)) throw new NagUserException($"unknown target transform '{transform}' (expected {string.Join(", ", Transforms)})");
+        if (!Enum.IsDefined(transform)) throw new NagUserException($"NoiseAwarePredictor target transform: unknown value {(int)transform}");
         // The score engine's view of the space (edge tokens where the topology varies), so the predictor reads the same
         // x_t the generator samples.
         space = EdgeTokenSpace.ForScoreEngine(space);
@@ -200,11 +214,11 @@ public sealed class NoiseAwarePredictor : IDisposable
     /// <summary>Maps a table value to model units.</summary>
     public double ToModel(double v)
     {
-        if (Transform == "zscore") return (v - Mean) / Std;
+        if (Transform == TargetTransform.Zscore) return (v - Mean) / Std;
         var sorted = SortedTargets;
         int lo = LowerBound(sorted, v), hi = LowerBound(sorted, Math.BitIncrement(v));   // [lo, hi) equal to v
         double rank = hi > lo ? (lo + hi - 1) / 2.0 : lo - 0.5;                           // ties share the mean rank
-        if (Transform == "normal")
+        if (Transform == TargetTransform.Normal)
         {
             // Normal scores: the (rank + 1/2) / M quantile of N(0, 1), which spreads the top and bottom percent over
             // about a unit each instead of 1/100 of the range.
@@ -218,9 +232,9 @@ public sealed class NoiseAwarePredictor : IDisposable
     /// <summary>Maps model units back to table units (the inverse of <see cref="ToModel"/>, interpolated).</summary>
     public double FromModel(double m)
     {
-        if (Transform == "zscore") return m * Std + Mean;
+        if (Transform == TargetTransform.Zscore) return m * Std + Mean;
         var sorted = SortedTargets;
-        double pos = Transform == "normal"
+        double pos = Transform == TargetTransform.Normal
             ? Math.Clamp(MathNet.Numerics.Distributions.Normal.CDF(0, 1, m) * sorted.Count - 0.5, 0, sorted.Count - 1)
             : Math.Clamp(m * UniformStd + 0.5, 0, 1) * (sorted.Count - 1);
         int i = (int)Math.Floor(pos);
@@ -254,7 +268,7 @@ public sealed class NoiseAwarePredictor : IDisposable
         ck.Header["target"] = Target;
         ck.Header["mean"] = Mean;
         ck.Header["std"] = Std;
-        ck.Header["transform"] = Transform;
+        ck.Header["transform"] = SettingNames.Name(Transform);
         ck.Header["task_dim"] = TaskDim;
         if (_task is not null) ck.Set("task", _task);
         ck.Set("sorted_targets", SortedTargets);
@@ -272,7 +286,8 @@ public sealed class NoiseAwarePredictor : IDisposable
         var ck = Checkpoint.Load(path, Kind);
         var p = new NoiseAwarePredictor(SpaceRegistry.Get(ck.Get<string>("space", path)), ck.Get<SdeConfig>("sde", path),
             ck.Get<NetworkConfig>("network", path), ck.Get<TrainConfig>("train", path), ck.Get<string>("target", path),
-            ck.Header["transform"] is null ? "zscore" : ck.Get<string>("transform", path),
+            // Checkpoints written before the transform was stored were trained on z-scores.
+            ck.Header["transform"] is null ? TargetTransform.Zscore : ck.Get<TargetTransform>("transform", path),
             ck.Header["task_dim"] is null ? 0 : ck.Get<int>("task_dim", path))
         {
             SortedTargets = ck.Header["sorted_targets"] is null ? [] : ck.Get<List<double>>("sorted_targets", path),

@@ -12,12 +12,15 @@ namespace NagSharp.Diffusion.Score;
 /// </summary>
 /// <param name="inner">Guidance the repulsion is added to (null: repulsion only).</param>
 /// <param name="strength">Weight of the repulsive potential; 0 turns it off.</param>
-public sealed class RepulsionGuidance(IGuidance? inner, double strength) : IGuidance
+public sealed class RepulsionGuidance(IGuidance? inner, double strength) : IGuidance, IBatchGuidance
 {
     /// <summary>Weight of the repulsive potential.</summary>
     public double Strength { get; } = strength >= 0 && double.IsFinite(strength)
         ? strength
-        : throw new NagUserException($"--repulsion must be a finite number >= 0, got {strength}");
+        : throw new NagUserException($"PredictorGuidanceSettings.Repulsion must be a finite number >= 0, got {strength}");
+
+    /// <inheritdoc />
+    public void StartBatch(int batch) => (inner as IBatchGuidance)?.StartBatch(batch);
 
     /// <summary>Below this diffusion time no repulsion is added, so the score alone settles samples onto one-hot graphs.</summary>
     public double StopTime { get; init; }

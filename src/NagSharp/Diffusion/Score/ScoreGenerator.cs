@@ -10,22 +10,6 @@ using static TorchSharp.torch;
 
 namespace NagSharp.Diffusion.Score;
 
-/// <summary>Sampler settings.</summary>
-/// <param name="Kind"><c>pc</c>: predictor-corrector (reverse Euler-Maruyama + Langevin); <c>ode</c>: probability-flow ODE (Euler).</param>
-/// <param name="Steps">Discretisation steps of [epsilon, 1]; the reference uses 1,000.</param>
-/// <param name="Snr">Langevin corrector signal-to-noise ratio (reference 0.16).</param>
-/// <param name="CorrectorSteps">Langevin steps per predictor step (0 disables the corrector).</param>
-public sealed record SamplerConfig(string Kind = "pc", int Steps = 50, double Snr = 0.16, int CorrectorSteps = 1)
-{
-    /// <summary>Throws a user error for an unusable sampler.</summary>
-    public void Validate()
-    {
-        if (Kind is not ("pc" or "ode")) throw new NagUserException($"unknown sampler '{Kind}' (expected pc or ode)");
-        if (Steps < 1) throw new NagUserException($"--sample-steps must be at least 1, got {Steps}");
-        if (Snr <= 0 || CorrectorSteps < 0) throw new NagUserException($"invalid corrector settings snr={Snr}, corrector steps={CorrectorSteps}");
-    }
-}
-
 /// <summary>Something that adds a gradient to the score while sampling (classifier guidance).</summary>
 public interface IGuidance
 {
@@ -44,7 +28,7 @@ public readonly record struct TrainProgress(int Step, int Total, double Loss);
 /// with an EMA copy for sampling. Holds what a checkpoint holds: configs, weights, EMA, optimiser, step,
 /// RNG state and the training set (for novelty).
 /// </summary>
-public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
+public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>, IArchGenerator
 {
     /// <summary>Checkpoint kind.</summary>
     public const string Kind = "score-generator";
@@ -193,7 +177,7 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
             // Pinned entries follow the noised mean of their clean value -1 to the next time.
             Tensor Repin(Tensor xs) => Pins is null ? xs : Pins.Pin(xs, Sde.MeanCoefficient(Math.Max(t - dt, Sde.Epsilon)));
             var cur = x;
-            if (sampler.Kind == "pc")
+            if (sampler.Kind == SamplerKind.Pc)
             {
                 for (int c = 0; c < sampler.CorrectorSteps; c++)
                 {
@@ -323,6 +307,40 @@ public sealed class ScoreGenerator : TrainedGenerator<ScoreNetwork>
                 (rows.X[row + rows.Tokens.EdgeSymbol], rows.X[row + rows.Tokens.NoEdgeSymbol]) = edges[i, j] ? (1f, -1f) : (-1f, 1f);
             }
         }
+    }
+
+    /// <inheritdoc />
+    public GeneratorKind Engine => GeneratorKind.Score;
+    Sde? IArchGenerator.Sde => Sde;
+    /// <inheritdoc />
+    public IReadOnlyList<string> TrainingArchs => TrainingSet;
+    /// <inheritdoc />
+    public IReadOnlyList<string> Conditions => [];
+    void IArchGenerator.TrainToEnd(Action<TrainProgress>? progress, Action<int>? checkpoint, int checkpointEvery) =>
+        TrainToEnd(progress, default, checkpoint, checkpointEvery);
+
+    /// <summary>
+    /// Draws, decodes (with the settings' <see cref="EdgeDecoding"/> and <see cref="SlotDecoding"/>) and flags
+    /// architectures, guided by <see cref="GenerateSettings.Guidance"/>; see <see cref="IArchGenerator.Generate"/>.
+    /// </summary>
+    public GenerationResult Generate(GenerateSettings settings, Action<int, int>? progress = null)
+    {
+        settings.Validate();
+        if (settings.Conditions.Count > 0)
+            throw new NagUserException("GenerateSettings.Conditions need a discrete-engine generator; the score engine is steered by GenerateSettings.Guidance (a predictor)");
+        if (settings.Steer is not null && settings.Guidance is null)
+            throw new NagUserException("GenerateSettings.Steer steers the discrete engine; the score engine takes GenerateSettings.Guidance");
+        InDegreeDecoding = settings.EdgeDecoding == EdgeDecoding.InDegree;
+        CoupledSlotDecoding = settings.SlotDecoding == SlotDecoding.Coupled;
+        double warm = GenerationLoop.WarmUp(settings, () =>
+        {
+            using var _ = Sample(Math.Min(settings.Batch, settings.Count), settings.Sampler with { Steps = 1 }, settings.Seed, settings.Guidance);
+        });
+        return GenerationLoop.Run(settings, (size, seed) =>
+        {
+            using var x = Sample(size, settings.Sampler, seed, settings.Guidance);
+            return Decode(x);
+        }, TrainingSet, settings.Guidance, progress, warm);
     }
 
     /// <summary>Writes model, EMA, optimiser, step, RNG state, configs and training set to one file.</summary>

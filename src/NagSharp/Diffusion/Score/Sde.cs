@@ -1,23 +1,34 @@
+using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
 namespace NagSharp.Diffusion.Score;
 
+/// <summary>The stochastic differential equations the score engine can noise data with.</summary>
+[JsonConverter(typeof(KebabEnumConverter<SdeKind>))]
+public enum SdeKind
+{
+    /// <summary>Variance exploding (<c>ve</c>), DiffusionNAG's choice.</summary>
+    Ve,
+    /// <summary>Variance preserving (<c>vp</c>).</summary>
+    Vp,
+}
+
 /// <summary>Which stochastic differential equation noises the data, with its schedule parameters.</summary>
-/// <param name="Kind"><c>ve</c> (variance exploding, DiffusionNAG's choice) or <c>vp</c> (variance preserving).</param>
+/// <param name="Kind">Variance exploding (DiffusionNAG's choice) or variance preserving.</param>
 /// <param name="SigmaMin">VE: noise level at t = 0; small enough that x_0 is the data.</param>
 /// <param name="SigmaMax">VE: noise level at t = 1; must swamp the data scale (data lives in [-1, 1]).</param>
 /// <param name="BetaMin">VP: beta(0).</param>
 /// <param name="BetaMax">VP: beta(1); large enough that x_1 is nearly N(0, I).</param>
 /// <param name="Epsilon">Smallest t sampled in training and reached by samplers, avoiding the singular std at 0.</param>
-public sealed record SdeConfig(string Kind = "ve", double SigmaMin = 0.1, double SigmaMax = 5.0,
+public sealed record SdeConfig(SdeKind Kind = SdeKind.Ve, double SigmaMin = 0.1, double SigmaMax = 5.0,
     double BetaMin = 0.1, double BetaMax = 20.0, double Epsilon = 1e-5)
 {
-    /// <summary>Builds the SDE; throws a user error for an unknown kind.</summary>
+    /// <summary>Builds the SDE.</summary>
     public Sde Create() => Kind switch
     {
-        "ve" => new VeSde(SigmaMin, SigmaMax, Epsilon),
-        "vp" => new VpSde(BetaMin, BetaMax, Epsilon),
-        _ => throw new NagUserException($"unknown SDE '{Kind}' (expected ve or vp)"),
+        SdeKind.Ve => new VeSde(SigmaMin, SigmaMax, Epsilon),
+        SdeKind.Vp => new VpSde(BetaMin, BetaMax, Epsilon),
+        _ => throw new NagUserException($"SdeConfig.Kind: unknown SDE {(int)Kind}"),
     };
 }
 

@@ -11,12 +11,15 @@ namespace NagSharp.Diffusion.Score;
 public sealed record TrainConfig(int Steps = 3000, int Batch = 256, double LearningRate = 1e-3, int Warmup = 200,
     double GradClip = 1.0, double EmaDecay = 0.999, int Seed = 0)
 {
-    /// <summary>Throws a user error for values that cannot train.</summary>
+    /// <summary>Throws a user error, naming the setting, for values that cannot train.</summary>
     public void Validate()
     {
-        if (Steps < 1 || Batch < 1 || Warmup < 0) throw new NagUserException($"--steps and --batch must be positive: {this}");
-        if (LearningRate <= 0 || !double.IsFinite(LearningRate)) throw new NagUserException($"--lr must be a positive number, got {LearningRate}");
-        if (EmaDecay is < 0 or >= 1) throw new NagUserException($"EMA decay {EmaDecay} is outside [0, 1)");
+        Guard.Positive(Steps, "TrainConfig.Steps");
+        Guard.Positive(Batch, "TrainConfig.Batch");
+        if (Warmup < 0) throw new NagUserException($"TrainConfig.Warmup must be zero or positive, got {Warmup}");
+        Guard.Positive(LearningRate, "TrainConfig.LearningRate");
+        Guard.NonNegative(GradClip, "TrainConfig.GradClip");
+        if (!(EmaDecay is >= 0 and < 1)) throw new NagUserException($"TrainConfig.EmaDecay must be in [0, 1), got {EmaDecay}");
     }
 
     /// <summary>Learning rate after linear warm-up.</summary>
