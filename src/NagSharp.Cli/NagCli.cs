@@ -43,7 +43,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, bool intera
     {
         try { return body(); }
         catch (NagUserException e) { Err.WriteLine($"nag: error: {SettingFlags.Rewrite(e.Message)}"); return ExitCodes.UserError; }
-        catch (NagDataException e) { Err.WriteLine($"nag: data error: {e.Message}"); return ExitCodes.DataError; }
+        catch (NagDataException e) { Err.WriteLine($"nag: data error: {SettingFlags.Rewrite(e.Message)}"); return ExitCodes.DataError; }
         catch (IOException e) { Err.WriteLine($"nag: I/O error: {e.Message}"); return ExitCodes.DataError; }
         catch (UnauthorizedAccessException e) { Err.WriteLine($"nag: I/O error: {e.Message}"); return ExitCodes.DataError; }
     }

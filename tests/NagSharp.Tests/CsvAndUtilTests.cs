@@ -62,7 +62,8 @@ public sealed class CsvAndUtilTests
         string missing = Path.Combine(tmp.Path, "nope");
         var e = Assert.Throws<NagDataException>(() => DataLocator.Resolve(missing));
         Assert.Contains(missing, e.Message, StringComparison.Ordinal);
-        Assert.Contains("--data-dir", e.Message, StringComparison.Ordinal);
+        Assert.Contains("explicit data directory", e.Message, StringComparison.Ordinal);   // a setting, not a flag
+        Assert.Contains("given as --data-dir", NagSharp.Cli.SettingFlags.Rewrite(e.Message), StringComparison.Ordinal);
         Assert.Null(DataLocator.TryResolve(missing));
     }
 

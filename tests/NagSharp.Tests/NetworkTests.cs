@@ -162,7 +162,7 @@ public sealed class NetworkTests
         var space = new OfaSpace();
         var builder = NetworkRegistry.Get(space);
         var arch = space.Sample(new Random(0));
-        Assert.Contains("--cells does not apply", Assert.Throws<NagUserException>(() => builder.Build(arch, new NetworkOptions(CellsPerStage: 2))).Message);
+        Assert.Contains("NetworkOptions.CellsPerStage does not apply", Assert.Throws<NagUserException>(() => builder.Build(arch, new NetworkOptions(CellsPerStage: 2))).Message);
         Assert.Contains("widths 1.0", Assert.Throws<NagUserException>(() => builder.Build(arch, new NetworkOptions(Width: 20))).Message);
         Assert.Throws<NagUserException>(() => builder.Build(new Nb201Space().Sample(new Random(0)), new NetworkOptions()));
         Assert.Contains("class OfaNetwork", builder.PyTorchSource(arch, new NetworkOptions()));

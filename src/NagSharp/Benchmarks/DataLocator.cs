@@ -16,7 +16,7 @@ public static class DataLocator
         if (!string.IsNullOrWhiteSpace(explicitDir))
         {
             if (Directory.Exists(explicitDir)) return Path.GetFullPath(explicitDir);
-            throw new NagDataException($"data directory '{explicitDir}' given by --data-dir does not exist");
+            throw new NagDataException($"data directory '{explicitDir}' given as the explicit data directory does not exist");
         }
         string? env = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(env))
@@ -24,7 +24,7 @@ public static class DataLocator
             if (Directory.Exists(env)) return Path.GetFullPath(env);
             throw new NagDataException($"data directory '{env}' named by ${EnvironmentVariable} does not exist");
         }
-        looked.Add($"--data-dir (not given), ${EnvironmentVariable} (unset)");
+        looked.Add($"an explicit data directory (not given), ${EnvironmentVariable} (unset)");
         foreach (var root in RepositoryRoots())
         {
             string candidate = Path.GetFullPath(Path.Combine(root, "..", "shared", "data"));

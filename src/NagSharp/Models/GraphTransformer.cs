@@ -31,7 +31,7 @@ public sealed record NetworkConfig(int Layers = 4, int Dim = 64, int Heads = 4, 
     public void Validate()
     {
         if (Layers < 1 || Dim < 1 || Heads < 1 || Ffn < 1 || HeadHidden < 1) throw new NagUserException($"network sizes must be positive: {this}");
-        if (Dim % Heads != 0) throw new NagUserException($"--dim {Dim} is not divisible by --heads {Heads}");
+        if (Dim % Heads != 0) throw new NagUserException($"NetworkConfig.Dim {Dim} is not divisible by NetworkConfig.Heads {Heads}");
         if (Mask is not ("adjacency" or "closure")) throw new NagUserException($"unknown attention mask '{Mask}' (expected adjacency or closure)");
         if (Dropout is < 0 or >= 1) throw new NagUserException($"dropout {Dropout} is outside [0, 1)");
     }

@@ -34,7 +34,7 @@ public static class TrainLoop
                 TorchGc.Step(optimizer);
                 if (emaParams is not null) TorchState.EmaUpdate(emaParams, modelParams, train.EmaDecay, step);
                 double value = l.item<float>();
-                if (!double.IsFinite(value)) throw new NagUserException($"training diverged at step {step} (loss {value}); lower --lr");
+                if (!double.IsFinite(value)) throw new NagUserException($"training diverged at step {step} (loss {value}); lower TrainConfig.LearningRate");
                 running = double.IsNaN(running) ? value : 0.98 * running + 0.02 * value;
             }
             step++;

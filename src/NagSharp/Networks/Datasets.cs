@@ -89,7 +89,7 @@ public sealed class ImageDataset
     private static int PaddedSize(string source, int native, int? inputSize, int multiple)
     {
         int size = inputSize ?? (native + multiple - 1) / multiple * multiple;
-        if (size < native) throw new NagUserException($"{source}: --input-size {size} is smaller than the {native}x{native} images (they are padded, never cropped)");
+        if (size < native) throw new NagUserException($"{source}: NetworkOptions.InputSize {size} is smaller than the {native}x{native} images (they are padded, never cropped)");
         return size;
     }
 
@@ -247,7 +247,7 @@ public sealed class ImageDataset
 
     private static ImageDataset LoadImageFolder(string dir, int size)
     {
-        if (size < 1) throw new NagUserException($"--input-size must be positive, got {size}");
+        if (size < 1) throw new NagUserException($"NetworkOptions.InputSize must be positive, got {size}");
         string trainDir = Path.Combine(dir, "train"), testDir = Path.Combine(dir, "test");
         bool presplit = Directory.Exists(trainDir) && Directory.Exists(testDir);
         var classes = ClassFolders(presplit ? trainDir : dir);

@@ -33,11 +33,11 @@ public sealed record LatencySettings(int Batch = 1, int Warmup = 3, int Repeats 
     /// <summary>Throws a user error naming the first bad field.</summary>
     public void Validate()
     {
-        if (Batch < 1) throw new NagUserException($"--batch must be at least 1, got {Batch}");
-        if (Warmup < 0) throw new NagUserException($"--warmup must be at least 0, got {Warmup}");
-        if (Repeats < 3) throw new NagUserException($"--repeats must be at least 3 (a median and its spread need them), got {Repeats}");
-        if (Interleave < 1) throw new NagUserException($"--interleave must be at least 1, got {Interleave}");
-        if (TurnPasses is < 1 or > 16) throw new NagUserException($"--turn-passes must be in 1..16, got {TurnPasses}");
+        if (Batch < 1) throw new NagUserException($"LatencySettings.Batch must be at least 1, got {Batch}");
+        if (Warmup < 0) throw new NagUserException($"LatencySettings.Warmup must be at least 0, got {Warmup}");
+        if (Repeats < 3) throw new NagUserException($"LatencySettings.Repeats must be at least 3 (a median and its spread need them), got {Repeats}");
+        if (Interleave < 1) throw new NagUserException($"LatencySettings.Interleave must be at least 1, got {Interleave}");
+        if (TurnPasses is < 1 or > 16) throw new NagUserException($"LatencySettings.TurnPasses must be in 1..16, got {TurnPasses}");
     }
 }
 
@@ -199,7 +199,7 @@ public sealed class LatencyTable
         }
         var lines = text.Split('\n');
         if (lines[0].TrimEnd('\r') != header)
-            throw new NagDataException($"{path}:1: header is '{lines[0].TrimEnd('\r')}', expected '{header}' (another column or layout; use another --out or --column)");
+            throw new NagDataException($"{path}:1: header is '{lines[0].TrimEnd('\r')}', expected '{header}' (another column or layout: write to another table or column)");
         for (int i = 1; i < lines.Length; i++)
         {
             string line = lines[i].TrimEnd('\r');

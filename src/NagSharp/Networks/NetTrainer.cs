@@ -25,12 +25,12 @@ public sealed record TrainSettings(int Epochs, int Batch = 256, double LearningR
     /// <summary>Throws a user error naming the first bad field.</summary>
     public void Validate()
     {
-        if (Epochs < 1) throw new NagUserException($"--epochs must be at least 1, got {Epochs}");
-        if (Batch < 2) throw new NagUserException($"--batch must be at least 2 (batch norm needs it), got {Batch}");
-        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new NagUserException($"--lr must be a positive number, got {LearningRate}");
-        if (Momentum is < 0 or >= 1) throw new NagUserException($"--momentum must be in [0, 1), got {Momentum}");
-        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new NagUserException($"--weight-decay must be non-negative, got {WeightDecay}");
-        if (!Augmentations.Contains(Augment)) throw new NagUserException($"--augment '{Augment}' is not one of {string.Join(", ", Augmentations)}");
+        if (Epochs < 1) throw new NagUserException($"TrainSettings.Epochs must be at least 1, got {Epochs}");
+        if (Batch < 2) throw new NagUserException($"TrainSettings.Batch must be at least 2 (batch norm needs it), got {Batch}");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new NagUserException($"TrainSettings.LearningRate must be a positive number, got {LearningRate}");
+        if (Momentum is < 0 or >= 1) throw new NagUserException($"TrainSettings.Momentum must be in [0, 1), got {Momentum}");
+        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new NagUserException($"TrainSettings.WeightDecay must be non-negative, got {WeightDecay}");
+        if (!Augmentations.Contains(Augment)) throw new NagUserException($"TrainSettings.Augment '{Augment}' is not one of {string.Join(", ", Augmentations)}");
     }
 }
 
@@ -170,7 +170,7 @@ public sealed class NetTrainer : IDisposable
             loss.backward();
             TorchGc.Step(_optimizer);
             float l = loss.item<float>();
-            if (!float.IsFinite(l)) throw new NagUserException($"training diverged at epoch {epoch + 1} step {s + 1} (loss {l}); lower --lr");
+            if (!float.IsFinite(l)) throw new NagUserException($"training diverged at epoch {epoch + 1} step {s + 1} (loss {l}); lower TrainSettings.LearningRate");
             lossSum += l * count;
             correct += logits.argmax(1).eq(y).sum().item<long>();
             seen += count;

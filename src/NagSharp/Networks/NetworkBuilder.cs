@@ -25,8 +25,8 @@ public sealed record NetworkOptions(int Classes = 10, int InputChannels = 3, int
         if (Classes < 2) throw new NagUserException($"a classifier needs at least 2 classes, got {Classes}");
         if (InputChannels < 1) throw new NagUserException($"input channels must be at least 1, got {InputChannels}");
         if (InputSize < 1) throw new NagUserException($"input size must be at least 1, got {InputSize}");
-        if (Width is < 1) throw new NagUserException($"--width must be at least 1, got {Width}");
-        if (CellsPerStage is < 0) throw new NagUserException($"--cells must be at least 0, got {CellsPerStage}");
+        if (Width is < 1) throw new NagUserException($"NetworkOptions.Width must be at least 1, got {Width}");
+        if (CellsPerStage is < 0) throw new NagUserException($"NetworkOptions.CellsPerStage must be at least 0, got {CellsPerStage}");
     }
 }
 

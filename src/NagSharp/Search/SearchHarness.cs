@@ -56,7 +56,7 @@ public static class SearchHarness
         double sign = minimize ? -1 : 1;
         data.RequireColumn(objective);
         data.RequireColumn(report);
-        if (budget < 1) throw new NagUserException($"--budget must be at least 1, got {budget}");
+        if (budget < 1) throw new NagUserException($"search budget must be at least 1, got {budget}");
         oracle ??= new Oracle(data);
         var cache = new Dictionary<string, double>(StringComparer.Ordinal);
         var trials = new List<Trial>(budget);

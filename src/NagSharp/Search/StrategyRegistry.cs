@@ -33,9 +33,9 @@ public static class StrategyRegistry
             "local" => new LocalSearch(space, seed),
             "bananas" => new BananasSearch(space, seed, options.Bo),
             "gp-bo" => new GpBoSearch(space, seed, options.Bo),
-            "generator-bo" => new GeneratorBoSearch(space, seed, Need(options.Generator, name, "a generator (--generator)")(), options.Bo, options.GeneratorBo),
-            _ => new GeneratorBoSearch(space, seed, Need(options.Generator, name, "a generator (--generator)")(), options.Bo, options.GeneratorBo,
-                Need(options.Transfer, name, "source columns (--transfer-from)")()),
+            "generator-bo" => new GeneratorBoSearch(space, seed, Need(options.Generator, name, "a generator (StrategyOptions.Generator)")(), options.Bo, options.GeneratorBo),
+            _ => new GeneratorBoSearch(space, seed, Need(options.Generator, name, "a generator (StrategyOptions.Generator)")(), options.Bo, options.GeneratorBo,
+                Need(options.Transfer, name, "source columns (StrategyOptions.Transfer)")()),
         };
     }
 

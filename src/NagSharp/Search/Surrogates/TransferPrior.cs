@@ -40,7 +40,7 @@ public sealed class TransferPrior : IDisposable
     public static TransferPrior Pretrain(ISearchSpace space, IReadOnlyList<(string Column, IReadOnlyList<(Arch Arch, double Value)> Rows)> sources,
         EnsembleConfig config, Sde? sde, int seed = 0, int steps = 400, int batch = 1024)
     {
-        if (sources.Count == 0) throw new NagUserException("--transfer-from needs at least one source column");
+        if (sources.Count == 0) throw new NagUserException("the transfer prior needs at least one source column");
         var scores = SourceScores(space, sources);
         var ensemble = new EnsembleSurrogate(space, config, seed, sde);
         ensemble.Fit(scores.Values.Select(e => e.Arch).ToList(), scores.Values.Select(e => e.Score).ToList(), seed, steps: steps, batch: batch);

@@ -193,7 +193,7 @@ public sealed class OfaNetworkBuilder : NetworkBuilder<OfaArch>
     /// <summary>Width defaults to OFA's 1.2; stage depths are the subnet's, so a cells-per-stage value is refused.</summary>
     public override NetworkOptions Resolve(NetworkOptions options)
     {
-        if (options.CellsPerStage is not null) throw new NagUserException("ofa_mbv3: stage depths are part of the subnet; --cells does not apply");
+        if (options.CellsPerStage is not null) throw new NagUserException("ofa_mbv3: stage depths are part of the subnet; NetworkOptions.CellsPerStage does not apply");
         return options with { Width = options.Width ?? OfaSpace.StandardStem };
     }
 
