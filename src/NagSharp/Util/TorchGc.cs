@@ -16,10 +16,19 @@ public static class TorchGc
     // What one step may allocate before the runtime ends the region on its own (then the step simply runs unprotected).
     private const long Budget = 16L << 20;
 
+    // A no-GC region belongs to the process, not the thread: two overlapping steps would let the first one's end
+    // uncover the second (whose own start failed). One step at a time keeps every step inside a region.
+    private static readonly Lock Gate = new();
+
     /// <summary>Runs <paramref name="optimizer"/>'s step inside a no-GC region when one can be started.</summary>
     public static void Step(OptimizerHelper optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        lock (Gate) StepAlone(optimizer);
+    }
+
+    private static void StepAlone(OptimizerHelper optimizer)
+    {
         bool region;
         try { region = GC.TryStartNoGCRegion(Budget); }
         catch (InvalidOperationException) { region = false; }   // another thread holds one: the process is already protected
