@@ -83,7 +83,7 @@ public static class NagCli
             BenchCommand.Create(ctx),
             PredictCommand.Create(ctx),
             SearchCommand.Create(ctx),
-            SearchCommand.Runs(ctx),
+            RunsCommand.Create(ctx),
             PlotCommand.Create(ctx),
             PoolCommand.Create(ctx),
             NetCommand.Create(ctx),
