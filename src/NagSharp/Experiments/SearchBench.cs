@@ -161,20 +161,21 @@ public static class SearchBench
     {
         public static BenchJson Of(SearchBenchResult r) => new(r.Space, r.Budget, r.Seeds, r.Seconds, r.Settings.Acquisition, r.Settings.CostInputs, r.Settings.Ranker,
             r.Pairs.Select(p => new PairJson(p.Run.Objective, p.Run.Report, p.Sources, p.SourceOrder,
-                p.Run.Summaries.Select(sm => new StrategyJson(sm.Strategy, sm.QueriesToOptimum, sm.FoundOptimum, p.Run.Seconds![sm.Strategy])
-                {
-                    BestReport = sm.BestReport.OrderBy(x => x.Key).SelectMany(x => new[] { ($"mean_at_{x.Key}", x.Value.Mean), ($"std_at_{x.Key}", x.Value.Std) })
-                        .ToDictionary(x => x.Item1, x => (object)x.Item2),
-                }).ToArray())).ToArray());
+                p.Run.Summaries.Select(sm => StrategyJson(sm, p.Run.Seconds![sm.Strategy])).ToArray())).ToArray());
     }
 
     private sealed record PairJson(string Objective, string Report, IReadOnlyList<string> TransferSources,
         [property: JsonPropertyName("source_order_queries_to_optimum"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? SourceOrder,
-        IReadOnlyList<StrategyJson> Strategies);
+        IReadOnlyList<Dictionary<string, object>> Strategies);
 
-    private sealed record StrategyJson(string Strategy, double QueriesToOptimum, int FoundOptimum, double Seconds)
+    // One strategy's object: its name, mean_at_<budget> and std_at_<budget> for each budget, then the optimum figures.
+    private static Dictionary<string, object> StrategyJson(StrategySummary sm, double seconds)
     {
-        // mean_at_<budget> and std_at_<budget>, one pair per budget, as fields of the strategy's object.
-        [JsonExtensionData] public Dictionary<string, object>? BestReport { get; init; }
+        var fields = new Dictionary<string, object> { ["strategy"] = sm.Strategy };
+        foreach (var (k, v) in sm.BestReport.OrderBy(x => x.Key)) { fields[$"mean_at_{k}"] = v.Mean; fields[$"std_at_{k}"] = v.Std; }
+        fields["queries_to_optimum"] = sm.QueriesToOptimum;
+        fields["found_optimum"] = sm.FoundOptimum;
+        fields["seconds"] = seconds;
+        return fields;
     }
 }
