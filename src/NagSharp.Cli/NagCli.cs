@@ -70,7 +70,18 @@ public static class NagCli
         TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
         bool interactive = stdout is null && !Console.IsOutputRedirected;
         var ctx = new CliContext(stdout ?? Console.Out, stderr ?? Console.Error, interactive);
-        var root = new RootCommand("NagSharp: generate neural architectures with graph diffusion and search with them")
+        var root = BuildRoot(ctx);
+        var parse = root.Parse(args);
+        var previous = CliHelpers.ExtraTables;
+        CliHelpers.ExtraTables = parse.GetValue(ctx.ExtraTables) ?? [];
+        try { return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err }); }
+        finally { CliHelpers.ExtraTables = previous; }
+    }
+
+    /// <summary>The whole command tree, bound to <paramref name="ctx"/>; also the source of docs/reference/cli.md.</summary>
+    public static RootCommand BuildRoot(CliContext ctx)
+    {
+        return new RootCommand("NagSharp: generate neural architectures with graph diffusion and search with them")
         {
             ctx.DataDir,
             ctx.ExtraTables,
@@ -90,11 +101,7 @@ public static class NagCli
             LatencyCommand.Create(ctx),
             ExportCommand.Create(ctx),
             OfaCommand.Create(ctx),
+            DocsCommand.Create(ctx),
         };
-        var parse = root.Parse(args);
-        var previous = CliHelpers.ExtraTables;
-        CliHelpers.ExtraTables = parse.GetValue(ctx.ExtraTables) ?? [];
-        try { return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err }); }
-        finally { CliHelpers.ExtraTables = previous; }
     }
 }
