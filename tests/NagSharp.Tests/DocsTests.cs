@@ -75,6 +75,28 @@ public class DocsTests
             Assert.Contains("`" + o.Name + "`", text, StringComparison.Ordinal);
     }
 
+    /// <summary>The forbidden forms: development rounds and tracker numbers belong in CHANGELOG.md only.</summary>
+    private static readonly Regex RoundOrIssueNumber = new(@"session [0-9]+|issue ?#?[0-9]+|issue-?[0-9]+|round [0-9]+",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    [Fact]
+    public void NoDevelopmentRoundOrIssueNumbers()
+    {
+        string root = RepoRoot();
+        var offences = new List<string>();
+        foreach (string file in TrackedFiles(root, "README.md", "docs", "src", "tests"))
+        {
+            if (RoundOrIssueNumber.IsMatch(file)) offences.Add($"{file}: file name");
+            byte[] bytes = File.ReadAllBytes(Path.Combine(root, file));
+            if (!IsText(bytes)) continue;
+            var lines = System.Text.Encoding.UTF8.GetString(bytes).Split('\n');
+            for (int i = 0; i < lines.Length; i++)
+                if (RoundOrIssueNumber.Match(lines[i]) is { Success: true } m) offences.Add($"{file}:{i + 1}: {m.Value}");
+        }
+        Assert.True(offences.Count == 0,
+            "development-round or issue numbers (say why, not when; history goes to CHANGELOG.md):\n" + string.Join("\n", offences));
+    }
+
     private static readonly Regex MarkdownLink = new(@"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+""[^""]*"")?\s*\)", RegexOptions.CultureInvariant);
 
     [Fact]
