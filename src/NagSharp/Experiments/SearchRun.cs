@@ -162,7 +162,7 @@ public sealed class StrategyModels : IDisposable
             data.RequireColumn(c);
             if (c == objective || c == report) throw new NagUserException($"transfer source {c}: a transfer source cannot be the objective or report column");
         }
-        TorchSharp.torch.set_num_threads(1);   // tiny tensors: a second thread only adds synchronisation (README)
+        TorchSharp.torch.set_num_threads(1);   // tiny tensors: a second thread only adds synchronisation (docs/decisions/0115-generator-bo.md)
         var bo = settings.Bo();
         var gen = new GeneratorBoConfig(settings.Samples, new SamplerConfig(Steps: settings.SampleSteps), settings.Guidance);
         IArchGenerator Generator()
