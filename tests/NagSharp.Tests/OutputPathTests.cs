@@ -47,4 +47,54 @@ public sealed class OutputPathTests
         foreach (var name in new[] { "cifar10_valid_acc200", "nb201-predictor-cifar10_valid_acc200-1000.ckpt", "local_ms", "tnb101_micro" })
             Assert.Equal(name, SafePath.Part(name));
     }
+
+    [SkippableFact]
+    public void AnUnwritableOutFailsBeforeTheWork()
+    {
+        string data = TestData.RequireDir();
+        using var tmp = new TempDir();
+        string file = tmp.File("plain.txt");
+        File.WriteAllText(file, "x");
+        string under = Path.Combine(file, "out");
+        var search = CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--strategy", "random",
+            "--budget", "5", "--seeds", "1", "--out", under, "--db", tmp.File("runs.db"), "--data-dir", data);
+        Assert.Equal(1, search.Code);
+        Assert.Equal($"nag: error: --out '{under}' cannot be created: '{file}' is a file", search.Err.Trim());
+        Assert.False(File.Exists(tmp.File("runs.db")));   // refused before the store recorded anything
+        var bench = CliRunner.Run("bench", "search", "--strategies", "random", "--budget", "5", "--seeds", "1", "--out", under, "--data-dir", data);
+        Assert.Equal(1, bench.Code);
+        Assert.Single(bench.Err.Trim().Split('\n'));
+        Assert.Contains("is a file", bench.Err);
+        var surrogate = CliRunner.Run("bench", "surrogate", "--space", "nb201", "--column", "cifar10_valid_acc200", "--out", Path.Combine(under, "deeper"), "--data-dir", data);
+        Assert.Equal(1, surrogate.Code);
+        Assert.Contains("is a file", surrogate.Err);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void TheWritableCheckCreatesNothing()
+    {
+        using var tmp = new TempDir();
+        string dir = Path.Combine(tmp.Path, "a", "b", "c");
+        AtomicFile.RequireWritableDirectory(dir);
+        AtomicFile.RequireWritableFile(Path.Combine(dir, "x.ckpt"));
+        Assert.Empty(Directory.GetFileSystemEntries(tmp.Path));
+        Assert.Throws<NagUserException>(() => AtomicFile.RequireWritableFile(tmp.Path));   // a directory where the file would go
+    }
+
+    [SkippableFact]
+    public void LatencyOutOnAFileThatIsNoLatencyTableIsRefusedUnchanged()
+    {
+        string data = TestData.RequireDir();
+        using var tmp = new TempDir();
+        string foreign = tmp.File("f.txt");
+        File.WriteAllText(foreign, "name,value\nalpha,1\nbeta,2");   // no newline at the end: the old code cut this line first
+        byte[] before = File.ReadAllBytes(foreign);
+        var run = CliRunner.Run("latency", "--all", "--limit", "1", "--width", "4", "--cells", "1", "--input-size", "8", "--warmup", "0",
+            "--repeats", "3", "--out", foreign, "--data-dir", data);
+        Assert.Equal(2, run.Code);
+        Assert.Single(run.Err.Trim().Split('\n'));
+        Assert.Contains($"{foreign}:1: header is 'name,value'", run.Err);
+        Assert.Equal(before, File.ReadAllBytes(foreign));
+    }
 }

@@ -32,6 +32,7 @@ public static class BenchCommand
             { space, outDir, presets, stepsList, trainSteps, n, guidance, pairs, seed, predictorPreset, transform, corrector, start, stop, seeds, predictorSteps, guidedOnly };
         gen.SetAction(p => ctx.Guard(() =>
         {
+            AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
             var guided = p.GetValue(pairs)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x =>
             {
                 var parts = x.Split(':');

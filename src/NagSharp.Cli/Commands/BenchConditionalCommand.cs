@@ -40,6 +40,7 @@ public static class BenchConditionalCommand
                 GuidanceStart = p.GetValue(guidanceStart), TimingRepeats = p.GetValue(repeats), Seeds = p.GetValue(seeds),
             };
             string dir = p.GetValue(outDir)!;
+            AtomicFile.RequireWritableDirectory(dir, "--out");   // before any work
             var result = ExperimentHost.Run(ctx, progress => ConditionalBenchExperiment.Run(s, data, settings, dir, p.GetValue(ctx.DataDir), progress),
                 new Dictionary<string, string> { ["Samples"] = "-n", ["Conditions"] = "--condition" });
             string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", result.Conditions))))[..8];

@@ -46,6 +46,7 @@ public static class BenchMarginCommand
                 Seed = p.GetValue(seed), HeldOut = p.GetValue(heldOut), SurrogateSteps = p.GetValue(surrogateSteps), SurrogateEncoding = p.GetValue(surrogateEncoding)!,
             };
             string dir = p.GetValue(outDir)!;
+            AtomicFile.RequireWritableDirectory(dir, "--out");   // before any work
             var result = ExperimentHost.Run(ctx, progress => GuidedMarginExperiment.Run(s, data, settings, dir, p.GetValue(ctx.DataDir), progress),
                 new Dictionary<string, string> { ["Samples"] = "-n", ["Conditions"] = "--condition" });
             string md = result.ToMarkdown();

@@ -29,6 +29,7 @@ public static class BenchSearchCommand
             { space, pairsOpt, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir, costInputs, ranker };
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
             var pairs = p.GetValue(pairsOpt)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x =>
             {
                 var parts = x.Split(':');

@@ -24,6 +24,7 @@ public static class BenchSurrogateCommand
             { space, column, encodings, folds, steps, seed, outDir, json };
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            if (p.GetValue(outDir) is string target) AtomicFile.RequireWritableDirectory(target, "--out");   // before any work
             var s = SpaceRegistry.Get(p.GetValue(space)!);
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             var settings = new SurrogateBenchSettings

@@ -38,6 +38,7 @@ public static class BenchTransferCommand
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string dir = p.GetValue(outDir)!;
+            AtomicFile.RequireWritableDirectory(dir, "--out");   // before any work
             var result = ExperimentHost.Run(ctx, progress =>
             {
                 var settings = new TaskTransferSettings

@@ -48,6 +48,7 @@ public static class GenerateCommand
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            if (p.GetValue(outPath) is string samplesOut) AtomicFile.RequireWritableFile(samplesOut, "--out");   // before any work
             // Settings first: a bad number or spelling fails before any default model is trained.
             var settings = new GenerateSettings
             {

@@ -74,6 +74,7 @@ public static class NetCommand
         train.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            AtomicFile.RequireWritableFile(p.GetValue(outPath)!, "--out");   // before any work
             var (space, a, _, width, cells) = arch.Read(ctx, p);
             var settings = train.Read(p, p.GetValue(seed));
             if (p.GetValue(threads) is int t)

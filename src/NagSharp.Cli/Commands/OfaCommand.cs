@@ -115,6 +115,7 @@ public static class OfaCommand
         cmd.SetAction(p => ctx.Guard(() =>
         {
             if (p.GetValue(n) < 1) throw new NagUserException("-n must be at least 1");
+            AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
             var r = OfaOracleExperiment.Label(p.GetValue(n), p.GetValue(seed), p.GetValue(outDir)!, Predictor(ctx, p, predictor), DataLocator.Resolve(p.GetValue(ctx.DataDir)));
             ctx.Out.WriteLine($"wrote {r.Path}: {r.Subnets} subnets ({r.Subnets} predictor calls), columns ofa_pred_top1{string.Concat(r.Devices.Select(d => ", " + d))}");
             return ExitCodes.Ok;

@@ -21,6 +21,7 @@ public static class PoolCommand
         var cmd = new Command("pool", "Pool several `nag search` outputs of the same search into one, with standard errors") { dirs, outDir };
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
             var dirList = p.GetValue(dirs)!;
             var result = SearchPool.Pool(dirList, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
             string target = p.GetValue(outDir)!;

@@ -28,6 +28,7 @@ public static class PredictorCommand
         net.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            AtomicFile.RequireWritableFile(p.GetValue(outPath)!, "--out");   // before any work
             var s = SpaceRegistry.Get(p.GetValue(space)!);
             var data = CliHelpers.LoadData(s, p.GetValue(ctx.DataDir));
             var sde = new SdeConfig();

@@ -46,6 +46,15 @@ public static class SearchCommand
             { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker };
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
+            if (p.GetValue(resume) is long resumeId && p.GetValue(db) is string dbPath)
+            {
+                using var stored = new Store.ExperimentStore(dbPath);
+                var e = stored.Get(resumeId);
+                RefuseContradictions(p, stored.Path, e, SearchSettings.FromJson(e.Settings, $"{stored.Path}: experiment {resumeId}"), space, objective, report,
+                    strategies, budget, seeds, seed, transferFrom, acquisition, generator, guidance, samples, sampleSteps, minimize, randomCandidates,
+                    costInputs, surrogateEncoding, ranker);
+            }
             string? genPath = p.GetValue(generator);
             var sources = p.GetValue(transferFrom)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
             var settings = new SearchRunSettings(p.GetValue(space)!, p.GetValue(objective), p.GetValue(report), p.GetValue(strategies),
@@ -73,5 +82,45 @@ public static class SearchCommand
             table.AddRow(new[] { sm.Strategy }.Concat(budgets.Select(x => string.Create(CultureInfo.InvariantCulture, $"{sm.BestReport[x].Mean:F3} ± {sm.BestReport[x].Std:F3}")))
                 .Append(sm.QueriesToOptimum.ToString("F1", CultureInfo.InvariantCulture)).Append($"{sm.FoundOptimum}/{sm.Seeds}").ToArray());
         return table;
+    }
+
+    /// <summary>
+    /// <c>--resume</c> continues the experiment exactly as recorded: a flag given with a different value than the stored
+    /// one is refused (naming the flag and both values), since silently ignoring it would report another search than asked.
+    /// </summary>
+    private static void RefuseContradictions(ParseResult p, string storePath, Store.Experiment e, SearchSettings st, Option<string> space,
+        Option<string?> objective, Option<string?> report, Option<string[]> strategies, Option<int> budget, Option<int> seeds, Option<int> seed,
+        Option<string?> transferFrom, Option<string> acquisition, Option<string?> generator, Option<double> guidance, Option<int> samples,
+        Option<int> sampleSteps, Option<bool> minimize, Option<int> randomCandidates, Option<bool> costInputs, Option<string> surrogateEncoding,
+        Option<string> ranker)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        void Check<T>(Option<T> option, Func<T, string> given, string stored)
+        {
+            if (p.GetResult(option) is not { Implicit: false }) return;
+            string value = given(p.GetValue(option)!);
+            if (value != stored)
+                throw new NagUserException($"{option.Name} {SafePath.Shorten(value)} contradicts experiment {e.Id} of {storePath}, which has " +
+                    $"{option.Name} {SafePath.Shorten(stored)}; --resume continues the experiment as recorded: drop the flag, or start a new experiment");
+        }
+        static string List(IEnumerable<string>? xs) => string.Join(",", xs ?? []);
+        Check(space, v => SpaceRegistry.Get(v).Name, e.Space);
+        Check(objective, v => v!, e.Objective);
+        Check(report, v => v!, e.Report);
+        Check(strategies, v => List(v), List(e.Strategies));
+        Check(budget, v => v.ToString(inv), e.Budget.ToString(inv));
+        Check(seeds, v => v.ToString(inv), e.Seeds.ToString(inv));
+        Check(seed, v => v.ToString(inv), e.FirstSeed.ToString(inv));
+        Check(transferFrom, v => List(v?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), List(st.TransferFrom));
+        Check(acquisition, v => v, st.Acquisition);
+        Check(generator, v => v is null ? "" : Path.GetFullPath(v), st.Generator ?? "(the default generator)");
+        Check(guidance, v => v.ToString("R", inv), st.Guidance.ToString("R", inv));
+        Check(samples, v => v.ToString(inv), st.Samples.ToString(inv));
+        Check(sampleSteps, v => v.ToString(inv), st.SampleSteps.ToString(inv));
+        Check(minimize, v => v ? "on" : "off", st.Minimize ? "on" : "off");
+        Check(randomCandidates, v => v.ToString(inv), st.RandomCandidates.ToString(inv));
+        Check(costInputs, v => v ? "on" : "off", st.CostInputs ? "on" : "off");
+        Check(surrogateEncoding, v => v, st.SurrogateEncoding);
+        Check(ranker, v => v, st.Ranker);
     }
 }

@@ -82,6 +82,7 @@ public static class TrainCommand
                 if (t < 1) throw new NagUserException($"--threads must be at least 1, got {t}");
                 TorchSharp.torch.set_num_threads(t);
             }
+            AtomicFile.RequireWritableFile(p.GetValue(outPath)!, "--out");   // before any work
             string e = p.GetValue(engine)!;
             if (e == "discrete" && p.GetValue(selfCondition)) throw new NagUserException("--self-condition applies to the score engine; the discrete engine's denoiser already reads the current graph's symbols");
             if (e == "discrete") return DiscreteTraining.Run(ctx, p, space, conditions, unlabelled, fraction, steps, batch, lr, seed, outPath, resume, every, net);

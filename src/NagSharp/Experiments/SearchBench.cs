@@ -93,6 +93,7 @@ public static class SearchBench
         if (pairs.Count < 2 && names.Remove("transfer")) progress.Note("only one objective: transfer has no source and is skipped");
         int b = settings.Budget, runs = settings.Seeds, first = settings.FirstSeed;
         if (b < 1 || runs < 1) throw new NagUserException("budget and seeds must be at least 1");
+        foreach (var (o, _) in pairs) SearchHarness.CheckBudget(data, o, b);   // a budget no search can spend is refused before any work
         common.Bo();   // bad settings fail before the output directory exists
         string dir = settings.OutDir ?? SearchBenchSettings.DefaultOutDir;
         Directory.CreateDirectory(dir);

@@ -73,7 +73,6 @@ public static class SearchRun
             s = SpaceRegistry.Get(experiment.Space);
             (obj, rep, names, b, runs, first) = (experiment.Objective, experiment.Report, experiment.Strategies.ToArray(), experiment.Budget, experiment.Seeds, experiment.FirstSeed);
             strategy = SearchSettings.FromJson(experiment.Settings, $"{store.Path}: experiment {id}");
-            progress.Note($"resuming experiment {id}: {store.Trials(id).Count} trials recorded, {store.InFlight(id)} in flight (asked again)");
         }
         else
         {
@@ -90,15 +89,23 @@ public static class SearchRun
         data.RequireColumn(obj); data.RequireColumn(rep);
         foreach (var n in names) StrategyRegistry.Validate(n);   // before any work
         if (b < 1 || runs < 1) throw new NagUserException("budget and seeds must be at least 1");
+        SearchHarness.CheckBudget(data, obj, b);   // a budget no search can spend is refused before any work
         // A table that covers only part of the space: strategies propose only what it scores.
         var searchSpace = TableSpace.Needed(s, data) ? new TableSpace(s, data, obj) : s;
         var cache = new ModelCache(settings.ModelsDir ?? ModelCache.DefaultDir, settings.DataDir, settings.ExtraTables, progress);
         using var models = new StrategyModels(searchSpace, data, obj, rep, strategy, cache);
+        // A run holds its experiment: a second resume of it while this one runs is refused.
+        using var lease = experiment is null ? null : store!.Acquire(experiment.Id);
+        if (experiment is not null)
+            progress.Note($"resuming experiment {experiment.Id}: {store!.Trials(experiment.Id).Count} trials recorded, {store.InFlight(experiment.Id)} in flight (asked again)");
         if (names.Contains("transfer")) models.Options.Transfer!();
         if (names.Any(StrategyRegistry.NeedsGenerator)) models.Options.Generator!();
+        ExperimentLease? newLease = null;
+        using var releaseNew = new Disposer(() => newLease?.Dispose());
         if (store is not null && experiment is null)
         {
             experiment = store.Create(s.Name, obj, rep, names, b, runs, first, strategy.ToJson());
+            newLease = store.Acquire(experiment.Id);
             progress.Note($"recording as experiment {experiment.Id} in {store.Path}");
         }
         var recordedAll = experiment is null ? [] : store!.Trials(experiment.Id);
@@ -197,4 +204,10 @@ public sealed class StrategyModels : IDisposable
         _prior?.Dispose();
         _generator?.Dispose();
     }
+}
+
+/// <summary>Runs an action on dispose (releases a resource assigned after the <c>using</c> began).</summary>
+file sealed class Disposer(Action action) : IDisposable
+{
+    public void Dispose() => action();
 }

@@ -188,18 +188,15 @@ public sealed class LatencyTable
             AtomicFile.WriteText(path, w => w.Write(header + "\n"));
             return t;
         }
-        string text = File.ReadAllText(path);
-        int lastNewline = text.LastIndexOf('\n');
-        if (lastNewline < text.Length - 1)
-        {
-            // A torn final row from an interrupted run: drop it so the file is whole again.
-            text = lastNewline < 0 ? "" : text[..(lastNewline + 1)];
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
-            fs.SetLength(System.Text.Encoding.UTF8.GetByteCount(text));
-        }
+        // Identify first, change nothing until then: the file must be this table (header and every whole row valid)
+        // before a torn final row of an interrupted run is dropped. Bytes, not text, so the cut lands exactly.
+        byte[] bytes = File.ReadAllBytes(path);
+        int whole = Array.LastIndexOf(bytes, (byte)'\n') + 1;   // length of the complete lines
+        bool torn = whole < bytes.Length;
+        string text = System.Text.Encoding.UTF8.GetString(bytes, 0, whole == 0 ? bytes.Length : whole);
         var lines = text.Split('\n');
         if (lines[0].TrimEnd('\r') != header)
-            throw new NagDataException($"{path}:1: header is '{lines[0].TrimEnd('\r')}', expected '{header}' (another column or layout: write to another table or column)");
+            throw new NagDataException($"{path}:1: header is '{SafePath.Shorten(lines[0].TrimEnd('\r'))}', expected '{header}' (not a latency table of this column and layout: write to another table or column)");
         for (int i = 1; i < lines.Length; i++)
         {
             string line = lines[i].TrimEnd('\r');
@@ -207,15 +204,21 @@ public sealed class LatencyTable
             var f = line.Split(',');
             if (f.Length != fields) throw new NagDataException($"{path}:{i + 1}: {f.Length} fields, expected {fields}");
             if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int key))
-                throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': '{f[0]}' is not a key");
+                throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': '{SafePath.Shorten(f[0])}' is not a key");
             Arch arch;
             try { arch = data.ArchOf(key); }
             catch (NagUserException e) { throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': {e.Message}"); }
             string stored = string.Join(layout.ArchSeparator, f[1..^1]);
-            if (stored != arch.ToString()) throw new NagDataException($"{path}:{i + 1}: column '{layout.ArchColumn}': key {key} is {arch} in the benchmark tables, not {stored}");
+            if (stored != arch.ToString()) throw new NagDataException($"{path}:{i + 1}: column '{layout.ArchColumn}': key {key} is {arch} in the benchmark tables, not {SafePath.Shorten(stored)}");
             if (!double.TryParse(f[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v <= 0)
-                throw new NagDataException($"{path}:{i + 1}: column '{column}': '{f[^1]}' is not a positive number");
+                throw new NagDataException($"{path}:{i + 1}: column '{column}': '{SafePath.Shorten(f[^1])}' is not a positive number");
             if (!t._values.TryAdd(key, v)) throw new NagDataException($"{path}:{i + 1}: column '{layout.KeyColumn}': duplicate key {key}");
+        }
+        if (torn)
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Write);
+            if (whole == 0) { fs.Seek(0, SeekOrigin.End); fs.WriteByte((byte)'\n'); }   // the header alone, without its newline
+            else fs.SetLength(whole);                                                        // a torn final row: the file is whole again
         }
         return t;
     }

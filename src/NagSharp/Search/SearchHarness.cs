@@ -56,11 +56,11 @@ public static class SearchHarness
         double sign = minimize ? -1 : 1;
         data.RequireColumn(objective);
         data.RequireColumn(report);
-        if (budget < 1) throw new NagUserException($"search budget must be at least 1, got {budget}");
+        CheckBudget(data, objective, budget);
         oracle ??= new Oracle(data);
         var cache = new Dictionary<string, double>(StringComparer.Ordinal);
         var trials = new List<Trial>(budget);
-        int wasted = 0;
+        int wasted = 0, inARow = 0;
         while (trials.Count < budget)
         {
             var arch = strategy.Ask();
@@ -68,11 +68,15 @@ public static class SearchHarness
             if (cache.TryGetValue(key, out double known) || data.Get(arch, objective) is null)
             {
                 // A repeat costs nothing (the harness remembers it); an architecture the tables cannot score is
-                // skipped. Either way the strategy learns nothing new, so stop if it keeps doing it.
-                if (++wasted > 100 * budget) throw new NagUserException($"strategy {strategy.Name} keeps proposing repeated or unscored architectures");
+                // skipped. Either way the strategy learns nothing new, so stop if it keeps doing it: a bound on repeats
+                // in a row gives up quickly once a strategy has run out of new proposals.
+                if (++wasted > 100 * budget || ++inARow > MaxWastedInARow)
+                    throw new NagUserException($"strategy {strategy.Name} stopped proposing new architectures the tables score " +
+                        $"({Math.Min(inARow, MaxWastedInARow + 1)} repeated or unscored proposals in a row after {trials.Count} of {budget} queries); lower the budget");
                 if (cache.ContainsKey(key)) strategy.Tell(arch, sign * known);
                 continue;
             }
+            inARow = 0;
             int query = trials.Count + 1;
             Trial trial;
             if (recorded is not null && query <= recorded.Count)
@@ -93,6 +97,33 @@ public static class SearchHarness
             strategy.Tell(arch, sign * trial.Objective);
         }
         return trials;
+    }
+
+    /// <summary>Most repeated or unscored proposals in a row before a run gives up (<see cref="Run"/>).</summary>
+    public const int MaxWastedInARow = 1000;
+
+    /// <summary>
+    /// Distinct architectures with a value of <paramref name="objective"/>: the most queries any search on these tables
+    /// can make (each counted query is a new architecture).
+    /// </summary>
+    public static int Queryable(BenchmarkData data, string objective)
+    {
+        data.RequireColumn(objective);
+        return data.ColumnEntries(objective).Select(e => e.Arch.ToString()).Distinct(StringComparer.Ordinal).Count();
+    }
+
+    /// <summary>
+    /// Throws a user error naming the limit when <paramref name="budget"/> is below 1 or above the distinct
+    /// architectures the tables score on <paramref name="objective"/> (such a budget can never be spent: the search
+    /// would run out of new architectures and spin).
+    /// </summary>
+    public static void CheckBudget(BenchmarkData data, string objective, int budget)
+    {
+        if (budget < 1) throw new NagUserException($"search budget must be at least 1, got {budget}");
+        int n = Queryable(data, objective);
+        if (budget > n)
+            throw new NagUserException($"budget {budget} is more than the {n} distinct {data.Space.Name} architectures the tables score on " +
+                $"'{SafePath.Shorten(objective)}'; every query is a new architecture, so the budget can be at most {n}");
     }
 
     /// <summary>Aggregates the trials of one strategy over its seeds; "best" is the lowest value with <paramref name="minimize"/>.</summary>
