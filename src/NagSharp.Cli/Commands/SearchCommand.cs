@@ -104,7 +104,7 @@ public static class SearchCommand
                     $"{option.Name} {SafePath.Shorten(stored)}; --resume continues the experiment as recorded: drop the flag, or start a new experiment");
         }
         static string List(IEnumerable<string>? xs) => string.Join(",", xs ?? []);
-        Check(space, v => SpaceRegistry.Get(v).Name, e.Space);
+        Check(space, v => NagSharp.Spaces.SpaceRegistry.Get(v).Name, e.Space);
         Check(objective, v => v!, e.Objective);
         Check(report, v => v!, e.Report);
         Check(strategies, v => List(v), List(e.Strategies));
