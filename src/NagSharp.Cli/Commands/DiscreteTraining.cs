@@ -27,7 +27,7 @@ public static class DiscreteTraining
         {
             var s = SpaceRegistry.Get(p.GetValue(space)!);
             double f = p.GetValue(fraction);
-            if (f is <= 0 or > 1) throw new NagUserException($"--train-fraction must be in (0, 1], got {f}");
+            if (!(f is > 0 and <= 1)) throw new NagUserException($"--train-fraction must be in (0, 1], got {f}");
             if (p.GetValue(unlabelled) < 0) throw new NagUserException("--unlabelled must be non-negative");
             var conds = (p.GetValue(conditions) ?? []).Select(Condition.Parse).ToArray();
             var data = conds.Length > 0 || s.Size is null ? CliHelpers.LoadDataOrNull(s, p.GetValue(ctx.DataDir)) : null;
@@ -35,6 +35,7 @@ public static class DiscreteTraining
             var set = DiscreteModels.BuildTrainingSet(s, data, conds, f, p.GetValue(unlabelled), p.GetValue(seed), lists);
             for (int c = 0; c < conds.Length; c++)
                 ctx.Err.WriteLine($"condition {conds[c]}: {set.Count(t => t.States[c] == 2)} satisfy, {set.Count(t => t.States[c] == 1)} do not, {set.Count(t => t.States[c] == 0)} unknown");
+            if (ConditionCoverage.JointWarning(conds, set) is string warning) ctx.Err.WriteLine($"nag: warning: {warning}");
             var train = new TrainConfig(Steps: p.GetValue(steps), Batch: p.GetValue(batch), LearningRate: p.GetValue(lr), Seed: p.GetValue(seed));
             gen = new DiscreteGenerator(s, new DiscreteConfig(), network.ReadDenoiser(p), train, conds.Select(c => c.Text).ToList(), set);
         }

@@ -99,10 +99,10 @@ public static class ExportCommand
                         break;
                     default:
                         string source = NetworkRegistry.Get(space).PyTorchSource(net.Arch, net.Options);
+                        (path, string weightsOut) = SafeTensors.PyTorchPaths(path);
                         AtomicFile.WriteText(path, w => w.Write(source));
                         if (weightsPath is not null)
                         {
-                            string weightsOut = Path.ChangeExtension(path, ".safetensors");
                             SafeTensors.Write(weightsOut, net, new Dictionary<string, string> { ["arch"] = net.Arch.ToString(), ["space"] = space.Name });
                             ctx.Out.WriteLine($"wrote {path} and {weightsOut} (load with: python3 {Path.GetFileName(path)} {Path.GetFileName(weightsOut)})");
                         }

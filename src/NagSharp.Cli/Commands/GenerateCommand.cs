@@ -52,13 +52,12 @@ public static class GenerateCommand
             samplerConfig.Validate();
             bool inDegree = ReadDecoding(edgeDecoding.Name, p.GetValue(edgeDecoding), "in-degree");
             bool coupledSlots = ReadDecoding(slotDecoding.Name, p.GetValue(slotDecoding), "coupled");
+            int n = SampleCount.Check(p.GetValue(count)), b = Guard.Positive(p.GetValue(batch), "sample batch");
+            if (p.GetValue(top) < 0) throw new NagUserException($"--top must be zero or positive, got {p.GetValue(top)}");
             string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!, dataDir);
             var reports = p.GetValue(report) ?? [];
             var condTexts = p.GetValue(conditions) ?? [];
-            int n = p.GetValue(count), b = p.GetValue(batch);
-            if (n < 1) throw new NagUserException($"-n must be at least 1, got {n}");
-            if (b < 1) throw new NagUserException($"--batch must be at least 1, got {b}");
             string kind = Store.Checkpoint.Load(genPath).Kind;
             GenerationResult result = null!;
             double warmupSeconds = 0;   // first calls JIT-compile the sampling path and size the allocator: timed apart from "seconds"

@@ -89,6 +89,7 @@ public sealed class ImageDataset
     private static int PaddedSize(string source, int native, int? inputSize, int multiple)
     {
         int size = inputSize ?? (native + multiple - 1) / multiple * multiple;
+        Guard.InRange(size, 1, 4096, "NetworkOptions.InputSize");
         if (size < native) throw new NagUserException($"{source}: --input-size {size} is smaller than the {native}x{native} images (they are padded, never cropped)");
         return size;
     }
@@ -131,14 +132,21 @@ public sealed class ImageDataset
     {
         byte[] raw = File.ReadAllBytes(path);
         if (raw.Length < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
+        byte[] data;
         try
         {
             using var gz = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
             using var ms = new MemoryStream();
             gz.CopyTo(ms);
-            return ms.ToArray();
+            data = ms.ToArray();
         }
         catch (InvalidDataException e) { throw new NagDataException($"{path}: corrupt gzip stream ({e.Message})"); }
+        // GZipStream stops quietly where a truncated file ends, so a cut file would read as a shorter dataset. The
+        // gzip trailer's last field is the uncompressed length mod 2^32: only a complete stream ends with it.
+        uint expected = raw.Length >= 18 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 4)) : uint.MaxValue;
+        if (raw.Length < 18 || expected != unchecked((uint)data.Length))
+            throw new NagDataException($"{path}: gzip stream is truncated or corrupt (it does not end with the length of its {data.Length} decompressed bytes)");
+        return data;
     }
 
     /// <summary>Reads an IDX file of unsigned bytes with <paramref name="ndim"/> dimensions, checking the header against the file length.</summary>
@@ -157,6 +165,9 @@ public sealed class ImageDataset
             dims[d] = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(4 + 4 * d));
             if (dims[d] <= 0) throw new NagDataException($"{path}: IDX dimension {d} is {dims[d]}");
             count *= dims[d];
+            // Checked per dimension, so three 2^31 sizes cannot overflow into a count that happens to fit.
+            if (count > b.Length)
+                throw new NagDataException($"{path}: IDX header promises {string.Join("x", dims[..(d + 1)])} = {count} bytes of data, more than the file's {b.Length} (truncated or corrupt)");
         }
         long expected = 4 + 4L * ndim + count;
         if (b.Length != expected)

@@ -121,6 +121,20 @@ public static class NetworkSpec
 /// <summary>Writes a module's state dict in the safetensors layout (8-byte header length, JSON header, raw little-endian data).</summary>
 public static class SafeTensors
 {
+    /// <summary>
+    /// The two files of a PyTorch export asked to go to <paramref name="outPath"/>: the Python source and its weights
+    /// beside it. They never share a name: <c>m.safetensors</c> names the weights (source <c>m.py</c>), anything else
+    /// names the source (weights: the same name with the extension <c>.safetensors</c>), so the weights can never
+    /// overwrite the source they belong to.
+    /// </summary>
+    public static (string Source, string Weights) PyTorchPaths(string outPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outPath);
+        if (Path.GetExtension(outPath).Equals(".safetensors", StringComparison.OrdinalIgnoreCase))
+            return (Path.ChangeExtension(outPath, ".py"), outPath);
+        return (outPath, Path.ChangeExtension(outPath, ".safetensors"));
+    }
+
     /// <summary>Writes every state-dict entry (float32 and int64) of <paramref name="module"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, nn.Module module, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -15,12 +15,11 @@ namespace NagSharp.Diffusion.Score;
 public sealed class RepulsionGuidance(IGuidance? inner, double strength) : IGuidance
 {
     /// <summary>Weight of the repulsive potential.</summary>
-    public double Strength { get; } = strength >= 0 && double.IsFinite(strength)
-        ? strength
-        : throw new NagUserException($"--repulsion must be a finite number >= 0, got {strength}");
+    public double Strength { get; } = Guard.NonNegative(strength, "repulsion strength");
 
     /// <summary>Below this diffusion time no repulsion is added, so the score alone settles samples onto one-hot graphs.</summary>
-    public double StopTime { get; init; }
+    public double StopTime { get => _stopTime; init => _stopTime = Guard.InRange(value, 0, 1, "guidance stop time"); }
+    private readonly double _stopTime;
 
     /// <inheritdoc />
     public Tensor Gradient(Tensor x, double t, Tensor score)

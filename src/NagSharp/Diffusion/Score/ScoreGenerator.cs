@@ -19,14 +19,17 @@ namespace NagSharp.Diffusion.Score;
 /// <param name="EmaDecay">EMA of weights used for sampling; 0.999 suits short runs (the reference's 0.9999 suits 250k steps).</param>
 /// <param name="Seed">Seeds initialisation, training-set split and batches.</param>
 public sealed record TrainConfig(int Steps = 3000, int Batch = 256, double LearningRate = 1e-3, int Warmup = 200,
-    double GradClip = 1.0, double EmaDecay = 0.999, int Seed = 0)
+    double GradClip = 1.0, double EmaDecay = 0.999, int Seed = 0) : ICheckedSettings
 {
     /// <summary>Throws a user error for values that cannot train.</summary>
     public void Validate()
     {
-        if (Steps < 1 || Batch < 1 || Warmup < 0) throw new NagUserException($"--steps and --batch must be positive: {this}");
-        if (LearningRate <= 0 || !double.IsFinite(LearningRate)) throw new NagUserException($"--lr must be a positive number, got {LearningRate}");
-        if (EmaDecay is < 0 or >= 1) throw new NagUserException($"EMA decay {EmaDecay} is outside [0, 1)");
+        Guard.Positive(Steps, "TrainConfig.Steps");
+        Guard.InRange(Batch, 1, 1 << 20, "TrainConfig.Batch");
+        if (Warmup < 0) throw new NagUserException($"TrainConfig.Warmup must be zero or positive, got {Warmup}");
+        Guard.Positive(LearningRate, "TrainConfig.LearningRate");
+        Guard.Positive(GradClip, "TrainConfig.GradClip");
+        if (!(EmaDecay is >= 0 and < 1)) throw new NagUserException($"TrainConfig.EmaDecay must be in [0, 1), got {EmaDecay}");
     }
 
     /// <summary>Learning rate after linear warm-up.</summary>
@@ -38,14 +41,15 @@ public sealed record TrainConfig(int Steps = 3000, int Batch = 256, double Learn
 /// <param name="Steps">Discretisation steps of [epsilon, 1]; the reference uses 1,000.</param>
 /// <param name="Snr">Langevin corrector signal-to-noise ratio (reference 0.16).</param>
 /// <param name="CorrectorSteps">Langevin steps per predictor step (0 disables the corrector).</param>
-public sealed record SamplerConfig(string Kind = "pc", int Steps = 50, double Snr = 0.16, int CorrectorSteps = 1)
+public sealed record SamplerConfig(string Kind = "pc", int Steps = 50, double Snr = 0.16, int CorrectorSteps = 1) : ICheckedSettings
 {
     /// <summary>Throws a user error for an unusable sampler.</summary>
     public void Validate()
     {
         if (Kind is not ("pc" or "ode")) throw new NagUserException($"unknown sampler '{Kind}' (expected pc or ode)");
-        if (Steps < 1) throw new NagUserException($"--sample-steps must be at least 1, got {Steps}");
-        if (Snr <= 0 || CorrectorSteps < 0) throw new NagUserException($"invalid corrector settings snr={Snr}, corrector steps={CorrectorSteps}");
+        Guard.Positive(Steps, "SamplerConfig.Steps");
+        Guard.Positive(Snr, "SamplerConfig.Snr");
+        if (CorrectorSteps < 0) throw new NagUserException($"SamplerConfig.CorrectorSteps must be zero or positive, got {CorrectorSteps}");
     }
 }
 

@@ -28,8 +28,8 @@ public static class ScoreSampling
     public static GenerationResult Generate(ScoreGenerator generator, int n, int batch, SamplerConfig sampler, int seed,
         IGuidance? guidance = null, Action<int, int>? progress = null)
     {
-        if (n < 1) throw new NagUserException($"-n must be at least 1, got {n}");
-        if (batch < 1) throw new NagUserException($"--batch must be at least 1, got {batch}");
+        SampleCount.Check(n);
+        Guard.Positive(batch, "sample batch");
         var clock = Stopwatch.StartNew();
         var decoded = new List<DecodedSample>(n);
         for (int start = 0, b = 0; start < n; start += batch, b++)

@@ -234,10 +234,15 @@ public sealed partial class Nb301Space : SearchSpace<Nb301Arch>
             if (!m.Success) throw new ArchFormatException($"{name} input {i}: '{items[i]}' is not ('operation', source)");
             int op = SpaceText.IndexOf(Operations, m.Groups["op"].Value);
             if (op < 0) throw new ArchFormatException($"{name} input {i}: unknown operation '{m.Groups["op"].Value}' (expected one of {string.Join(", ", Operations)})");
-            edges[i] = new DartsEdge(int.Parse(m.Groups["src"].Value, CultureInfo.InvariantCulture), op);
+            edges[i] = new DartsEdge(SmallNumber(m.Groups["src"].Value, $"{name} input {i}: source"), op);
         }
         return edges;
     }
+
+    // Digits as matched by the patterns; a number too large for an int is refused like any other out-of-range index.
+    private static int SmallNumber(string digits, string what) =>
+        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
+            : throw new ArchFormatException($"{what}: '{SafePath.Shorten(digits)}' is out of range");
 
     private static Nb301Arch ParseCompact(string s)
     {
@@ -253,7 +258,7 @@ public sealed partial class Nb301Space : SearchSpace<Nb301Arch>
             {
                 var m = CompactEdgePattern().Match(items[i]);
                 if (!m.Success) throw new ArchFormatException($"{name} input {i}: '{items[i]}' is not (source, op)");
-                parsed[c][i] = new DartsEdge(int.Parse(m.Groups["src"].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups["op"].Value, CultureInfo.InvariantCulture));
+                parsed[c][i] = new DartsEdge(SmallNumber(m.Groups["src"].Value, $"{name} input {i}: source"), SmallNumber(m.Groups["op"].Value, $"{name} input {i}: operation"));
             }
         }
         return new Nb301Arch(parsed[0], parsed[1]);
