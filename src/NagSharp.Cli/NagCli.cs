@@ -38,6 +38,9 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, bool intera
         Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
     });
 
+    /// <summary>Name of the command being run (maps library setting names to its flags in error messages).</summary>
+    public string? CommandName { get; set; }
+
     /// <summary>Runs a command body, turning NagSharp errors into a one-line message and the documented exit code.</summary>
     public int Guard(Func<int> body)
     {
@@ -92,6 +95,7 @@ public static class NagCli
             OfaCommand.Create(ctx),
         };
         var parse = root.Parse(args);
+        ctx.CommandName = parse.CommandResult.Command.Name;
         var previous = CliHelpers.ExtraTables;
         CliHelpers.ExtraTables = parse.GetValue(ctx.ExtraTables) ?? [];
         try { return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err }); }

@@ -118,6 +118,7 @@ public static class NetCommand
                 if (t < 1) throw new NagUserException($"--threads must be at least 1, got {t}");
                 TorchSharp.torch.set_num_threads(t);
             }
+            if (width is not null || cells is not null) new NetworkOptions(Width: width, CellsPerStage: cells).Validate();   // before the dataset is read and reported
             var data = train.LoadDataset(ctx, p);
             var result = Train(ctx, space, a, width, cells, data, settings, p.GetValue(outPath)!, p.GetValue(resume));
             if (p.GetValue(json)) ctx.Out.WriteLine(ResultJson(result));
