@@ -38,9 +38,6 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, bool intera
         Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
     });
 
-    /// <summary>Name of the command being run (maps library setting names to its flags in error messages).</summary>
-    public string? CommandName { get; set; }
-
     /// <summary>Runs a command body, turning NagSharp errors into a one-line message and the documented exit code.</summary>
     public int Guard(Func<int> body)
     {
@@ -73,7 +70,18 @@ public static class NagCli
         TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
         bool interactive = stdout is null && !Console.IsOutputRedirected;
         var ctx = new CliContext(stdout ?? Console.Out, stderr ?? Console.Error, interactive);
-        var root = new RootCommand("NagSharp: generate neural architectures with graph diffusion and search with them")
+        var root = BuildRoot(ctx);
+        var parse = root.Parse(args);
+        var previous = CliHelpers.ExtraTables;
+        CliHelpers.ExtraTables = parse.GetValue(ctx.ExtraTables) ?? [];
+        try { return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err }); }
+        finally { CliHelpers.ExtraTables = previous; }
+    }
+
+    /// <summary>The whole command tree, bound to <paramref name="ctx"/>; also the source of docs/reference/cli.md.</summary>
+    public static RootCommand BuildRoot(CliContext ctx)
+    {
+        return new RootCommand("NagSharp: generate neural architectures with graph diffusion and search with them")
         {
             ctx.DataDir,
             ctx.ExtraTables,
@@ -86,19 +94,14 @@ public static class NagCli
             BenchCommand.Create(ctx),
             PredictCommand.Create(ctx),
             SearchCommand.Create(ctx),
-            SearchCommand.Runs(ctx),
+            RunsCommand.Create(ctx),
             PlotCommand.Create(ctx),
             PoolCommand.Create(ctx),
             NetCommand.Create(ctx),
             LatencyCommand.Create(ctx),
             ExportCommand.Create(ctx),
             OfaCommand.Create(ctx),
+            DocsCommand.Create(ctx),
         };
-        var parse = root.Parse(args);
-        ctx.CommandName = parse.CommandResult.Command.Name;
-        var previous = CliHelpers.ExtraTables;
-        CliHelpers.ExtraTables = parse.GetValue(ctx.ExtraTables) ?? [];
-        try { return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err }); }
-        finally { CliHelpers.ExtraTables = previous; }
     }
 }

@@ -1,5 +1,5 @@
 using NagSharp.Benchmarks;
-using NagSharp.Cli.Commands;
+using NagSharp.Experiments;
 using NagSharp.Diffusion;
 using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Score;
@@ -479,7 +479,7 @@ public sealed class BayesOptTests
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "bb")));
         Assert.True(File.Exists(dir.File("b", "cifar10_valid_acc200", "best_so_far.png")));
         // Querying in CIFAR-100 validation order reaches the CIFAR-10 validation optimum after a fixed number of queries.
-        Assert.Equal(BenchSearchCommand.SourceOrderQueries(TestData.Nb201, ["cifar100_valid_acc200"], Obj),
+        Assert.Equal(SearchBench.SourceOrderQueries(TestData.Nb201, ["cifar100_valid_acc200"], Obj),
             System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("b", "bench_search.json"))).RootElement.GetProperty("pairs")[0]
                 .GetProperty("source_order_queries_to_optimum").GetInt32());
     }
@@ -488,11 +488,11 @@ public sealed class BayesOptTests
     public void PairsAreDiscoveredFromColumnNamesAndSourceOrderIsComputedFromTheTable()
     {
         var data = TestData.Nb201;
-        var pairs = BenchSearchCommand.DiscoverPairs(data);
+        var pairs = SearchBench.DiscoverPairs(data);
         Assert.Contains((Obj, Rep), pairs);
         Assert.All(pairs, p => Assert.True(data.HasColumn(p.Objective) && data.HasColumn(p.Report)));
         // The objective's own order reaches its optimum first.
-        Assert.Equal(1, BenchSearchCommand.SourceOrderQueries(data, [Obj], Obj));
+        Assert.Equal(1, SearchBench.SourceOrderQueries(data, [Obj], Obj));
     }
 
     [SkippableFact]

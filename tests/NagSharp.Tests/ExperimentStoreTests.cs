@@ -96,11 +96,11 @@ public sealed class ExperimentStoreTests : IDisposable
     public void SettingsStoredBeforeLaterOptionsResumeWithTheirDefaults()
     {
         // An experiment recorded before --random-candidates, --cost-inputs, --surrogate-encoding and --ranker existed.
-        var old = NagSharp.Cli.Commands.SearchSettings.FromJson("""{"acquisition":"ei","guidance":10,"samples":64,"sample_steps":25}""", "runs.db: experiment 1");
+        var old = NagSharp.Experiments.SearchSettings.FromJson("""{"acquisition":"ei","guidance":10,"samples":64,"sample_steps":25}""", "runs.db: experiment 1");
         Assert.Equal("ei", old.Acquisition);
-        Assert.Equal(new NagSharp.Cli.Commands.SearchSettings(), old with { Acquisition = "its" });
-        var now = new NagSharp.Cli.Commands.SearchSettings("ucb", RandomCandidates: 7, CostInputs: true, SurrogateEncoding: "onehot+costs", Ranker: "gp");
-        Assert.Equal(now, NagSharp.Cli.Commands.SearchSettings.FromJson(now.ToJson(), "x") with { TransferFrom = now.TransferFrom });
+        Assert.Equal(new NagSharp.Experiments.SearchSettings(), old with { Acquisition = "its" });
+        var now = new NagSharp.Experiments.SearchSettings("ucb", RandomCandidates: 7, CostInputs: true, SurrogateEncoding: "onehot+costs", Ranker: "gp");
+        Assert.Equal(now, NagSharp.Experiments.SearchSettings.FromJson(now.ToJson(), "x") with { TransferFrom = now.TransferFrom });
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using NagSharp.Cli;
-using NagSharp.Cli.Commands;
+using NagSharp.Experiments;
 using NagSharp.Networks;
 using NagSharp.Spaces;
 using static TorchSharp.torch;
@@ -381,17 +381,18 @@ public sealed class NetTrainingTests
         Assert.Equal(archs[0], TrainBest.Select(space, archs, null, null, null, 1)[0].Arch);
 
         using var tmp = new TempDir();
-        var ctx = new CliContext(new StringWriter(), new StringWriter(), interactive: false);
         var dataset = ImageDataset.Load(digits);
-        var settings = new TrainSettings(Epochs: 1, Batch: 256);
-        var trained = TrainBest.TrainAll(ctx, space, best.Take(2).ToList(), [col], data, dataset, settings, 4, 1, tmp.Path);
+        var settings = new TrainBestSettings(2, new TrainSettings(Epochs: 1, Batch: 256), Width: 4, Cells: 1, Dir: tmp.Path);
+        var trained = TrainBest.TrainAll(space, best.Take(2).ToList(), [col], data, dataset, settings);
         Assert.Equal(2, trained.Count);
         Assert.Equal(data.Get(archs[1], col), trained[0].Benchmark[col]);
         Assert.All(trained, t => Assert.InRange(t.Result.TestAccuracy, 0.05, 1.0));
         // A rerun reuses the finished checkpoints.
-        var err = new StringWriter();
-        var again = TrainBest.TrainAll(new CliContext(new StringWriter(), err, false), space, best.Take(2).ToList(), [col], data, dataset, settings, 4, 1, tmp.Path);
+        var notes = new List<string>();
+        var again = TrainBest.TrainAll(space, best.Take(2).ToList(), [col], data, dataset, settings,
+            ExperimentProgress.Of(e => { if (e is ExperimentNote n) notes.Add(n.Text); }));
         Assert.Equal(trained.Select(t => t.Result.TestAccuracy), again.Select(t => t.Result.TestAccuracy));
-        Assert.DoesNotContain("epoch 1/1:", err.ToString());
+        Assert.DoesNotContain(notes, n => n.StartsWith("epoch 1/1:", StringComparison.Ordinal));
+        Assert.Equal(2, notes.Count(n => n.StartsWith("test accuracy", StringComparison.Ordinal)));
     }
 }

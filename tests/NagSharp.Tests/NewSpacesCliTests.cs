@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace NagSharp.Tests;
 
-/// <summary>The issue-7 spaces through the CLI: listing, <c>nag arch</c>, <c>nag space dump</c>, <c>nag search</c> and
+/// <summary>The spaces beyond NB201 and NB101 through the CLI: listing, <c>nag arch</c>, <c>nag space dump</c>, <c>nag search</c> and
 /// bad input. Data-dependent.</summary>
 public sealed class NewSpacesCliTests
 {

@@ -26,7 +26,7 @@ public sealed class SurrogateOracleTests : IDisposable
         using var oracle = SurrogateOracle.Fit(space, tables, "val_accuracy", seed: 0, config: new EnsembleConfig(Hidden: 64, FitSteps: 300, WeightDecay: 1e-3));
         Assert.Equal(1218, oracle.TrainRows + oracle.HeldOutRows);
         Assert.InRange(oracle.HeldOutRows, 200, 300);
-        // A fitted ensemble ranks unseen genotypes far better than chance (an unfitted one scatters around 0).
+        // A fitted ensemble ranks unseen genotypes far better than chance (an unfitted one scatters near 0).
         Assert.True(oracle.Spearman > 0.4, $"held-out Spearman {oracle.Spearman:F3}");
         // Scores are in the column's units, around the table's accuracies.
         var some = tables.ColumnEntries("val_accuracy").Take(50).ToList();

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using NagSharp.Benchmarks;
 using NagSharp.Spaces;
 
@@ -13,29 +11,7 @@ public static class CliHelpers
     /// The architectures of a samples file (<c>nag generate --out</c>: one JSON object per line with an <c>arch</c> field,
     /// null for an invalid sample), in file order, and the count of null ones. Anything else is a data error naming the line.
     /// </summary>
-    public static (List<Arch> Archs, int Invalid) ReadSamples(ISearchSpace space, string path)
-    {
-        if (!File.Exists(path)) throw new NagDataException($"{path}: not found");
-        var list = new List<Arch>();
-        int invalid = 0, line = 0;
-        foreach (var raw in File.ReadLines(path))
-        {
-            line++;
-            if (raw.Trim().Length == 0) continue;
-            try
-            {
-                using var doc = System.Text.Json.JsonDocument.Parse(raw);
-                if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("arch", out var a))
-                    throw new NagDataException($"{path}:{line}: no \"arch\" field");
-                if (a.ValueKind == System.Text.Json.JsonValueKind.Null) { invalid++; continue; }
-                if (a.ValueKind != System.Text.Json.JsonValueKind.String) throw new NagDataException($"{path}:{line}: \"arch\" is not a string");
-                list.Add(space.Parse(a.GetString()!));
-            }
-            catch (System.Text.Json.JsonException e) { throw new NagDataException($"{path}:{line}: not JSON ({e.Message})"); }
-            catch (ArchFormatException e) { throw new NagDataException($"{path}:{line}: {e.Message}"); }
-        }
-        return (list, invalid);
-    }
+    public static (List<Arch> Archs, int Invalid) ReadSamples(ISearchSpace space, string path) => SampleFile.Read(space, path);
 
     /// <summary>
     /// Runs torch on one thread until disposed, then restores the previous count. Sampling works on tensors of a few
@@ -99,8 +75,7 @@ public static class CliHelpers
     }
 
     /// <summary>A short stable id of a canonical form (first 16 hex digits of its SHA-256).</summary>
-    public static string CanonicalId(ISearchSpace space, Arch arch) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(space.CanonicalForm(arch))))[..16];
+    public static string CanonicalId(ISearchSpace space, Arch arch) => Experiments.TrainBest.CanonicalId(space, arch);
 
     /// <summary>Invariant round-trip formatting of a double for CSV and JSON.</summary>
     public static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -108,4 +83,20 @@ public static class CliHelpers
     /// <summary>Quotes a CSV field when needed.</summary>
     public static string CsvField(string s) =>
         s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+
+    /// <summary>
+    /// Runs a library call and speaks of flags in its errors: a user error that begins with a setting's name (as the
+    /// library words them, e.g. "budget and seeds must be at least 1") gets the command's flag instead.
+    /// </summary>
+    public static T WithFlags<T>(IReadOnlyDictionary<string, string> flags, Func<T> body)
+    {
+        try { return body(); }
+        catch (NagUserException e)
+        {
+            foreach (var (setting, flag) in flags.OrderByDescending(kv => kv.Key.Length))
+                if (e.Message.StartsWith(setting + " ", StringComparison.Ordinal) || e.Message == setting)
+                    throw new NagUserException(flag + e.Message[setting.Length..], e);
+            throw;
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using NagSharp.Networks;
 using NagSharp.Networks.Onnx;
@@ -12,7 +11,7 @@ namespace NagSharp.Cli.Commands;
 public static class ExportCommand
 {
     /// <summary>Largest ONNX-vs-TorchSharp output difference an export accepts.</summary>
-    public const double OnnxTolerance = 1e-4;
+    public const double OnnxTolerance = ExportBench.OnnxTolerance;
 
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext ctx)
@@ -119,62 +118,27 @@ public static class ExportCommand
     public static Command Bench(CliContext ctx)
     {
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
-        var n = new Option<int>("-n") { Description = "Random architectures", DefaultValueFactory = _ => 100 };
+        var n = new Option<int>("-n") { Description = "Random architectures", DefaultValueFactory = _ => new ExportBenchSettings().N };
         var width = new Option<int?>("--width") { Description = "C (default: the standard network)" };
         var cells = new Option<int?>("--cells") { Description = "N (default: the standard network)" };
         var inputSize = new Option<int?>("--input-size") { Description = "Input side (default: each architecture's own resolution where it has one, as in ofa_mbv3, else 32)" };
-        var batch = new Option<int>("--batch") { Description = "Random inputs per architecture", DefaultValueFactory = _ => 4 };
+        var batch = new Option<int>("--batch") { Description = "Random inputs per architecture", DefaultValueFactory = _ => new ExportBenchSettings().Batch };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string?>("--out") { Description = "Write the per-architecture differences as JSON" };
         var cmd = new Command("export", "Export random architectures to ONNX (random weights and batch-norm statistics) and compare ONNX Runtime with TorchSharp")
             { space, n, width, cells, inputSize, batch, seed, outPath };
         cmd.SetAction(p => ctx.Guard(() =>
         {
-            var s = SpaceRegistry.Get(p.GetValue(space)!);
-            var builder = NetworkRegistry.Get(s);
-            int count = p.GetValue(n);
-            if (count < 1) throw new NagUserException($"-n must be at least 1, got {count}");
-            var options = builder.Resolve(new NetworkOptions(Classes: builder.StandardClasses, InputSize: p.GetValue(inputSize) ?? 32, Width: p.GetValue(width), CellsPerStage: p.GetValue(cells)));
-            bool sizeGiven = p.GetValue(inputSize) is not null;
-            bool perArch = !sizeGiven && builder.FixesInputSize;
-            var rng = new Random(p.GetValue(seed));
-            torch.manual_seed(p.GetValue(seed));
-            var rows = new List<(string Arch, double Diff, double Scale)>();
-            var clock = Stopwatch.StartNew();
-            ProgressRunner.Run(ctx, "export", report =>
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    var arch = s.Sample(rng);
-                    using var net = builder.Build(arch, builder.OptionsFor(arch, options, sizeGiven));
-                    NetworkInit.RandomizeBatchNorm(net);
-                    var (diff, scale) = OnnxExport.Compare(net, OnnxExport.ToBytes(net), p.GetValue(batch));
-                    rows.Add((arch.ToString(), diff, scale));
-                    report(i + 1, count, diff.ToString("E2", CultureInfo.InvariantCulture));
-                }
-            });
-            double max = rows.Max(r => r.Diff);
-            int over = rows.Count(r => !(r.Diff <= OnnxTolerance));
+            var settings = new ExportBenchSettings(p.GetValue(space)!, p.GetValue(n), p.GetValue(width), p.GetValue(cells), p.GetValue(inputSize), p.GetValue(batch), p.GetValue(seed));
+            var r = CliHelpers.WithFlags(BenchFlags, () => ProgressRunner.Observe(ctx, progress => ExportBench.Run(settings, progress)));
             if (p.GetValue(outPath) is string path)
-                AtomicFile.WriteText(path, w => w.WriteLine(Json.Write(j =>
-                {
-                    j.WriteStartObject();
-                    j.WriteNumber("n", count);
-                    if (options.Width is int wd) j.WriteNumber("width", wd);
-                    if (options.CellsPerStage is int cps) j.WriteNumber("cells_per_stage", cps);
-                    if (!perArch) j.WriteNumber("input_size", options.InputSize);
-                    else j.WriteBoolean("input_size_from_arch", true);
-                    j.WriteNumber("max_abs_diff", max);
-                    j.WriteNumber("over_tolerance", over);
-                    j.WriteStartArray("archs");
-                    foreach (var (a, d, sc) in rows) { j.WriteStartObject(); j.WriteString("arch", a); j.WriteNumber("max_abs_diff", d); j.WriteNumber("max_abs_output", sc); j.WriteEndObject(); }
-                    j.WriteEndArray();
-                    j.WriteEndObject();
-                })));
+                AtomicFile.WriteText(path, w => w.WriteLine(System.Text.Json.JsonSerializer.Serialize(r, Json.SerializerOptions)));
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{count} random {s.Name} architectures ({options.ShapeText()}, {(!perArch ? $"{options.InputSize}x{options.InputSize}" : "own resolution")}, random BN weights, statistics measured on a random batch): max abs diff ONNX Runtime vs TorchSharp {max:E2}, median {LatencyMeter.Median(rows.Select(r => r.Diff).ToArray()):E2} (logits up to {rows.Max(r => r.Scale):F2} in magnitude, median max {LatencyMeter.Median(rows.Select(r => r.Scale).ToArray()):F2}); {over} over {OnnxTolerance:E0}; {clock.Elapsed.TotalSeconds:F0} s"));
-            return over == 0 ? ExitCodes.Ok : ExitCodes.DataError;
+                $"{r.N} random {settings.Space} architectures ({r.Options.ShapeText()}, {(r.InputSize is int side ? $"{side}x{side}" : "own resolution")}, random BN weights, statistics measured on a random batch): max abs diff ONNX Runtime vs TorchSharp {r.MaxAbsDiff:E2}, median {LatencyMeter.Median(r.Archs.Select(a => a.MaxAbsDiff).ToArray()):E2} (logits up to {r.Archs.Max(a => a.MaxAbsOutput):F2} in magnitude, median max {LatencyMeter.Median(r.Archs.Select(a => a.MaxAbsOutput).ToArray()):F2}); {r.OverTolerance} over {OnnxTolerance:E0}; {r.Seconds:F0} s"));
+            return r.OverTolerance == 0 ? ExitCodes.Ok : ExitCodes.DataError;
         }));
         return cmd;
     }
+
+    private static readonly IReadOnlyDictionary<string, string> BenchFlags = new Dictionary<string, string> { ["n"] = "-n", ["batch"] = "--batch" };
 }

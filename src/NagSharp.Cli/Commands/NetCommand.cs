@@ -1,48 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using NagSharp.Networks;
 using NagSharp.Spaces;
 
 namespace NagSharp.Cli.Commands;
-
-/// <summary>Options that pick an architecture and the network shape around it, shared by the network commands.</summary>
-public sealed class ArchOptions
-{
-    /// <summary>--space.</summary>
-    public Option<string> Space { get; } = new("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
-    /// <summary>--arch.</summary>
-    public Option<string?> Arch { get; } = new("--arch") { Description = "Architecture string, or its key in the benchmark tables (NB201 index)" };
-    /// <summary>--spec.</summary>
-    public Option<string?> Spec { get; } = new("--spec") { Description = "Take space, architecture and network shape from a JSON spec written by `nag export --format json`" };
-    /// <summary>--width.</summary>
-    public Option<int?> Width { get; } = new("--width") { Description = "Channels of the first stage, C (default: the space's standard network, NB201 16)" };
-    /// <summary>--cells.</summary>
-    public Option<int?> Cells { get; } = new("--cells") { Description = "Cells per stage, N (default: the space's standard network, NB201 5)" };
-
-    /// <summary>Adds the options to a command.</summary>
-    public void AddTo(Command c) { c.Options.Add(Space); c.Options.Add(Arch); c.Options.Add(Spec); c.Options.Add(Width); c.Options.Add(Cells); }
-
-    /// <summary>
-    /// The space, architecture and requested shape. A spec fixes all three; --width/--cells given beside it must agree.
-    /// </summary>
-    public (ISearchSpace Space, Arch Arch, NetworkOptions? SpecOptions, int? Width, int? Cells) Read(CliContext ctx, ParseResult p)
-    {
-        if (p.GetValue(Spec) is string spec)
-        {
-            if (p.GetValue(Arch) is not null) throw new NagUserException("give either --arch or --spec, not both");
-            var (s, a, o) = NetworkSpec.Read(spec);
-            if (p.GetValue(Width) is int w && w != o.Width) throw new NagUserException($"--width {w} contradicts the spec's width {o.Width}");
-            if (p.GetValue(Cells) is int n && n != o.CellsPerStage) throw new NagUserException($"--cells {n} contradicts the spec's {o.CellsPerStage} cells per stage");
-            return (s, a, o, o.Width, o.CellsPerStage);
-        }
-        var space = SpaceRegistry.Get(p.GetValue(Space)!);
-        string text = p.GetValue(Arch) ?? throw new NagUserException("--arch (or --spec) is required");
-        var data = text.Trim().All(char.IsAsciiDigit) ? CliHelpers.LoadDataOrNull(space, p.GetValue(ctx.DataDir)) : null;
-        var arch = CliHelpers.ResolveArch(space, text, data);
-        return (space, arch, null, p.GetValue(Width), p.GetValue(Cells));
-    }
-}
 
 /// <summary><c>nag net train</c>: trains a network built from an architecture on a real image dataset.</summary>
 public static class NetCommand
@@ -121,83 +84,24 @@ public static class NetCommand
             if (width is not null || cells is not null) new NetworkOptions(Width: width, CellsPerStage: cells).Validate();   // before the dataset is read and reported
             var data = train.LoadDataset(ctx, p);
             var result = Train(ctx, space, a, width, cells, data, settings, p.GetValue(outPath)!, p.GetValue(resume));
-            if (p.GetValue(json)) ctx.Out.WriteLine(ResultJson(result));
-            else ctx.Out.WriteLine(Summary(result));
+            ctx.Out.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(TrainJson.Of(result), Json.SerializerOptions) : result.Summary());
             return ExitCodes.Ok;
         }));
         return cmd;
     }
 
-    /// <summary>What a training run produced.</summary>
-    public sealed record TrainResult(ISearchSpace Space, Arch Arch, NetworkOptions Options, long Parameters, IReadOnlyList<EpochStats> Curve, string Checkpoint, double Seconds)
+    /// <summary>Trains (or resumes) one network to the end, rendering the library's progress.</summary>
+    public static NetworkTrainingResult Train(CliContext ctx, ISearchSpace space, Arch arch, int? width, int? cells, ImageDataset data, TrainSettings settings,
+        string outPath, bool resume) =>
+        ProgressRunner.Observe(ctx, progress => NetworkTraining.Run(space, arch, width, cells, data, settings, outPath, resume, progress));
+
+    /// <summary>The JSON form of a training run.</summary>
+    private sealed record TrainJson(string Space, string Arch,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Width,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? CellsPerStage,
+        int InputSize, long Parameters, double TestAccuracy, double Seconds, string Checkpoint, IReadOnlyList<EpochStats> Curve)
     {
-        /// <summary>Test accuracy after the last epoch.</summary>
-        public double TestAccuracy => Curve[^1].TestAccuracy;
+        public static TrainJson Of(NetworkTrainingResult r) => new(r.Space.Name, r.Arch.ToString(), r.Options.Width, r.Options.CellsPerStage, r.Options.InputSize,
+            r.Parameters, r.TestAccuracy, r.Seconds, r.Checkpoint, r.Curve);
     }
-
-    /// <summary>Trains (or resumes) one network to the end, with progress and a checkpoint per epoch.</summary>
-    public static TrainResult Train(CliContext ctx, ISearchSpace space, Arch arch, int? width, int? cells, ImageDataset data, TrainSettings settings,
-        string outPath, bool resume)
-    {
-        var clock = Stopwatch.StartNew();
-        NetTrainer trainer;
-        if (resume && File.Exists(outPath))
-        {
-            trainer = NetTrainer.Resume(outPath, space, arch, width, cells, data, settings);
-            ctx.Err.WriteLine($"resuming {outPath} after epoch {trainer.EpochsDone} of {settings.Epochs}");
-        }
-        else
-        {
-            if (resume) ctx.Err.WriteLine($"nag: note: {outPath} does not exist; starting a new run");
-            trainer = NetTrainer.Start(space, arch, width, cells, data, settings);
-        }
-        using (trainer)
-        {
-            var o = trainer.Network.Options;
-            ctx.Err.WriteLine($"training {space.Name} {arch} ({o.ShapeText()}, {trainer.Network.ParameterCount:N0} parameters) for {settings.Epochs} epochs, batch {settings.Batch}, lr {settings.LearningRate}");
-            int startEpoch = trainer.EpochsDone;
-            if (startEpoch < settings.Epochs)
-            {
-                int steps = (data.Train.Count + Math.Min(settings.Batch, data.Train.Count) - 1) / Math.Min(settings.Batch, data.Train.Count);
-                int total = (settings.Epochs - startEpoch) * steps;
-                ProgressRunner.Run(ctx, "train", report =>
-                {
-                    while (trainer.EpochsDone < settings.Epochs)
-                    {
-                        var row = trainer.RunEpoch(data, sp => report((sp.Epoch - 1 - startEpoch) * steps + sp.Step, total,
-                            string.Create(CultureInfo.InvariantCulture, $"epoch {sp.Epoch}/{sp.Epochs} loss {sp.Loss:F4} acc {sp.Accuracy * 100:F1}%")));
-                        trainer.Save(outPath);
-                        string line = string.Create(CultureInfo.InvariantCulture,
-                            $"epoch {row.Epoch}/{settings.Epochs}: train loss {row.TrainLoss:F4} acc {row.TrainAccuracy * 100:F2}%, test loss {row.TestLoss:F4} acc {row.TestAccuracy * 100:F2}%, {row.Seconds:F0} s; saved {outPath}");
-                        // On a terminal the line goes above the live progress bar (stderr would tear it); in logs, to stderr.
-                        if (ctx.Interactive) Spectre.Console.AnsiConsoleExtensions.MarkupLine(ctx.Console, Spectre.Console.Markup.Escape(line));
-                        else ctx.Err.WriteLine(line);
-                    }
-                });
-            }
-            return new TrainResult(space, arch, o, trainer.Network.ParameterCount, trainer.Curve.ToArray(), outPath, clock.Elapsed.TotalSeconds);
-        }
-    }
-
-    /// <summary>One line for the terminal.</summary>
-    public static string Summary(TrainResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"test accuracy {r.TestAccuracy * 100:F2}% after {r.Curve.Count} epochs ({r.Space.Name} {r.Arch}, {r.Options.ShapeText()}, {r.Parameters:N0} parameters, {r.Seconds:F0} s this run); checkpoint {r.Checkpoint}");
-
-    /// <summary>The result as one JSON object.</summary>
-    public static string ResultJson(TrainResult r) => Json.Write(w =>
-    {
-        w.WriteStartObject();
-        w.WriteString("space", r.Space.Name);
-        w.WriteString("arch", r.Arch.ToString());
-        if (r.Options.Width is int width) w.WriteNumber("width", width);
-        if (r.Options.CellsPerStage is int cells) w.WriteNumber("cells_per_stage", cells);
-        w.WriteNumber("input_size", r.Options.InputSize);
-        w.WriteNumber("parameters", r.Parameters);
-        w.WriteNumber("test_accuracy", r.TestAccuracy);
-        w.WriteNumber("seconds", r.Seconds);
-        w.WriteString("checkpoint", r.Checkpoint);
-        w.WritePropertyName("curve");
-        System.Text.Json.JsonSerializer.Serialize(w, r.Curve, Json.SerializerOptions);
-        w.WriteEndObject();
-    });
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using NagSharp.Search;
-using NagSharp.Spaces;
 using Spectre.Console;
 
 namespace NagSharp.Cli.Commands;
@@ -22,34 +21,13 @@ public static class PoolCommand
         var cmd = new Command("pool", "Pool several `nag search` outputs of the same search into one, with standard errors") { dirs, outDir };
         cmd.SetAction(p => ctx.Guard(() =>
         {
-            var inputs = p.GetValue(dirs)!.Select(d => (Dir: d, Output: SearchOutput.Read(d))).ToList();
-            var first = inputs[0].Output.Header;
-            foreach (var (dir, (h, _)) in inputs.Skip(1))
-            {
-                string? field = h.Space != first.Space ? "space" : h.Objective != first.Objective ? "objective" : h.Report != first.Report ? "report"
-                    : h.Budget != first.Budget ? "budget" : h.Minimize != first.Minimize ? "minimize" : null;
-                if (field is not null) throw new NagUserException($"{dir}: {field} differs from {inputs[0].Dir}; only runs of the same search can be pooled");
-            }
-            // Strategies in order of first appearance; each strategy's runs in (directory, seed) order, as `nag search` writes them.
-            var runs = new Dictionary<string, List<IEnumerable<Trial>>>(StringComparer.Ordinal);
-            var order = new List<string>();
-            foreach (var (_, (_, trials)) in inputs)
-                foreach (var run in trials.GroupBy(t => (t.Strategy, t.Seed)).OrderBy(g => g.Key.Seed))
-                {
-                    if (!runs.TryGetValue(run.Key.Strategy, out var list)) { runs[run.Key.Strategy] = list = []; order.Add(run.Key.Strategy); }
-                    list.Add(run.OrderBy(t => t.Query));
-                }
-            var pooled = order.SelectMany(n => runs[n].SelectMany((run, id) => run.Select(t => t with { Seed = id }))).ToList();
-            var space = SpaceRegistry.Get(first.Space);
-            var data = CliHelpers.LoadData(space, p.GetValue(ctx.DataDir));
-            data.RequireColumn(first.Objective); data.RequireColumn(first.Report);
-            var names = pooled.Select(t => t.Strategy).Distinct().ToArray();
-            var summaries = names.Select(n => SearchHarness.Summarise(n, pooled, data, first.Objective, first.Budget, first.Minimize)).ToArray();
+            var dirList = p.GetValue(dirs)!;
+            var result = SearchPool.Pool(dirList, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
             string target = p.GetValue(outDir)!;
-            SearchRunner.Write(target, first.Space, first.Objective, first.Report, first.Budget, summaries.Max(s => s.Seeds), pooled, summaries, minimize: first.Minimize);
+            SearchOutput.Write(target, result);
             PlotCommand.Render(target, p.GetValue(ctx.DataDir));
-            ctx.Console.Write(Table(first.Report, summaries));
-            ctx.Out.WriteLine($"pooled {inputs.Count} outputs into {target}");
+            ctx.Console.Write(Table(result.Report, result.Summaries));
+            ctx.Out.WriteLine($"pooled {dirList.Length} outputs into {target}");
             return ExitCodes.Ok;
         }));
         return cmd;
@@ -60,7 +38,7 @@ public static class PoolCommand
     private static Table Table(string report, IReadOnlyList<StrategySummary> summaries)
     {
         var inv = CultureInfo.InvariantCulture;
-        var budgets = summaries[0].BestReport.Keys.Order().ToArray();
+        var budgets = SearchOutput.Budgets(summaries);
         var table = new Table().AddColumn("strategy").AddColumn("runs")
             .Caption($"best-so-far {Markup.Escape(report)} and queries to the optimum: mean ± standard error over runs");
         foreach (var x in budgets) table.AddColumn($"@{x}");

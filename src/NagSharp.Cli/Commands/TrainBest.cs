@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using NagSharp.Benchmarks;
-using NagSharp.Diffusion.Score;
 using NagSharp.Networks;
 using NagSharp.Spaces;
 using Spectre.Console;
@@ -22,7 +19,7 @@ public sealed class TrainBest
     /// <summary>--train-cells.</summary>
     public Option<int?> Cells { get; } = new("--train-cells") { Description = "N of the trained networks (default: the space's standard network)" };
     /// <summary>--train-dir.</summary>
-    public Option<string> Dir { get; } = new("--train-dir") { Description = "Checkpoints of the trained networks (a rerun resumes or reuses them)", DefaultValueFactory = _ => Path.Combine("runs", "train-best") };
+    public Option<string> Dir { get; } = new("--train-dir") { Description = "Checkpoints of the trained networks (a rerun resumes or reuses them)", DefaultValueFactory = _ => TrainBestSettings.DefaultDir };
 
     /// <summary>Adds the options to the generate command.</summary>
     public void AddTo(Command c)
@@ -31,61 +28,24 @@ public sealed class TrainBest
         Train.AddTo(c);
     }
 
-    /// <summary>One trained architecture.</summary>
-    public sealed record Trained(Arch Arch, IReadOnlyDictionary<string, double?> Benchmark, double? Predicted, NetCommand.TrainResult Result);
-
     /// <summary>
-    /// Trains the K best unique valid generated architectures (see <see cref="Select"/>) on --dataset. Returns null
-    /// when --train-best is 0.
+    /// Trains the K best unique valid generated architectures (see <see cref="Experiments.TrainBest.Select"/>) on
+    /// --dataset. Returns null when --train-best is 0.
     /// </summary>
-    public List<Trained>? Run(CliContext ctx, ParseResult p, ISearchSpace space, GenerationResult result, string[] reports, BenchmarkData? data,
+    public IReadOnlyList<TrainedArch>? Run(CliContext ctx, ParseResult p, ISearchSpace space, Diffusion.Score.GenerationResult result, string[] reports, BenchmarkData? data,
         Func<IReadOnlyList<Arch>, double[]>? predict, int seed)
     {
         int k = p.GetValue(Count);
         if (k == 0) return null;
-        if (k < 0) throw new NagUserException($"--train-best must be non-negative, got {k}");
-        var settings = Train.Read(p, seed);
+        var settings = new TrainBestSettings(k, Train.Read(p, seed), p.GetValue(Width), p.GetValue(Cells), p.GetValue(Dir));
+        settings.Validate();
         var dataset = Train.LoadDataset(ctx, p);
         var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!).ToList();
-        var predicted = predict is null || uniques.Count == 0 ? null : predict(uniques);
-        var chosen = Select(space, uniques, reports.FirstOrDefault(), data, predicted, k);
-        ctx.Err.WriteLine($"training the {chosen.Count} best generated architectures ({(reports.Length > 0 ? $"by {reports[0]}" : predicted is not null ? "by the predictor" : "in generation order")}) on {dataset.Source}");
-        return TrainAll(ctx, space, chosen, reports, data, dataset, settings, p.GetValue(Width), p.GetValue(Cells), p.GetValue(Dir)!);
+        return ProgressRunner.Observe(ctx, progress => Experiments.TrainBest.Run(space, uniques, reports, data, predict, dataset, settings, progress));
     }
-
-    /// <summary>
-    /// The K best architectures, one per canonical form (functionally identical cells are trained once): ranked by the
-    /// table value of <paramref name="sortBy"/> when given and known, else by the prediction, else in generation order.
-    /// </summary>
-    public static List<(Arch Arch, double? Predicted)> Select(ISearchSpace space, IReadOnlyList<Arch> uniques, string? sortBy, BenchmarkData? data,
-        double[]? predicted, int k) =>
-        uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Order: i, Key: sortBy is not null && data?.Get(a, sortBy) is double v ? v : predicted?[i]))
-            .OrderByDescending(r => r.Key.HasValue).ThenByDescending(r => r.Key ?? 0).ThenBy(r => r.Order)
-            .DistinctBy(r => space.CanonicalForm(r.Arch)).Take(k)
-            .Select(r => (r.Arch, r.Pred)).ToList();
-
-    /// <summary>Trains each architecture (resuming or reusing its checkpoint under <paramref name="dir"/>).</summary>
-    public static List<Trained> TrainAll(CliContext ctx, ISearchSpace space, IReadOnlyList<(Arch Arch, double? Predicted)> archs, string[] reports,
-        BenchmarkData? data, ImageDataset dataset, TrainSettings settings, int? width, int? cells, string dir)
-    {
-        var trained = new List<Trained>();
-        string tag = SettingsTag(dataset, settings, width, cells);
-        foreach (var (arch, pred) in archs)
-        {
-            string path = Path.Combine(dir, $"{space.Name}-{CliHelpers.CanonicalId(space, arch)}-{tag}.ckpt");
-            var res = NetCommand.Train(ctx, space, arch, width, cells, dataset, settings, path, resume: true);
-            ctx.Err.WriteLine(NetCommand.Summary(res));
-            trained.Add(new Trained(arch, reports.ToDictionary(c => c, c => data?.Get(arch, c)), pred, res));
-        }
-        return trained;
-    }
-
-    // Checkpoints are named by what determines the run, so a rerun with other settings never resumes a stranger's run.
-    private static string SettingsTag(ImageDataset data, TrainSettings s, int? width, int? cells) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{data.Fingerprint}|{s}|{width}|{cells}")))[..10];
 
     /// <summary>Prints the trained architectures as a table: benchmark values beside the measured test accuracy.</summary>
-    public static void Print(CliContext ctx, IReadOnlyList<Trained> trained, string[] reports)
+    public static void Print(CliContext ctx, IReadOnlyList<TrainedArch> trained, string[] reports)
     {
         var table = new Table().AddColumn("architecture");
         foreach (var c in reports) table.AddColumn($"benchmark {Markup.Escape(c)}");
@@ -101,18 +61,12 @@ public sealed class TrainBest
             table.AddRow(cells.ToArray());
         }
         ctx.Console.Write(table);
-        if (trained.Count >= 3)
-            foreach (var c in reports)
-            {
-                var pairs = trained.Where(t => t.Benchmark[c] is not null).ToArray();
-                if (pairs.Length >= 3)
-                    ctx.Console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                        $"Spearman(trained test accuracy, {c}) over {pairs.Length}: {Stats.Spearman(pairs.Select(t => t.Result.TestAccuracy).ToArray(), pairs.Select(t => t.Benchmark[c]!.Value).ToArray()):F3}")));
-            }
+        foreach (var (c, rho, n) in Experiments.TrainBest.Agreement(trained, reports))
+            ctx.Console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"Spearman(trained test accuracy, {c}) over {n}: {rho:F3}")));
     }
 
     /// <summary>Writes the trained architectures into a JSON summary.</summary>
-    public static void WriteJson(System.Text.Json.Utf8JsonWriter w, IReadOnlyList<Trained> trained)
+    public static void WriteJson(System.Text.Json.Utf8JsonWriter w, IReadOnlyList<TrainedArch> trained)
     {
         w.WriteStartArray("train_best");
         foreach (var t in trained)

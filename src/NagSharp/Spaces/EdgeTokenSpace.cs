@@ -11,7 +11,7 @@ namespace NagSharp.Spaces;
 /// invalid. Token j-column is placed just before node j, so the token graph stays in topological order. Node slots are
 /// also linked to each other directly (i -&gt; j for every i &lt; j, the relation the tokens stand for): a node's symbol
 /// depends on the whole cell, and without these links it would see another node only through a token, two attention
-/// layers away (on NB101 the links lift a tiny model from 59 to 71 % valid; docs/spaces-issue7.md, session 9).
+/// layers away (on NB101 the links lift a tiny model from 59 to 71 % valid; docs/results/free-topology-decoding.md).
 /// Everything but the encoding (string forms, tables, sampling, costs) is the inner space's.
 /// </summary>
 public sealed class EdgeTokenSpace : ISearchSpace

@@ -9,7 +9,7 @@ namespace NagSharp;
 /// thread (the progress display allocates on its own) can finalize such a Scalar while the native call still reads it:
 /// seen as "Expected false to be true" from c10::Scalar::toFloat inside Adam's step during <c>nag search</c>, once the
 /// GP surrogate's allocations made collections frequent. No collection starts inside a no-GC region, so the step's
-/// Scalars outlive their calls. The region costs nothing measurable beside a step (README, "Optimiser steps and the GC").
+/// Scalars outlive their calls. The region costs nothing measurable beside a step (docs/decisions/0113-optimiser-steps-outside-gc.md).
 /// </summary>
 public static class TorchGc
 {

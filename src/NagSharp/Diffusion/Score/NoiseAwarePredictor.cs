@@ -25,7 +25,7 @@ public enum TargetTransform
 /// <c>zscore</c> standardizes them; <c>rank</c> uses their empirical CDF (standardized), which stops the long tail of
 /// broken architectures from squeezing the top of the range, where guidance needs resolution; <c>normal</c> maps the same
 /// ranks to normal scores, which also spreads the top percent over about a unit (the predictor's own best cells improve;
-/// docs/bench-generate-nb201.md, session 10).
+/// docs/results/generate-nb201.md).
 /// </summary>
 public sealed class NoiseAwarePredictor : IDisposable
 {

@@ -76,7 +76,7 @@ public sealed class GeneratorBoSearch : SurrogateSearch
         using var member = randint(Config.EnsembleOrDefault.Members, [_gen.Samples]);
         FillPool(batch, new AcquisitionModel(_ensemble, Config.Acquisition, best, Config.Kappa, _gen.Scale, member));
         // The GP ranks the pool together with BANANAS' mutation candidates: the guided pool alone is not enough for an
-        // exact GP to work with (docs/bench-search.md, "Session 14").
+        // exact GP to work with (docs/results/search-nb201.md, "Generator BO ranked by the GP").
         if (Config.Ranker == "gp") return Take(RankByGp(Merge(_pool, MutationCandidates(), int.MaxValue), batch));
         var exploit = Exploit(_ensemble, ExploitCount(batch), Config.ExploitParents);
         return Take(Merge(exploit, Select(_ensemble, _pool, batch, best), batch));

@@ -1,0 +1,200 @@
+using System.Globalization;
+using NagSharp.Benchmarks;
+using NagSharp.Diffusion;
+using NagSharp.Diffusion.Score;
+using NagSharp.Search;
+using NagSharp.Spaces;
+using NagSharp.Store;
+
+namespace NagSharp.Experiments;
+
+/// <summary>Settings of <see cref="SearchRun"/>.</summary>
+/// <param name="Space">Search space name.</param>
+/// <param name="Objective">Column the strategies may query (each query counts against the budget); required unless resuming.</param>
+/// <param name="Report">Column used only for the final figures, so the reported value is not what was optimised; required unless resuming.</param>
+/// <param name="Strategies">Strategy names; null: every strategy, transfer only with sources, the generator strategies
+/// where <see cref="SearchRun.DefaultsIncludeGenerator"/> says so.</param>
+/// <param name="Budget">Queries per run: the NAS-Bench-201 protocol's 100 shows both early progress and convergence.</param>
+/// <param name="Seeds">Runs per strategy: 20 gives standard errors small enough to rank the strategies.</param>
+/// <param name="FirstSeed">First seed; runs use FirstSeed..FirstSeed+Seeds-1.</param>
+/// <param name="Strategy">Settings of the model-based strategies (stored with the experiment).</param>
+/// <param name="Store">SQLite experiment store recording trials as they happen, or null.</param>
+/// <param name="Resume">An experiment of <see cref="Store"/> to continue: its stored space, columns, strategies and
+/// settings win, and no recorded trial is queried again.</param>
+/// <param name="ModelsDir">Where default generators are cached.</param>
+/// <param name="DataDir">Benchmark data directory (null: the default lookup).</param>
+/// <param name="ExtraTables">Extra metric tables loaded beside the space's own.</param>
+public sealed record SearchRunSettings(string Space = "nb201", string? Objective = null, string? Report = null, IReadOnlyList<string>? Strategies = null,
+    int Budget = 100, int Seeds = 20, int FirstSeed = 0, SearchSettings? Strategy = null, string? Store = null, long? Resume = null,
+    string? ModelsDir = null, string? DataDir = null, IReadOnlyList<string>? ExtraTables = null);
+
+/// <summary>What a search produced: every trial and the per-strategy summaries.</summary>
+/// <param name="Space">Search space name.</param>
+/// <param name="Objective">Queried column.</param>
+/// <param name="Report">Reported column.</param>
+/// <param name="Budget">Queries per run.</param>
+/// <param name="Seeds">Runs per strategy.</param>
+/// <param name="Minimize">Whether the objective is lower-is-better.</param>
+/// <param name="Settings">The strategies' settings (null for pooled outputs, whose runs may differ in them).</param>
+/// <param name="Trials">Every trial, by strategy, seed and query.</param>
+/// <param name="Summaries">One summary per strategy, in the order run.</param>
+/// <param name="Seconds">Wall time per strategy, where measured.</param>
+/// <param name="ExperimentId">The experiment in the store, if one was used.</param>
+public sealed record SearchRunResult(string Space, string Objective, string Report, int Budget, int Seeds, bool Minimize, SearchSettings? Settings,
+    IReadOnlyList<Trial> Trials, IReadOnlyList<StrategySummary> Summaries, IReadOnlyDictionary<string, double>? Seconds = null, long? ExperimentId = null);
+
+/// <summary>
+/// <c>nag search</c>'s protocol: classic and generator-based NAS strategies on a benchmark table, many seeds, resumable
+/// through an experiment store.
+/// </summary>
+public static class SearchRun
+{
+    /// <summary>
+    /// Whether the default strategy list includes the generator strategies: always on a fixed topology (the tiny score
+    /// generator trains in about a minute), on a free one only with a generator given (a usable discrete generator of a
+    /// free topology takes far longer to train than the search itself; name the strategy to have a default one trained).
+    /// </summary>
+    public static bool DefaultsIncludeGenerator(ISearchSpace space, string? generator) => space.FixedAdjacency is not null || generator is not null;
+
+    /// <summary>Runs the search (or resumes it) and returns its trials and summaries.</summary>
+    public static SearchRunResult Run(SearchRunSettings settings, IProgress<ExperimentEvent>? progress = null)
+    {
+        using var store = settings.Store is null ? null : new ExperimentStore(settings.Store);
+        Experiment? experiment = null;
+        string[] names;
+        string obj, rep;
+        int b, runs, first;
+        ISearchSpace s;
+        SearchSettings strategy;
+        if (settings.Resume is long id)
+        {
+            if (store is null) throw new NagUserException("resuming needs an experiment store");
+            experiment = store.Get(id);
+            s = SpaceRegistry.Get(experiment.Space);
+            (obj, rep, names, b, runs, first) = (experiment.Objective, experiment.Report, experiment.Strategies.ToArray(), experiment.Budget, experiment.Seeds, experiment.FirstSeed);
+            strategy = SearchSettings.FromJson(experiment.Settings, $"{store.Path}: experiment {id}");
+            progress.Note($"resuming experiment {id}: {store.Trials(id).Count} trials recorded, {store.InFlight(id)} in flight (asked again)");
+        }
+        else
+        {
+            s = SpaceRegistry.Get(settings.Space);
+            obj = settings.Objective ?? throw new NagUserException("objective is required");
+            rep = settings.Report ?? throw new NagUserException("report is required");
+            strategy = settings.Strategy ?? new SearchSettings();
+            var sources = strategy.TransferFrom ?? [];
+            names = settings.Strategies is { Count: > 0 } given ? given.ToArray()
+                : StrategyRegistry.Names.Where(n => (n != "transfer" || sources.Count > 0) && (!StrategyRegistry.NeedsGenerator(n) || DefaultsIncludeGenerator(s, strategy.Generator))).ToArray();
+            (b, runs, first) = (settings.Budget, settings.Seeds, settings.FirstSeed);
+        }
+        var data = BenchmarkData.Load(s, DataLocator.Resolve(settings.DataDir), settings.ExtraTables ?? []);
+        data.RequireColumn(obj); data.RequireColumn(rep);
+        foreach (var n in names) StrategyRegistry.Validate(n);   // before any work
+        if (b < 1 || runs < 1) throw new NagUserException("budget and seeds must be at least 1");
+        // A table that covers only part of the space: strategies propose only what it scores.
+        var searchSpace = TableSpace.Needed(s, data) ? new TableSpace(s, data, obj) : s;
+        var cache = new ModelCache(settings.ModelsDir ?? ModelCache.DefaultDir, settings.DataDir, settings.ExtraTables, progress);
+        using var models = new StrategyModels(searchSpace, data, obj, rep, strategy, cache);
+        if (names.Contains("transfer")) models.Options.Transfer!();
+        if (names.Any(StrategyRegistry.NeedsGenerator)) models.Options.Generator!();
+        if (store is not null && experiment is null)
+        {
+            experiment = store.Create(s.Name, obj, rep, names, b, runs, first, strategy.ToJson());
+            progress.Note($"recording as experiment {experiment.Id} in {store.Path}");
+        }
+        var recordedAll = experiment is null ? [] : store!.Trials(experiment.Id);
+        var recorder = experiment is null ? null : new StoreRecorder(store!, experiment.Id);
+        var trials = RunStrategies(names, searchSpace, data, obj, rep, b, runs, first, models.Options, recordedAll, recorder,
+            (done, total, status) => progress.Step("search", done, total, status), strategy.Minimize);
+        if (experiment is not null) store!.Complete(experiment.Id);
+        var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b, strategy.Minimize)).ToArray();
+        return new SearchRunResult(s.Name, obj, rep, b, runs, strategy.Minimize, strategy, trials, summaries, ExperimentId: experiment?.Id);
+    }
+
+    /// <summary>Runs every (strategy, seed), replaying recorded trials first, and returns all trials in order.</summary>
+    public static List<Trial> RunStrategies(IReadOnlyList<string> names, ISearchSpace space, BenchmarkData data, string objective, string report, int budget,
+        int seeds, int first, StrategyOptions options, IReadOnlyList<Trial> recordedAll, ITrialRecorder? recorder, Action<int, int, string>? progress,
+        bool minimize = false)
+    {
+        var trials = new List<Trial>();
+        int done = 0;
+        foreach (var n in names)
+            for (int k = 0; k < seeds; k++)
+            {
+                var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == first + k).OrderBy(t => t.Query).ToList();
+                var strategy = StrategyRegistry.Create(n, space, first + k, options);
+                try { trials.AddRange(SearchHarness.Run(strategy, data, objective, report, budget, first + k, recorded, recorder, minimize: minimize)); }
+                finally { (strategy as IDisposable)?.Dispose(); }
+                progress?.Invoke(++done, names.Count * seeds, $"{n} seed {first + k}");
+            }
+        return trials;
+    }
+
+    private sealed class StoreRecorder(ExperimentStore store, long id) : ITrialRecorder
+    {
+        private string _started = "";
+        public void Start(string strategy, int seed, int query, string arch)
+        {
+            _started = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+            store.Start(id, strategy, seed, query, arch);
+        }
+        public void Finish(Trial trial) => store.Finish(id, trial, _started);
+    }
+}
+
+/// <summary>
+/// The models behind the model-based strategies of one search: the generator and the transfer prior, built on first
+/// use and shared by all seeds, disposed with this object.
+/// </summary>
+public sealed class StrategyModels : IDisposable
+{
+    private IArchGenerator? _generator;
+    private TransferPrior? _prior;
+
+    /// <summary>
+    /// Validates <paramref name="settings"/> and prepares the options. Transfer sources may not be the objective or the
+    /// report column (that would leak the answer).
+    /// </summary>
+    public StrategyModels(ISearchSpace space, BenchmarkData data, string objective, string report, SearchSettings settings, ModelCache cache)
+    {
+        var sources = settings.TransferFrom ?? [];
+        foreach (var c in sources)
+        {
+            data.RequireColumn(c);
+            if (c == objective || c == report) throw new NagUserException($"transfer source {c}: a transfer source cannot be the objective or report column");
+        }
+        TorchSharp.torch.set_num_threads(1);   // tiny tensors: a second thread only adds synchronisation (docs/decisions/0115-generator-bo.md)
+        var bo = settings.Bo();
+        var gen = new GeneratorBoConfig(settings.Samples, new SamplerConfig(Steps: settings.SampleSteps), settings.Guidance);
+        IArchGenerator Generator()
+        {
+            if (_generator is not null) return _generator;
+            string path = settings.Generator ?? cache.Generator(space.Name, preset: "tiny", steps: 2000);
+            _generator = GeneratorBoSearch.OpenGenerator(path);
+            if (_generator.Space.Name != space.Name)
+            {
+                string other = _generator.Space.Name;
+                _generator.Dispose(); _generator = null;
+                throw new NagUserException($"{path}: generator of {other}, but the search is on {space.Name}");
+            }
+            return _generator;
+        }
+        TransferPrior Transfer()
+        {
+            if (_prior is not null) return _prior;
+            if (sources.Count == 0) throw new NagUserException("strategy transfer needs transfer sources (columns)");
+            _prior = TransferPrior.Pretrain(space, TransferPrior.SourceRows(data, sources, settings.Minimize), bo.EnsembleOrDefault, Generator().Sde);
+            return _prior;
+        }
+        Options = new StrategyOptions { Bo = bo, GeneratorBo = gen, Generator = Generator, Transfer = Transfer };
+    }
+
+    /// <summary>The options strategies are created with.</summary>
+    public StrategyOptions Options { get; }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _prior?.Dispose();
+        _generator?.Dispose();
+    }
+}
