@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using NagSharp.Diffusion;
 using NagSharp.Diffusion.Discrete;
 using NagSharp.Diffusion.Guidance;
 using NagSharp.Diffusion.Score;
@@ -13,6 +14,31 @@ namespace NagSharp.Tests;
 /// <summary>Regression tests of bad input the library must refuse with one line naming the setting or file.</summary>
 public class BadInputTests
 {
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void GuidanceAndSamplerSettingsRefuseNonFiniteValues(double bad)
+    {
+        Assert.StartsWith("guidance scale", Assert.Throws<NagUserException>(() => new GuidanceSchedule(bad)).Message);
+        Assert.StartsWith("guidance decay per round", Assert.Throws<NagUserException>(() => new GuidanceSchedule(1, bad)).Message);
+        Assert.StartsWith("PredictorGuidanceSettings.Repulsion", Assert.Throws<NagUserException>(() => new RepulsionGuidance(null, bad)).Message);
+        Assert.StartsWith("PredictorGuidanceSettings.StopTime", Assert.Throws<NagUserException>(() => new RepulsionGuidance(null, 1) { StopTime = bad }).Message);
+        Assert.StartsWith("SamplerConfig.Snr", Assert.Throws<NagUserException>(() => new SamplerConfig(Snr: bad).Validate()).Message);
+        Assert.StartsWith("TrainConfig.LearningRate", Assert.Throws<NagUserException>(() => new TrainConfig(LearningRate: bad).Validate()).Message);
+        Assert.StartsWith("TrainSettings.Momentum", Assert.Throws<NagUserException>(() => new TrainSettings(1, Momentum: bad).Validate()).Message);
+        // Valid values still pass, and the schedule's arithmetic is unchanged.
+        Assert.Equal(70, new GuidanceSchedule(100, 10).At(3));
+    }
+
+    [Fact]
+    public void SampleCountIsCappedInOnePlace()
+    {
+        Assert.Equal(SampleCount.Max, SampleCount.Check(SampleCount.Max));
+        var e = Assert.Throws<NagUserException>(() => SampleCount.Check(2_000_000_000));
+        Assert.Contains("1,000,000", e.Message);
+        Assert.StartsWith("sample count", e.Message);
+        Assert.Throws<NagUserException>(() => SampleCount.Check(0));
+    }
 
     [Fact]
     public void TruncatedGzipTableIsRefusedNamingTheFile()
@@ -67,6 +93,18 @@ public class BadInputTests
         Assert.Contains("corrupt", Assert.Throws<NagDataException>(() => Checkpoint.Load(b)).Message);
     }
 
+    [Fact]
+    public void CheckpointHeaderAskingForAHugeNetworkIsRefusedBeforeBuilding()
+    {
+        using var tmp = new TempDir();
+        var ck = new Checkpoint("test");
+        ck.Set("network", NetworkConfig.Preset("tiny") with { Dim = 2_000_000_000 });
+        string path = tmp.File("huge.ckpt");
+        ck.Save(path);
+        var e = Assert.Throws<NagDataException>(() => Checkpoint.Load(path).Get<NetworkConfig>("network", path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("NetworkConfig.Dim", e.Message);
+    }
 
     [Fact]
     public void IdxHeaderWhoseSizesOverflowIsRefusedBeforeReading()

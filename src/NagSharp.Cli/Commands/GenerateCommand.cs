@@ -64,6 +64,7 @@ public static class GenerateCommand
                 WarmUp = true,   // first calls JIT-compile the sampling path and size the allocator: timed apart from "seconds"
             };
             settings.Validate();
+            if (p.GetValue(top) < 0) throw new NagUserException($"--top must be zero or positive, got {p.GetValue(top)}");
             string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!, dataDir);
             var reports = p.GetValue(report) ?? [];

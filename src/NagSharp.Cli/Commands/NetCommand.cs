@@ -82,6 +82,7 @@ public static class NetCommand
                 if (t < 1) throw new NagUserException($"--threads must be at least 1, got {t}");
                 TorchSharp.torch.set_num_threads(t);
             }
+            if (width is not null || cells is not null) new NetworkOptions(Width: width, CellsPerStage: cells).Validate();   // before the dataset is read and reported
             var data = train.LoadDataset(ctx, p);
             var result = Train(ctx, space, a, width, cells, data, settings, p.GetValue(outPath)!, p.GetValue(resume));
             ctx.Out.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(TrainJson.Of(result), Json.SerializerOptions) : result.Summary());

@@ -104,7 +104,7 @@ public static class TrainCommand
             {
                 var s = SpaceRegistry.Get(p.GetValue(space)!);
                 double f = p.GetValue(fraction);
-                if (f is <= 0 or > 1) throw new NagUserException($"--train-fraction must be in (0, 1], got {f}");
+                if (!(f is > 0 and <= 1)) throw new NagUserException($"--train-fraction must be in (0, 1], got {f}");
                 if (p.GetValue(unlabelled) < 0) throw new NagUserException("--unlabelled must be non-negative");
                 var trainSet = s.Size is not null ? TrainingSets.Select(s, f, p.GetValue(seed))
                     : TrainingSets.Build(s, CliHelpers.LoadDataOrNull(s, p.GetValue(ctx.DataDir)), TrainingSets.Lists(s, p.GetValue(ctx.DataDir)), f, p.GetValue(unlabelled), p.GetValue(seed));

@@ -12,7 +12,7 @@ namespace NagSharp.Models;
 /// <param name="GlobalDim">Global feature width (time, conditions), which drives FiLM in every layer.</param>
 /// <param name="Heads">Attention heads (must divide <paramref name="NodeDim"/>).</param>
 /// <param name="Ffn">Feed-forward width of the node path.</param>
-public sealed record DenoiserConfig(int Layers = 4, int NodeDim = 64, int EdgeDim = 16, int GlobalDim = 64, int Heads = 4, int Ffn = 128)
+public sealed record DenoiserConfig(int Layers = 4, int NodeDim = 64, int EdgeDim = 16, int GlobalDim = 64, int Heads = 4, int Ffn = 128) : ICheckedSettings
 {
     /// <summary>Named sizes: <c>tiny</c>, <c>small</c> (default), <c>reference</c>.</summary>
     public static DenoiserConfig Preset(string name) => name switch
@@ -27,8 +27,13 @@ public sealed record DenoiserConfig(int Layers = 4, int NodeDim = 64, int EdgeDi
     /// <summary>Throws a user error when the sizes do not fit together.</summary>
     public void Validate()
     {
-        if (Layers < 1 || NodeDim < 1 || EdgeDim < 1 || GlobalDim < 1 || Heads < 1 || Ffn < 1) throw new NagUserException($"denoiser sizes must be positive: {this}");
-        if (NodeDim % Heads != 0) throw new NagUserException($"node width {NodeDim} is not divisible by {Heads} heads");
+        Guard.InRange(Layers, 1, 64, "DenoiserConfig.Layers");
+        Guard.InRange(NodeDim, 1, 4096, "DenoiserConfig.NodeDim");
+        Guard.InRange(EdgeDim, 1, 4096, "DenoiserConfig.EdgeDim");
+        Guard.InRange(GlobalDim, 1, 4096, "DenoiserConfig.GlobalDim");
+        Guard.InRange(Heads, 1, 256, "DenoiserConfig.Heads");
+        Guard.InRange(Ffn, 1, 65536, "DenoiserConfig.Ffn");
+        if (NodeDim % Heads != 0) throw new NagUserException($"DenoiserConfig.NodeDim {NodeDim} is not divisible by DenoiserConfig.Heads {Heads}");
     }
 }
 

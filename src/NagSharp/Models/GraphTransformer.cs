@@ -15,7 +15,7 @@ namespace NagSharp.Models;
 /// <c>closure</c>: to every node it is connected to by a directed path, in either direction.</param>
 /// <param name="HeadHidden">Hidden width of the output MLP over the concatenated block outputs.</param>
 public sealed record NetworkConfig(int Layers = 4, int Dim = 64, int Heads = 4, int Ffn = 128, double Dropout = 0.0,
-    string Mask = "adjacency", int HeadHidden = 256)
+    string Mask = "adjacency", int HeadHidden = 256) : ICheckedSettings
 {
     /// <summary>Named sizes: <c>tiny</c>, <c>small</c> (default), <c>reference</c> (DiffusionNAG's 12 x 64).</summary>
     public static NetworkConfig Preset(string name) => name switch
@@ -30,10 +30,14 @@ public sealed record NetworkConfig(int Layers = 4, int Dim = 64, int Heads = 4, 
     /// <summary>Throws a user error when the sizes do not fit together.</summary>
     public void Validate()
     {
-        if (Layers < 1 || Dim < 1 || Heads < 1 || Ffn < 1 || HeadHidden < 1) throw new NagUserException($"network sizes must be positive: {this}");
+        Guard.InRange(Layers, 1, 64, "NetworkConfig.Layers");
+        Guard.InRange(Dim, 1, 4096, "NetworkConfig.Dim");
+        Guard.InRange(Heads, 1, 256, "NetworkConfig.Heads");
+        Guard.InRange(Ffn, 1, 65536, "NetworkConfig.Ffn");
+        Guard.InRange(HeadHidden, 1, 65536, "NetworkConfig.HeadHidden");
         if (Dim % Heads != 0) throw new NagUserException($"NetworkConfig.Dim {Dim} is not divisible by NetworkConfig.Heads {Heads}");
-        if (Mask is not ("adjacency" or "closure")) throw new NagUserException($"unknown attention mask '{Mask}' (expected adjacency or closure)");
-        if (Dropout is < 0 or >= 1) throw new NagUserException($"dropout {Dropout} is outside [0, 1)");
+        if (Mask is not ("adjacency" or "closure")) throw new NagUserException($"unknown attention mask '{SafePath.Shorten(Mask ?? "")}' (expected adjacency or closure)");
+        if (!(Dropout is >= 0 and < 1)) throw new NagUserException($"NetworkConfig.Dropout must be in [0, 1), got {Dropout}");
     }
 
     /// <summary>Additive attention bias [N, N]: 0 where node i may attend to node j, -inf elsewhere.</summary>

@@ -89,6 +89,7 @@ public sealed class ImageDataset
     private static int PaddedSize(string source, int native, int? inputSize, int multiple)
     {
         int size = inputSize ?? (native + multiple - 1) / multiple * multiple;
+        Guard.InRange(size, 1, 4096, "NetworkOptions.InputSize");
         if (size < native) throw new NagUserException($"{source}: NetworkOptions.InputSize {size} is smaller than the {native}x{native} images (they are padded, never cropped)");
         return size;
     }

@@ -33,11 +33,13 @@ public sealed record LatencySettings(int Batch = 1, int Warmup = 3, int Repeats 
     /// <summary>Throws a user error naming the first bad field.</summary>
     public void Validate()
     {
-        if (Batch < 1) throw new NagUserException($"LatencySettings.Batch must be at least 1, got {Batch}");
-        if (Warmup < 0) throw new NagUserException($"LatencySettings.Warmup must be at least 0, got {Warmup}");
+        // The caps keep one input batch and one block of networks within memory; timing needs nothing near them.
+        Guard.InRange(Batch, 1, 4096, "LatencySettings.Batch");
+        Guard.InRange(Warmup, 0, 1_000_000, "LatencySettings.Warmup");
         if (Repeats < 3) throw new NagUserException($"LatencySettings.Repeats must be at least 3 (a median and its spread need them), got {Repeats}");
-        if (Interleave < 1) throw new NagUserException($"LatencySettings.Interleave must be at least 1, got {Interleave}");
-        if (TurnPasses is < 1 or > 16) throw new NagUserException($"LatencySettings.TurnPasses must be in 1..16, got {TurnPasses}");
+        Guard.InRange(Repeats, 3, 1_000_000, "LatencySettings.Repeats");
+        Guard.InRange(Interleave, 1, 1024, "LatencySettings.Interleave");
+        Guard.InRange(TurnPasses, 1, 16, "LatencySettings.TurnPasses");
     }
 }
 

@@ -17,7 +17,7 @@ namespace NagSharp.Networks;
 /// <param name="Augment">none, crop (random shifts by up to 1/8 of the side), flip (horizontal) or crop+flip.</param>
 /// <param name="Seed">Initialisation, data order and augmentation.</param>
 public sealed record TrainSettings(int Epochs, int Batch = 256, double LearningRate = 0.1, double Momentum = 0.9, double WeightDecay = 5e-4,
-    string Augment = "crop", int Seed = 0)
+    string Augment = "crop", int Seed = 0) : ICheckedSettings
 {
     /// <summary>The accepted <see cref="Augment"/> values.</summary>
     public static readonly IReadOnlyList<string> Augmentations = ["none", "crop", "flip", "crop+flip"];
@@ -25,12 +25,12 @@ public sealed record TrainSettings(int Epochs, int Batch = 256, double LearningR
     /// <summary>Throws a user error naming the first bad field.</summary>
     public void Validate()
     {
-        if (Epochs < 1) throw new NagUserException($"TrainSettings.Epochs must be at least 1, got {Epochs}");
+        Guard.Positive(Epochs, "TrainSettings.Epochs");
         if (Batch < 2) throw new NagUserException($"TrainSettings.Batch must be at least 2 (batch norm needs it), got {Batch}");
-        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new NagUserException($"TrainSettings.LearningRate must be a positive number, got {LearningRate}");
-        if (Momentum is < 0 or >= 1) throw new NagUserException($"TrainSettings.Momentum must be in [0, 1), got {Momentum}");
-        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new NagUserException($"TrainSettings.WeightDecay must be non-negative, got {WeightDecay}");
-        if (!Augmentations.Contains(Augment)) throw new NagUserException($"TrainSettings.Augment '{Augment}' is not one of {string.Join(", ", Augmentations)}");
+        Guard.Positive(LearningRate, "TrainSettings.LearningRate");
+        if (!(Momentum is >= 0 and < 1)) throw new NagUserException($"TrainSettings.Momentum must be in [0, 1), got {Momentum}");
+        Guard.NonNegative(WeightDecay, "TrainSettings.WeightDecay");
+        if (!Augmentations.Contains(Augment)) throw new NagUserException($"TrainSettings.Augment '{SafePath.Shorten(Augment ?? "")}' is not one of {string.Join(", ", Augmentations)}");
     }
 }
 

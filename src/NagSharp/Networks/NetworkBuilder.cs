@@ -10,7 +10,7 @@ namespace NagSharp.Networks;
 /// <param name="InputSize">Square input side in pixels.</param>
 /// <param name="Width">Channels of the first stage, or null for the space's standard network.</param>
 /// <param name="CellsPerStage">Cells per stage, or null for the space's standard network.</param>
-public sealed record NetworkOptions(int Classes = 10, int InputChannels = 3, int InputSize = 32, int? Width = null, int? CellsPerStage = null)
+public sealed record NetworkOptions(int Classes = 10, int InputChannels = 3, int InputSize = 32, int? Width = null, int? CellsPerStage = null) : ICheckedSettings
 {
     /// <summary>The same network as the analytic cost models describe it. They assume RGB input: with another
     /// channel count the built stem differs from the analytic count by (channels - 3) x 9 x width weights.</summary>
@@ -23,10 +23,11 @@ public sealed record NetworkOptions(int Classes = 10, int InputChannels = 3, int
     public void Validate()
     {
         if (Classes < 2) throw new NagUserException($"a classifier needs at least 2 classes, got {Classes}");
-        if (InputChannels < 1) throw new NagUserException($"input channels must be at least 1, got {InputChannels}");
-        if (InputSize < 1) throw new NagUserException($"input size must be at least 1, got {InputSize}");
-        if (Width is < 1) throw new NagUserException($"NetworkOptions.Width must be at least 1, got {Width}");
-        if (CellsPerStage is < 0) throw new NagUserException($"NetworkOptions.CellsPerStage must be at least 0, got {CellsPerStage}");
+        Guard.InRange(Classes, 2, 100_000, "NetworkOptions.Classes");
+        Guard.InRange(InputChannels, 1, 1024, "NetworkOptions.InputChannels");
+        Guard.InRange(InputSize, 1, 4096, "NetworkOptions.InputSize");
+        if (Width is int w) Guard.InRange(w, 1, 4096, "NetworkOptions.Width");
+        if (CellsPerStage is int c) Guard.InRange(c, 0, 64, "NetworkOptions.CellsPerStage");
     }
 }
 

@@ -16,14 +16,14 @@ namespace NagSharp.Diffusion.Discrete;
 /// <param name="BalanceConditions">Draw labelled training examples so every combination of condition states has equal
 /// weight: a target met by 36 of 15,625 cells is otherwise seen too rarely to learn what it means. Unlabelled examples
 /// (every state unknown) keep their natural share, so the unconditional distribution stays that of the data.</param>
-public sealed record DiscreteConfig(int DiffusionSteps = 500, double EdgeWeight = 5, double ConditionDropout = 0.1, bool BalanceConditions = true)
+public sealed record DiscreteConfig(int DiffusionSteps = 500, double EdgeWeight = 5, double ConditionDropout = 0.1, bool BalanceConditions = true) : ICheckedSettings
 {
     /// <summary>Throws a user error for unusable values.</summary>
     public void Validate()
     {
-        if (DiffusionSteps < 2) throw new NagUserException($"diffusion steps must be at least 2, got {DiffusionSteps}");
-        if (EdgeWeight < 0) throw new NagUserException($"edge weight must be non-negative, got {EdgeWeight}");
-        if (ConditionDropout is < 0 or > 1) throw new NagUserException($"condition dropout {ConditionDropout} is outside [0, 1]");
+        Guard.InRange(DiffusionSteps, 2, 100_000, "DiscreteConfig.DiffusionSteps");
+        Guard.NonNegative(EdgeWeight, "DiscreteConfig.EdgeWeight");
+        Guard.InRange(ConditionDropout, 0, 1, "DiscreteConfig.ConditionDropout");
     }
 }
 
@@ -259,8 +259,9 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>, IArchGe
     public DecodedSample[] Sample(int n, int steps, int seed, IReadOnlyList<byte>? states = null, double weight = 0, double guidanceStart = 1,
         IDiscreteGuidance? steer = null)
     {
-        if (guidanceStart is < 0 or > 1 || double.IsNaN(guidanceStart)) throw new NagUserException($"GenerateSettings.GuidanceStart must be in [0, 1], got {guidanceStart}");
-        Guard.Positive(n, "GenerateSettings.Count");
+        Guard.InRange(guidanceStart, 0, 1, "GenerateSettings.GuidanceStart");
+        Guard.Finite(weight, "GenerateSettings.GuidanceWeight");
+        SampleCount.Check(n);
         Guard.InRange(steps, 1, _schedule.Steps, "SamplerConfig.Steps");
         var st = states ?? new byte[Conditions.Count];
         if (st.Count != Conditions.Count) throw new ArgumentException("one state per condition", nameof(states));

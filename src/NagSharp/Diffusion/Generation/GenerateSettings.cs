@@ -52,8 +52,8 @@ public sealed record GenerateSettings
     /// <summary>Throws a user error naming the setting for unusable values.</summary>
     public void Validate()
     {
-        Guard.Positive(Count, "GenerateSettings.Count");
-        Guard.Positive(Batch, "GenerateSettings.Batch");
+        SampleCount.Check(Count, "GenerateSettings.Count");
+        Guard.InRange(Batch, 1, SampleCount.Max, "GenerateSettings.Batch");
         Guard.Finite(GuidanceWeight, "GenerateSettings.GuidanceWeight");
         Guard.InRange(GuidanceStart, 0, 1, "GenerateSettings.GuidanceStart");
         if (!Enum.IsDefined(EdgeDecoding)) throw new NagUserException($"GenerateSettings.EdgeDecoding: unknown value {(int)EdgeDecoding}");

@@ -312,6 +312,12 @@ public sealed class NoiseAwarePredictor : IDisposable
 /// <param name="DecayPerRound">Amount subtracted per round (the reference lowers 10,000 by 300 per round); never below 0.</param>
 public sealed record GuidanceSchedule(double Scale, double DecayPerRound = 0)
 {
+    /// <summary>Scale s of the first round; must be finite.</summary>
+    public double Scale { get; init; } = Guard.Finite(Scale, "guidance scale");
+
+    /// <summary>Amount subtracted per round; finite and zero or positive.</summary>
+    public double DecayPerRound { get; init; } = Guard.NonNegative(DecayPerRound, "guidance decay per round");
+
     /// <summary>Scale in round <paramref name="round"/> (0-based).</summary>
     public double At(int round) => Math.Max(0, Scale - DecayPerRound * round);
 }
@@ -335,11 +341,14 @@ public sealed class PredictorGuidance : IGuidance
     public PredictorGuidance(IReadOnlyList<NoiseAwarePredictor> predictors, double scale, double? target = null)
     {
         if (predictors.Count == 0) throw new ArgumentException("no predictor", nameof(predictors));
-        _predictors = predictors; _target = target; Scale = scale;
+        _predictors = predictors;
+        _target = target is double y ? Guard.Finite(y, "guidance target value") : null;
+        Scale = scale;
     }
 
-    /// <summary>Current scale (rounds may lower it).</summary>
-    public double Scale { get; set; }
+    /// <summary>Current scale (rounds may lower it); must be finite.</summary>
+    public double Scale { get => _scale; set => _scale = Guard.Finite(value, "guidance scale"); }
+    private double _scale;
 
     /// <summary>
     /// When set (a quantile q in (0, 1) of the predictor's training targets), guidance raises
@@ -347,16 +356,24 @@ public sealed class PredictorGuidance : IGuidance
     /// sample is predicted above the threshold, so samples spread over the whole top set instead of collapsing onto
     /// the predictor's single favourite. T is the model-unit distance from the q- to the (1 + q) / 2-quantile.
     /// </summary>
-    public double? AboveQuantile { get; init; }
+    public double? AboveQuantile
+    {
+        get => _aboveQuantile;
+        init => _aboveQuantile = value is double q && !(q > 0 && q < 1)
+            ? throw new NagUserException($"guidance quantile (above-top) must be in (0, 1), got {q}") : value;
+    }
+    private readonly double? _aboveQuantile;
 
     /// <summary>Below this time no guidance is added, so the score alone settles samples onto valid one-hot graphs.</summary>
-    public double StopTime { get; init; }
+    public double StopTime { get => _stopTime; init => _stopTime = Guard.InRange(value, 0, 1, "guidance stop time"); }
+    private readonly double _stopTime;
 
     /// <summary>
     /// Above this time no guidance is added: at high noise the predictor's gradient is nearly the same for every
     /// sample, so guiding there pushes the whole batch into one basin and costs diversity.
     /// </summary>
-    public double StartTime { get; init; } = 1;
+    public double StartTime { get => _startTime; init => _startTime = Guard.InRange(value, 0, 1, "guidance start time"); }
+    private readonly double _startTime = 1;
 
     /// <inheritdoc />
     public Tensor Gradient(Tensor x, double t, Tensor score)

@@ -23,7 +23,9 @@ public sealed class RepulsionGuidance(IGuidance? inner, double strength) : IGuid
     public void StartBatch(int batch) => (inner as IBatchGuidance)?.StartBatch(batch);
 
     /// <summary>Below this diffusion time no repulsion is added, so the score alone settles samples onto one-hot graphs.</summary>
-    public double StopTime { get; init; }
+    public double StopTime { get => _stopTime; init => _stopTime = Guard.InRange(value, 0, 1, "PredictorGuidanceSettings.StopTime"); }
+
+    private readonly double _stopTime;
 
     /// <inheritdoc />
     public Tensor Gradient(Tensor x, double t, Tensor score)

@@ -18,7 +18,7 @@ public enum SamplerKind
 /// its number of reverse steps.</param>
 /// <param name="Snr">Langevin corrector signal-to-noise ratio (reference 0.16).</param>
 /// <param name="CorrectorSteps">Langevin steps per predictor step (0 disables the corrector).</param>
-public sealed record SamplerConfig(SamplerKind Kind = SamplerKind.Pc, int Steps = 50, double Snr = 0.16, int CorrectorSteps = 1)
+public sealed record SamplerConfig(SamplerKind Kind = SamplerKind.Pc, int Steps = 50, double Snr = 0.16, int CorrectorSteps = 1) : ICheckedSettings
 {
     /// <summary>Throws a user error, naming the setting, for an unusable sampler.</summary>
     public void Validate()

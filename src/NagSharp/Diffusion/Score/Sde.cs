@@ -21,8 +21,19 @@ public enum SdeKind
 /// <param name="BetaMax">VP: beta(1); large enough that x_1 is nearly N(0, I).</param>
 /// <param name="Epsilon">Smallest t sampled in training and reached by samplers, avoiding the singular std at 0.</param>
 public sealed record SdeConfig(SdeKind Kind = SdeKind.Ve, double SigmaMin = 0.1, double SigmaMax = 5.0,
-    double BetaMin = 0.1, double BetaMax = 20.0, double Epsilon = 1e-5)
+    double BetaMin = 0.1, double BetaMax = 20.0, double Epsilon = 1e-5) : ICheckedSettings
 {
+    /// <summary>Throws a user error, naming the setting, for an unknown kind or a non-finite or non-positive parameter.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Kind)) throw new NagUserException($"SdeConfig.Kind: unknown SDE {(int)Kind}");
+        Guard.Positive(SigmaMin, "SdeConfig.SigmaMin");
+        Guard.Positive(SigmaMax, "SdeConfig.SigmaMax");
+        Guard.Positive(BetaMin, "SdeConfig.BetaMin");
+        Guard.Positive(BetaMax, "SdeConfig.BetaMax");
+        Guard.InRange(Epsilon, double.Epsilon, 0.5, "SdeConfig.Epsilon");
+    }
+
     /// <summary>Builds the SDE.</summary>
     public Sde Create() => Kind switch
     {

@@ -9,13 +9,13 @@ namespace NagSharp.Diffusion.Score;
 /// <param name="EmaDecay">EMA of weights used for sampling; 0.999 suits short runs (the reference's 0.9999 suits 250k steps).</param>
 /// <param name="Seed">Seeds initialisation, training-set split and batches.</param>
 public sealed record TrainConfig(int Steps = 3000, int Batch = 256, double LearningRate = 1e-3, int Warmup = 200,
-    double GradClip = 1.0, double EmaDecay = 0.999, int Seed = 0)
+    double GradClip = 1.0, double EmaDecay = 0.999, int Seed = 0) : ICheckedSettings
 {
     /// <summary>Throws a user error, naming the setting, for values that cannot train.</summary>
     public void Validate()
     {
         Guard.Positive(Steps, "TrainConfig.Steps");
-        Guard.Positive(Batch, "TrainConfig.Batch");
+        Guard.InRange(Batch, 1, 1 << 20, "TrainConfig.Batch");
         if (Warmup < 0) throw new NagUserException($"TrainConfig.Warmup must be zero or positive, got {Warmup}");
         Guard.Positive(LearningRate, "TrainConfig.LearningRate");
         Guard.NonNegative(GradClip, "TrainConfig.GradClip");
