@@ -33,6 +33,7 @@ public static class SettingFlags
         ["PredictorGuidanceSettings.DecayPerBatch"] = "--guidance-decay",
         ["PredictorGuidanceSettings.Repulsion"] = "--repulsion",
         ["TrainConfig.Steps"] = "--steps",
+        ["PredictorTraining.TrainArchs"] = "--train-archs",
         ["TrainConfig.Batch"] = "--batch",
         ["TrainConfig.LearningRate"] = "--lr",
         ["SdeConfig.Kind"] = "--sde",

@@ -386,10 +386,9 @@ public sealed partial class FuzzTests(FuzzInputs inputs, ITestOutputHelper outpu
             ["CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)", "INSERT INTO notes(body) VALUES ('x')"],
             ["PRAGMA user_version = 7", "CREATE TABLE t(a)"],
             ["CREATE TABLE trials(x)", "PRAGMA user_version = 1"],
-            // Not here yet: files of other programs that hold a table named `experiments` (with or without an
-            // application id), or only a view. The store still alters such files (or takes the view-only one for a new
-            // store); identifying a file before changing it is the store's own fix, and these cases join the list once
-            // it has landed.
+            // Another program's table named like ours, with and without an application id of its own.
+            ["CREATE TABLE experiments(id INTEGER PRIMARY KEY, name TEXT)", "INSERT INTO experiments(name) VALUES ('x')"],
+            ["PRAGMA application_id = 1234", "CREATE TABLE experiments(id INTEGER PRIMARY KEY, space TEXT)"],
         ];
         int n = 0;
         foreach (var schema in schemas)

@@ -21,7 +21,7 @@ public static class PredictorTraining
     public static (Arch[] Train, double[] TrainY, Arch[] HeldOut, double[] HeldOutY) Split(BenchmarkData data, string column, int count, int seed)
     {
         var entries = data.ColumnEntries(column).ToArray();
-        if (count < 2 || count > entries.Length) throw new NagUserException($"training architectures must be between 2 and {entries.Length}, got {count}");
+        if (count < 2 || count > entries.Length) throw new NagUserException($"PredictorTraining.TrainArchs must be between 2 and {entries.Length} (the labelled rows), got {count}");
         new Random(seed).Shuffle(entries);
         var train = entries[..count];
         var rest = entries[count..];
