@@ -167,4 +167,15 @@ public class BadInputTests
         Assert.Null(ConditionCoverage.JointWarning(conds, [.. disjoint, new("d", [2, 2])]));
         Assert.Null(ConditionCoverage.JointWarning(conds[..1], disjoint));
     }
+
+    [Fact]
+    public void GuidanceNumbersAreRefusedBeforeDefaultModelsAreTrained()
+    {
+        using var tmp = new TempDir();
+        string models = Path.Combine(tmp.Path, "models");
+        var r = CliRunner.Run("generate", "--target", "cifar10_valid_acc200", "--guidance", "NaN", "-n", "8", "--models-dir", models);
+        Assert.Equal(1, r.Code);
+        Assert.Contains("--guidance must be a finite number", r.Err);
+        Assert.False(Directory.Exists(models), "default models were trained before the bad number was refused");
+    }
 }

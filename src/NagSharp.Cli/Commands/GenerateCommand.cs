@@ -64,6 +64,9 @@ public static class GenerateCommand
                 WarmUp = true,   // first calls JIT-compile the sampling path and size the allocator: timed apart from "seconds"
             };
             settings.Validate();
+            // Guidance numbers too, before a default generator or predictor is trained for minutes.
+            new PredictorGuidanceSettings(p.GetValue(guidance) ?? PredictorGuidanceSettings.DefaultScale, p.GetValue(targetValue), p.GetValue(aboveTop),
+                p.GetValue(start), p.GetValue(stop), p.GetValue(decay), p.GetValue(repulsion)).Validate();
             if (p.GetValue(top) < 0) throw new NagUserException($"--top must be zero or positive, got {p.GetValue(top)}");
             string? dataDir = p.GetValue(ctx.DataDir);
             string genPath = p.GetValue(generator) ?? DefaultModels.Generator(ctx, p.GetValue(space)!, p.GetValue(modelsDir)!, dataDir);
