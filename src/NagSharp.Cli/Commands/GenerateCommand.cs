@@ -197,27 +197,7 @@ public static class GenerateCommand
 
     /// <summary>As above; also counts the unique valid architectures that satisfy every condition.</summary>
     public static List<(string Condition, double? Fraction)> ConditionSatisfaction(GenerationResult result, IReadOnlyList<string> conditions, BenchmarkData? data,
-        out int satisfyingAll)
-    {
-        var list = new List<(string, double?)>();
-        satisfyingAll = 0;
-        if (conditions.Count == 0 || data is null) return list;
-        var maps = conditions.Select(c => Condition.Parse(c).Evaluate(data)).ToArray();
-        var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!.ToString()).ToArray();
-        double? Fraction(Func<string, bool?> test)
-        {
-            var known = uniques.Select(test).Where(v => v is not null).ToArray();
-            return known.Length == 0 ? null : known.Count(v => v == true) / (double)known.Length;
-        }
-        for (int i = 0; i < conditions.Count; i++)
-        {
-            var m = maps[i];
-            list.Add((conditions[i], Fraction(a => m.TryGetValue(a, out bool v) ? v : null)));
-        }
-        list.Add(("all", Fraction(a => maps.All(m => m.ContainsKey(a)) ? maps.All(m => m[a]) : null)));
-        satisfyingAll = uniques.Count(a => maps.All(m => m.TryGetValue(a, out bool v) && v));
-        return list;
-    }
+        out int satisfyingAll) => NagSharp.Experiments.ConditionalBenchExperiment.Satisfaction(result, conditions, data, out satisfyingAll);
 
     private static void WriteSamples(string path, GenerationResult result, string[] reports, BenchmarkData? data)
     {
