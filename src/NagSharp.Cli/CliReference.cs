@@ -59,6 +59,10 @@ public static class CliReference
             }
             OptionTable(sb, cmd.Options.Where(o => !o.Hidden));
         }
+        sb.Append("## Old spellings\n\n");
+        sb.Append("Renamed flags keep working for one release under their old spelling (not shown in help; a note on stderr names the new one).\n\n");
+        sb.Append("| command | old | new |\n|---|---|---|\n");
+        foreach (var a in FlagAliases.All) sb.Append("| `nag ").Append(a.Command).Append("` | `").Append(a.Old).Append("` | `").Append(a.New).Append("` |\n");
         return sb.ToString();
     }
 

@@ -71,7 +71,7 @@ public static class NagCli
         bool interactive = stdout is null && !Console.IsOutputRedirected;
         var ctx = new CliContext(stdout ?? Console.Out, stderr ?? Console.Error, interactive);
         var root = BuildRoot(ctx);
-        var parse = root.Parse(args);
+        var parse = root.Parse(FlagAliases.Rewrite(root, args, ctx.Err.WriteLine));
         var previous = CliHelpers.ExtraTables;
         CliHelpers.ExtraTables = parse.GetValue(ctx.ExtraTables) ?? [];
         try { return parse.Invoke(new InvocationConfiguration { Output = ctx.Out, Error = ctx.Err }); }

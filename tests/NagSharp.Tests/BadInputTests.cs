@@ -173,9 +173,9 @@ public class BadInputTests
     {
         using var tmp = new TempDir();
         string models = Path.Combine(tmp.Path, "models");
-        var r = CliRunner.Run("generate", "--target", "cifar10_valid_acc200", "--guidance", "NaN", "-n", "8", "--models-dir", models);
+        var r = CliRunner.Run("generate", "--objective", "cifar10_valid_acc200", "--guidance-scale", "NaN", "-n", "8", "--models-dir", models);
         Assert.Equal(1, r.Code);
-        Assert.Contains("--guidance must be a finite number", r.Err);
+        Assert.Contains("--guidance-scale must be a finite number", r.Err);
         Assert.False(Directory.Exists(models), "default models were trained before the bad number was refused");
     }
 }

@@ -393,7 +393,7 @@ public sealed class BayesOptTests
         TinyNb101.Value.Save(discrete);
         TinyGenerator.Value.Save(score);
         string[] Args(string gen, string outDir) => ["search", "--space", "nb101", "--objective", "val_accuracy", "--report", "params_M",
-            "--strategy", "generator-bo", "--generator", gen, "--samples", "16", "--sample-steps", "4", "--budget", "12", "--seeds", "1",
+            "--strategy", "generator-bo", "--generator", gen, "--generated-candidates", "16", "--sample-steps", "4", "--budget", "12", "--seeds", "1",
             "--out", Path.Combine(dir.Path, outDir), "--data-dir", data];
         var run = CliRunner.Run(Args(discrete, "s"));
         Assert.True(run.Code == 0, run.Err);
@@ -419,7 +419,7 @@ public sealed class BayesOptTests
         using var dir = new TempDir();
         string gen = dir.File("tiny.ckpt");
         TinyGenerator.Value.Save(gen);
-        var fast = new[] { "--samples", "16", "--sample-steps", "4", "--data-dir", data };
+        var fast = new[] { "--generated-candidates", "16", "--sample-steps", "4", "--data-dir", data };
         var run = CliRunner.Run([.. new[] { "search", "--objective", Obj, "--report", Rep, "--strategy", "generator-bo", "--strategy", "transfer",
             "--transfer-from", "cifar100_valid_acc200", "--generator", gen, "--budget", "12", "--seeds", "1", "--out", Path.Combine(dir.Path, "s") }, .. fast]);
         Assert.True(run.Code == 0, run.Err);
@@ -464,7 +464,7 @@ public sealed class BayesOptTests
         Assert.True(gp.Code == 0, gp.Err);
         Assert.Equal(1 + 14, File.ReadAllLines(dir.File("gp", "trials.csv")).Length);
 
-        var bench = CliRunner.Run("bench", "search", "--strategies", "random,bananas", "--budget", "12", "--seeds", "2", "--out", Path.Combine(dir.Path, "b"),
+        var bench = CliRunner.Run("bench", "search", "--strategy", "random,bananas", "--budget", "12", "--seeds", "2", "--out", Path.Combine(dir.Path, "b"),
             "--data-dir", data);
         Assert.True(bench.Code == 0, bench.Err);
         string md = File.ReadAllText(dir.File("b", "bench_search.md"));
@@ -472,7 +472,7 @@ public sealed class BayesOptTests
         Assert.Contains("## objective cifar100_valid_acc200, report cifar100_test_acc200", md);
         Assert.Contains("| bananas |", md);
         Assert.Contains("Settings: acquisition its, cost inputs off, generator-bo ranker ensemble.", md);
-        var benchBad = CliRunner.Run("bench", "search", "--strategies", "random", "--ranker", "forest", "--budget", "12", "--seeds", "1",
+        var benchBad = CliRunner.Run("bench", "search", "--strategy", "random", "--ranker", "forest", "--budget", "12", "--seeds", "1",
             "--out", Path.Combine(dir.Path, "bb"), "--data-dir", data);
         Assert.Equal(1, benchBad.Code);
         Assert.Equal("nag: error: unknown ranker 'forest' (expected one of: ensemble, gp)", benchBad.Err.Trim());

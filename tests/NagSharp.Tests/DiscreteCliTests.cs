@@ -23,7 +23,7 @@ public sealed class DiscreteCliTests : IDisposable
         string g = Path.Combine(_dir, "d.ckpt");
         const string hw = "cifar10_valid_acc200>=top5%@fpga_ms<2";
         var (code, _, err) = Run("train", "generator", "--engine", "discrete", "--space", "nb201", "--condition", hw, "--condition", "fpga_ms<2",
-            "--preset", "tiny", "--steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
+            "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
         Assert.True(code == 0, err);
         Assert.Contains("36 satisfy", err);
 
@@ -86,13 +86,13 @@ public sealed class DiscreteCliTests : IDisposable
         string data = TestData.RequireDir();
         string g = Path.Combine(_dir, "n.ckpt");
         var (code, _, err) = Run("train", "generator", "--engine", "discrete", "--space", "nb101", "--condition", "val_accuracy>=top1%", "--unlabelled", "100",
-            "--preset", "tiny", "--steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
+            "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
         Assert.True(code == 0, err);
         var (gc, gout, gerr) = Run("generate", "--generator", g, "-n", "6", "--sample-steps", "3", "--seed", "1", "--json", "--data-dir", data);
         Assert.True(gc == 0, gerr);
         using var doc = JsonDocument.Parse(gout);
         Assert.InRange(doc.RootElement.GetProperty("valid").GetDouble(), 0, 1);
-        var resumed = Run("train", "generator", "--engine", "discrete", "--steps", "5", "--out", g, "--resume");
+        var resumed = Run("train", "generator", "--engine", "discrete", "--train-steps", "5", "--out", g, "--resume");
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("step 5", resumed.Out);
     }
@@ -104,7 +104,7 @@ public sealed class DiscreteCliTests : IDisposable
     {
         int Params(params string[] extra)
         {
-            var (code, _, err) = Run(["train", "generator", "--engine", "discrete", "--space", "nb201", "--preset", "tiny", "--steps", "1", "--batch", "4",
+            var (code, _, err) = Run(["train", "generator", "--engine", "discrete", "--space", "nb201", "--preset", "tiny", "--train-steps", "1", "--batch", "4",
                 "--train-fraction", "0.01", "--out", Path.Combine(_dir, $"l{extra.Length}.ckpt"), .. extra]);
             Assert.True(code == 0, err);
             var m = System.Text.RegularExpressions.Regex.Match(err, @"discrete generator: ([\d,]+) parameters");

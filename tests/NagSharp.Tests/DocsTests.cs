@@ -100,6 +100,18 @@ public class DocsTests
     private static readonly Regex MarkdownLink = new(@"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+""[^""]*"")?\s*\)", RegexOptions.CultureInvariant);
 
     [Fact]
+    public void DecisionRecordsHaveOneNumberEachAndAreAllIndexed()
+    {
+        string dir = Path.Combine(RepoRoot(), "docs", "decisions");
+        var records = Directory.GetFiles(dir, "*.md").Select(Path.GetFileName).Where(f => f != "README.md").ToList();
+        var numbers = records.GroupBy(f => f![..4]).Where(g => g.Count() > 1).Select(g => string.Join(", ", g)).ToList();
+        Assert.True(numbers.Count == 0, "numbers used twice: " + string.Join("; ", numbers));
+        string index = File.ReadAllText(Path.Combine(dir, "README.md"));
+        var missing = records.Where(f => !index.Contains("(" + f + ")", StringComparison.Ordinal)).ToList();
+        Assert.True(missing.Count == 0, "not in docs/decisions/README.md: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public void RelativeLinksInDocsResolve()
     {
         string root = RepoRoot();

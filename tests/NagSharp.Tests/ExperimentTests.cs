@@ -61,7 +61,7 @@ public sealed class ExperimentSettingsTests
     [Fact]
     public void TheCliNamesItsFlagsForTheSettings()
     {
-        Assert.Equal("--max-samples must be at least --k (5), got 4",
+        Assert.Equal("--max-samples must be at least -n (5), got 4",
             ExperimentHost.ToFlags("TaskTransferSettings.MaxSamples must be at least TaskTransferSettings.K (5), got 4"));
         Assert.Equal("-n must be at least 1, got 0",
             ExperimentHost.ToFlags("GuidedMarginSettings.Samples must be at least 1, got 0", new Dictionary<string, string> { ["Samples"] = "-n" }));

@@ -39,11 +39,11 @@ public sealed class FuzzInputs : IDisposable
         ScoreGen = Dir.File("g.ckpt");
         Predictor = Dir.File("p.ckpt");
         DiscreteGen = Dir.File("d.ckpt");
-        Must(CliRunner.Run("train", "generator", "--space", "nb201", "--preset", "tiny", "--steps", "2", "--batch", "8", "--train-fraction", "0.05",
+        Must(CliRunner.Run("train", "generator", "--space", "nb201", "--preset", "tiny", "--train-steps", "2", "--batch", "8", "--train-fraction", "0.05",
             "--out", ScoreGen, "--seed", "1", "--data-dir", Data));
-        Must(CliRunner.Run("train", "predictor", "--target", "cifar10_valid_acc200", "--train-archs", "20", "--steps", "2", "--preset", "tiny",
+        Must(CliRunner.Run("train", "predictor", "--objective", "cifar10_valid_acc200", "--train-archs", "20", "--train-steps", "2", "--preset", "tiny",
             "--out", Predictor, "--generator", ScoreGen, "--data-dir", Data));
-        Must(CliRunner.Run("train", "generator", "--space", "nb201", "--engine", "discrete", "--preset", "tiny", "--steps", "2", "--batch", "8",
+        Must(CliRunner.Run("train", "generator", "--space", "nb201", "--engine", "discrete", "--preset", "tiny", "--train-steps", "2", "--batch", "8",
             "--train-fraction", "0.05", "--out", DiscreteGen, "--seed", "1", "--data-dir", Data));
         var rng = new Random(5);
         var csv = new StringBuilder();
@@ -430,15 +430,15 @@ public sealed partial class FuzzTests(FuzzInputs inputs, ITestOutputHelper outpu
     public void GenerateRefusesNonFiniteSettingsOnBothEngines()
     {
         string[] score = ["generate", "--generator", inputs.ScoreGen, "--predictor", inputs.Predictor, "--sample-steps", "1"];
-        Assert.Contains("--guidance must be a finite number, got NaN", OneLine(CliRunner.Run([.. score, "-n", "2", "--guidance", "NaN"]), 1));
-        Assert.Contains("--target-value must be a finite number, got NaN", OneLine(CliRunner.Run([.. score, "-n", "2", "--target-value", "NaN"]), 1));
+        Assert.Contains("--guidance-scale must be a finite number, got NaN", OneLine(CliRunner.Run([.. score, "-n", "2", "--guidance-scale", "NaN"]), 1));
+        Assert.Contains("--objective-value must be a finite number, got NaN", OneLine(CliRunner.Run([.. score, "-n", "2", "--objective-value", "NaN"]), 1));
         Assert.Contains("--guidance-start", OneLine(CliRunner.Run([.. score, "-n", "2", "--guidance-start", "NaN"]), 1));
         Assert.Contains("1,000,000", OneLine(CliRunner.Run([.. score, "-n", "2000000000"]), 1));
         string[] discrete = ["generate", "--generator", inputs.DiscreteGen, "-n", "2", "--sample-steps", "1"];
         Assert.Contains("--guidance-weight must be a finite number, got NaN", OneLine(CliRunner.Run([.. discrete, "--guidance-weight", "NaN"]), 1));
         Assert.Contains("--guidance-start", OneLine(CliRunner.Run([.. discrete, "--guidance-start", "NaN"]), 1));
         // Valid settings still generate.
-        Assert.Equal(0, CliRunner.Run([.. score, "-n", "2", "--guidance", "5", "--target-value", "90", "--guidance-start", "0.9"]).Code);
+        Assert.Equal(0, CliRunner.Run([.. score, "-n", "2", "--guidance-scale", "5", "--objective-value", "90", "--guidance-start", "0.9"]).Code);
     }
 
     [SkippableFact]
@@ -466,7 +466,7 @@ public sealed partial class FuzzTests(FuzzInputs inputs, ITestOutputHelper outpu
     {
         using var tmp = new TempDir();
         var r = CliRunner.Run("train", "generator", "--engine", "discrete", "--space", "nb201", "--condition", "cifar10_valid_acc200>=top5%",
-            "--condition", "cifar10_valid_acc200<=bottom5%", "--preset", "tiny", "--steps", "1", "--batch", "8", "--out", tmp.File("d.ckpt"), "--data-dir", inputs.Data);
+            "--condition", "cifar10_valid_acc200<=bottom5%", "--preset", "tiny", "--train-steps", "1", "--batch", "8", "--out", tmp.File("d.ckpt"), "--data-dir", inputs.Data);
         Assert.True(r.Code == 0, r.Err);
         var warnings = r.Err.Split('\n').Where(l => l.StartsWith("nag: warning:", StringComparison.Ordinal)).ToArray();
         Assert.Single(warnings);
@@ -491,9 +491,9 @@ public sealed partial class FuzzTests(FuzzInputs inputs, ITestOutputHelper outpu
         {
             ("generate (score)", ["generate", "--generator", inputs.ScoreGen, "--predictor", inputs.Predictor, "-n", "2", "--sample-steps", "1", "--data-dir", data],
             [
-                ("--guidance", NotFinite), ("--guide-top", [.. NotFinite, "0", "100", "-5"]), ("--guidance-start", [.. NotFinite, "-0.5", "1.5"]),
+                ("--guidance-scale", NotFinite), ("--guide-top", [.. NotFinite, "0", "100", "-5"]), ("--guidance-start", [.. NotFinite, "-0.5", "1.5"]),
                 ("--guidance-stop", [.. NotFinite, "-1", "2"]), ("--guidance-decay", [.. NotFinite, "-1"]), ("--repulsion", [.. NotFinite, "-1"]),
-                ("--target-value", NotFinite), ("-n", ["0", "-1", "2000000000", "99999999999", "NaN"]), ("--batch", ["0", "-1", "NaN", "1e3"]),
+                ("--objective-value", NotFinite), ("-n", ["0", "-1", "2000000000", "99999999999", "NaN"]), ("--batch", ["0", "-1", "NaN", "1e3"]),
                 ("--sample-steps", ["0", "-1", "NaN", "99999999999"]), ("--snr", [.. NotFinite, "0", "-1"]), ("--corrector-steps", ["-1", "NaN"]),
                 ("--top", ["-1", "NaN"]), ("--seed", ["NaN", "99999999999"]),
             ], [inputs.ScoreGen, inputs.Predictor]),
@@ -502,19 +502,19 @@ public sealed partial class FuzzTests(FuzzInputs inputs, ITestOutputHelper outpu
                 ("--guidance-weight", NotFinite), ("--guidance-start", [.. NotFinite, "-1", "2"]), ("-n", ["0", "2000000000"]),
                 ("--sample-steps", ["0", "-3", "99999"]), ("--batch", ["0", "-2"]),
             ], [inputs.DiscreteGen]),
-            ("train generator", ["train", "generator", "--preset", "tiny", "--steps", "1", "--batch", "4", "--train-fraction", "0.01", "--out", Path.Combine(outDir, "g.ckpt"), "--data-dir", data],
+            ("train generator", ["train", "generator", "--preset", "tiny", "--train-steps", "1", "--batch", "4", "--train-fraction", "0.01", "--out", Path.Combine(outDir, "g.ckpt"), "--data-dir", data],
             [
-                ("--steps", ["0", "-1", "NaN"]), ("--batch", ["0", "-1", "2000000000"]), ("--lr", [.. NotFinite, "0", "-1"]),
+                ("--train-steps", ["0", "-1", "NaN"]), ("--batch", ["0", "-1", "2000000000"]), ("--lr", [.. NotFinite, "0", "-1"]),
                 ("--train-fraction", [.. NotFinite, "0", "-0.5", "1.5"]), ("--unlabelled", ["-1"]), ("--threads", ["0", "-1"]),
                 ("--layers", ["0", "-1", "2000000000"]), ("--dim", ["0", "-4", "2000000000", "33"]),
             ], []),
-            ("train predictor", ["train", "predictor", "--space", "nb101", "--target", "val_accuracy", "--preset", "tiny", "--train-archs", "8", "--steps", "1", "--out", Path.Combine(outDir, "p.ckpt"), "--data-dir", data],
+            ("train predictor", ["train", "predictor", "--space", "nb101", "--objective", "val_accuracy", "--preset", "tiny", "--train-archs", "8", "--train-steps", "1", "--out", Path.Combine(outDir, "p.ckpt"), "--data-dir", data],
             [
-                ("--train-archs", ["0", "-1", "1"]), ("--steps", ["0", "-1"]), ("--lr", [.. NotFinite, "0", "-1"]), ("--layers", ["0", "-1"]), ("--dim", ["0", "2000000000"]),
+                ("--train-archs", ["0", "-1", "1"]), ("--train-steps", ["0", "-1"]), ("--lr", [.. NotFinite, "0", "-1"]), ("--layers", ["0", "-1"]), ("--dim", ["0", "2000000000"]),
             ], []),
             ("search", ["search", "--space", "nb101", "--strategy", "random", "--budget", "3", "--seeds", "1", "--objective", "val_accuracy", "--report", "params_M", "--out", Path.Combine(outDir, "s"), "--data-dir", data],
             [
-                ("--budget", ["0", "-1", "NaN"]), ("--seeds", ["0", "-1"]), ("--guidance", [.. NotFinite, "-1"]), ("--samples", ["0", "-1"]),
+                ("--budget", ["0", "-1", "NaN"]), ("--seeds", ["0", "-1"]), ("--guidance-scale", [.. NotFinite, "-1"]), ("--generated-candidates", ["0", "-1"]),
                 ("--sample-steps", ["0", "-1"]), ("--random-candidates", ["-1"]),
             ], []),
             ("arch", ["arch", "nb201", "0", "--json", "--data-dir", data], [("--classes", ["0", "-1"]), ("--input-size", ["0", "-1"])], []),

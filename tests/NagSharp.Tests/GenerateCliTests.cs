@@ -19,7 +19,7 @@ public sealed class GenerateCliTests : IDisposable
     private string TrainTiny(int steps = 4)
     {
         string g = Path.Combine(_dir, "g.ckpt");
-        var (code, _, err) = Run("train", "generator", "--space", "nb201", "--engine", "score", "--preset", "tiny", "--steps", steps.ToString(CultureInfo.InvariantCulture),
+        var (code, _, err) = Run("train", "generator", "--space", "nb201", "--engine", "score", "--preset", "tiny", "--train-steps", steps.ToString(CultureInfo.InvariantCulture),
             "--batch", "32", "--train-fraction", "0.5", "--out", g, "--seed", "1");
         Assert.True(code == 0, err);
         return g;
@@ -32,8 +32,8 @@ public sealed class GenerateCliTests : IDisposable
     {
         string data = TestData.RequireDir();
         string outDir = Path.Combine(_dir, "bg");
-        string[] common = ["bench", "generate", "--presets", "tiny", "--train-steps", "3", "--sample-steps", "2", "-n", "6", "--guidance", "10",
-            "--guided", "cifar10_valid_acc200:cifar10_test_acc200", "--predictor-preset", "tiny", "--target-transform", "normal", "--predictor-steps", "3",
+        string[] common = ["bench", "generate", "--preset", "tiny", "--train-steps", "3", "--sample-steps", "2", "-n", "6", "--guidance-scale", "10",
+            "--pairs", "cifar10_valid_acc200:cifar10_test_acc200", "--predictor-preset", "tiny", "--target-transform", "normal", "--predictor-steps", "3",
             "--out", outDir, "--data-dir", data];
         var (code, stdout, err) = Run([.. common, "--guided-only", "--corrector-steps", "0", "--guidance-start", "0.8", "--guidance-stop", "0.1", "--seeds", "2"]);
         Assert.True(code == 0, err);
@@ -58,7 +58,7 @@ public sealed class GenerateCliTests : IDisposable
         string data = TestData.RequireDir();
         string g = TrainTiny();
         string pth = Path.Combine(_dir, "p.ckpt");
-        var (pc, pout, perr) = Run("train", "predictor", "--target", "cifar10_valid_acc200", "--train-archs", "50", "--steps", "5", "--preset", "tiny",
+        var (pc, pout, perr) = Run("train", "predictor", "--objective", "cifar10_valid_acc200", "--train-archs", "50", "--train-steps", "5", "--preset", "tiny",
             "--out", pth, "--seed", "0", "--generator", g, "--json", "--data-dir", data);
         Assert.True(pc == 0, perr);
         using (var q = JsonDocument.Parse(pout))
@@ -67,7 +67,7 @@ public sealed class GenerateCliTests : IDisposable
             Assert.InRange(q.RootElement.GetProperty("spearman").GetDouble(), -1, 1);
         }
         string samples = Path.Combine(_dir, "s.jsonl");
-        var (code, stdout, stderr) = Run("generate", "--generator", g, "--predictor", pth, "--guidance", "5", "-n", "12", "--batch", "8", "--seed", "3",
+        var (code, stdout, stderr) = Run("generate", "--generator", g, "--predictor", pth, "--guidance-scale", "5", "-n", "12", "--batch", "8", "--seed", "3",
             "--sample-steps", "3", "--out", samples, "--report", "cifar10_test_acc200", "--json", "--data-dir", data);
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
@@ -88,7 +88,7 @@ public sealed class GenerateCliTests : IDisposable
 
         // Same seed, same output file.
         string again = Path.Combine(_dir, "s2.jsonl");
-        Run("generate", "--generator", g, "--predictor", pth, "--guidance", "5", "-n", "12", "--batch", "8", "--seed", "3", "--sample-steps", "3",
+        Run("generate", "--generator", g, "--predictor", pth, "--guidance-scale", "5", "-n", "12", "--batch", "8", "--seed", "3", "--sample-steps", "3",
             "--out", again, "--data-dir", data);
         Assert.Equal(File.ReadAllText(samples).Split('\n').Select(l => l.Split("\"cifar")[0]), File.ReadAllText(again).Split('\n').Select(l => l.Split("\"cifar")[0]));
     }
@@ -96,7 +96,7 @@ public sealed class GenerateCliTests : IDisposable
     [Fact]
     public void TrainingWithAFixedThreadCountReproducesTheCheckpointAndZeroThreadsIsRefused()
     {
-        string[] Args(string path, string threads) => ["train", "generator", "--preset", "tiny", "--layers", "1", "--steps", "3", "--batch", "16",
+        string[] Args(string path, string threads) => ["train", "generator", "--preset", "tiny", "--layers", "1", "--train-steps", "3", "--batch", "16",
             "--train-fraction", "0.01", "--seed", "4", "--threads", threads, "--out", path];
         string a = Path.Combine(_dir, "t1a.ckpt"), b = Path.Combine(_dir, "t1b.ckpt"), bad = Path.Combine(_dir, "t0.ckpt");
         var first = Run(Args(a, "1"));
@@ -114,7 +114,7 @@ public sealed class GenerateCliTests : IDisposable
     public void ResumeContinuesToTheRequestedStep()
     {
         string g = TrainTiny(steps: 3);
-        var (code, stdout, stderr) = Run("train", "generator", "--steps", "6", "--out", g, "--resume");
+        var (code, stdout, stderr) = Run("train", "generator", "--train-steps", "6", "--out", g, "--resume");
         Assert.True(code == 0, stderr);
         Assert.Contains("resuming", stderr);
         Assert.Contains("step 6", stdout);
@@ -124,21 +124,21 @@ public sealed class GenerateCliTests : IDisposable
     public void SelfConditionIsAScoreEngineTrainingChoiceThatAResumeKeeps()
     {
         string g = Path.Combine(_dir, "sc.ckpt");
-        var (code, _, stderr) = Run("train", "generator", "--preset", "tiny", "--layers", "1", "--steps", "2", "--batch", "8",
+        var (code, _, stderr) = Run("train", "generator", "--preset", "tiny", "--layers", "1", "--train-steps", "2", "--batch", "8",
             "--train-fraction", "0.01", "--self-condition", "--out", g);
         Assert.True(code == 0, stderr);
         Assert.Contains("self-conditioned", stderr);
-        var resumed = Run("train", "generator", "--steps", "3", "--out", g, "--resume");
+        var resumed = Run("train", "generator", "--train-steps", "3", "--out", g, "--resume");
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("self-conditioned", resumed.Err);
         var sample = Run("generate", "--generator", g, "-n", "4", "--sample-steps", "2", "--json");
         Assert.True(sample.Code == 0, sample.Err);
 
-        var mismatch = Run("train", "generator", "--steps", "4", "--out", g, "--resume", "--self-condition", "false");
+        var mismatch = Run("train", "generator", "--train-steps", "4", "--out", g, "--resume", "--self-condition", "false");
         Assert.Equal(1, mismatch.Code);
         Assert.Contains("--self-condition", mismatch.Err);
         Assert.Single(mismatch.Err.TrimEnd().Split('\n'));
-        var discrete = Run("train", "generator", "--engine", "discrete", "--self-condition", "--steps", "1", "--out", Path.Combine(_dir, "d.ckpt"));
+        var discrete = Run("train", "generator", "--engine", "discrete", "--self-condition", "--train-steps", "1", "--out", Path.Combine(_dir, "d.ckpt"));
         Assert.Equal(1, discrete.Code);
         Assert.Contains("--self-condition applies to the score engine", discrete.Err);
     }
@@ -158,7 +158,7 @@ public sealed class GenerateCliTests : IDisposable
         Assert.Equal(2, bad.Code);
         Assert.Contains("corrupt.ckpt", bad.Err);
 
-        Assert.Equal(1, Run("generate", "--generator", g, "--guidance", "10", "-n", "2").Code);       // guidance without a predictor
+        Assert.Equal(1, Run("generate", "--generator", g, "--guidance-scale", "10", "-n", "2").Code);       // guidance without a predictor
         var edges = Run("generate", "--generator", g, "--edge-decoding", "independent", "-n", "2");
         Assert.Equal(1, edges.Code);
         Assert.Contains("--edge-decoding only applies to free topologies", edges.Err);

@@ -95,7 +95,7 @@ public sealed class GeneratorApiTests
         Assert.Contains("[default: rank]", Line(Run("train", "predictor", "--help").Out, "--target-transform"));
         Assert.Contains("[default: rank]", Line(Run("bench", "generate", "--help").Out, "--target-transform"));
         var generate = Run("generate", "--help").Out;
-        Assert.Contains($"default {PredictorGuidanceSettings.DefaultScale:G} with a predictor", Line(generate, "--guidance "));
+        Assert.Contains($"default {PredictorGuidanceSettings.DefaultScale:G} with a predictor", Line(generate, "--guidance-scale "));
         var defaults = new GenerateSettings();
         Assert.Contains($"[default: {defaults.Count}]", Line(generate, "-n "));
         Assert.Contains($"[default: {defaults.Batch}]", Line(generate, "--batch"));
@@ -105,7 +105,7 @@ public sealed class GeneratorApiTests
         Assert.Contains("[default: in-degree]", Line(generate, "--edge-decoding"));
         Assert.Contains("[default: coupled]", Line(generate, "--slot-decoding"));
         Assert.Contains("[default: ve]", Line(Run("train", "generator", "--help").Out, "--sde"));
-        Assert.Contains("[default: 3000]", Line(Run("train", "generator", "--help").Out, "--steps"));
+        Assert.Contains("[default: 3000]", Line(Run("train", "generator", "--help").Out, "--train-steps"));
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class NewSpacesTorchCliTests
         using var dir = new TempDir();
         string g = Path.Combine(dir.Path, "anb.ckpt");
         var (code, _, err) = Run("train", "generator", "--engine", "discrete", "--space", "anb", "--condition", "val_top1>=top10%", "--unlabelled", "50",
-            "--preset", "tiny", "--steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
+            "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
         Assert.True(code == 0, err);
         Assert.Contains("5,175 training architectures", err, StringComparison.Ordinal);   // 5,125 distinct table networks + 50 samples
         var (gc, gout, gerr) = Run("generate", "--generator", g, "--condition", "val_top1>=top10%", "-n", "8", "--sample-steps", "3", "--seed", "1",
@@ -118,7 +118,7 @@ public sealed class NewSpacesTorchCliTests
         using var dir = new TempDir();
         string g = Path.Combine(dir.Path, "ofa.ckpt");
         var (code, _, err) = Run("train", "generator", "--engine", "score", "--space", "ofa_mbv3", "--unlabelled", "200",
-            "--preset", "tiny", "--steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
+            "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--out", g, "--seed", "0", "--data-dir", data);
         Assert.True(code == 0, err);
         Assert.Contains("5,200 training architectures", err, StringComparison.Ordinal);   // HELP's 5,000 + 200 samples
         var samples = Path.Combine(dir.Path, "s.jsonl");

@@ -29,7 +29,7 @@ public sealed class OutputPathTests
         string valid = outside + "/evil_valid", test = outside + "/evil_test";
         string table = TableWithColumns(tmp, valid, test);
         string outDir = Path.Combine(tmp.Path, "bs");
-        var run = CliRunner.Run("--extra-table", table, "bench", "search", "--pairs", $"{valid}:{test}", "--strategies", "random",
+        var run = CliRunner.Run("--extra-table", table, "bench", "search", "--pairs", $"{valid}:{test}", "--strategy", "random",
             "--budget", "3", "--seeds", "1", "--out", outDir, "--data-dir", data);
         Assert.True(run.Code == 0, run.Err);
         Assert.False(Directory.Exists(outside), "bench search wrote outside --out");
@@ -61,11 +61,11 @@ public sealed class OutputPathTests
         Assert.Equal(1, search.Code);
         Assert.Equal($"nag: error: --out '{under}' cannot be created: '{file}' is a file", search.Err.Trim());
         Assert.False(File.Exists(tmp.File("runs.db")));   // refused before the store recorded anything
-        var bench = CliRunner.Run("bench", "search", "--strategies", "random", "--budget", "5", "--seeds", "1", "--out", under, "--data-dir", data);
+        var bench = CliRunner.Run("bench", "search", "--strategy", "random", "--budget", "5", "--seeds", "1", "--out", under, "--data-dir", data);
         Assert.Equal(1, bench.Code);
         Assert.Single(bench.Err.Trim().Split('\n'));
         Assert.Contains("is a file", bench.Err);
-        var surrogate = CliRunner.Run("bench", "surrogate", "--space", "nb201", "--column", "cifar10_valid_acc200", "--out", Path.Combine(under, "deeper"), "--data-dir", data);
+        var surrogate = CliRunner.Run("bench", "surrogate", "--space", "nb201", "--objective", "cifar10_valid_acc200", "--out", Path.Combine(under, "deeper"), "--data-dir", data);
         Assert.Equal(1, surrogate.Code);
         Assert.Contains("is a file", surrogate.Err);
         Assert.Equal("x", File.ReadAllText(file));

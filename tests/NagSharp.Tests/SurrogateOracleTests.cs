@@ -61,7 +61,7 @@ public sealed class SurrogateOracleTests : IDisposable
         string outDir = Path.Combine(_dir, "m");
         string[] common = ["bench", "margin", "--space", "nb301", "--condition", "val_accuracy>=top10%", "--preset", "tiny", "--train-steps", "3",
             "--unlabelled", "50", "--surrogate-steps", "30", "--out", outDir, "-n", "6", "--sample-steps", "2", "--data-dir", data];
-        var (code, stdout, err) = CliRunner.Run([.. common, "--seeds", "2", "--k", "3"]);
+        var (code, stdout, err) = CliRunner.Run([.. common, "--seeds", "2", "--top", "3"]);
         Assert.True(code == 0, err);
         Assert.Contains("Margin", stdout);
         var json = Directory.GetFiles(outDir, "bench_margin_nb301-*.json").Single();
@@ -85,13 +85,13 @@ public sealed class SurrogateOracleTests : IDisposable
         var badEncoding = CliRunner.Run([.. common, "--surrogate-encoding", "wl"]);
         Assert.Equal(1, badEncoding.Code);
         Assert.Contains("--surrogate-encoding", badEncoding.Err);
-        foreach (var bad in new[] { "--k", "--seeds", "-n", "--surrogate-steps", "--held-out", "--batch" })
+        foreach (var bad in new[] { "--top", "--seeds", "-n", "--surrogate-steps", "--held-out", "--batch" })
         {
             var r = CliRunner.Run([.. common, bad, "0"]);
             Assert.Equal(1, r.Code);
             Assert.Contains(bad, r.Err);
         }
-        var col = CliRunner.Run([.. common, "--metric", "no_such_column"]);
+        var col = CliRunner.Run([.. common, "--objective", "no_such_column"]);
         Assert.NotEqual(0, col.Code);
         Assert.Contains("no_such_column", col.Err);
 
@@ -106,7 +106,7 @@ public sealed class SurrogateOracleTests : IDisposable
         Assert.Equal(1, otherCondition.Code);
         Assert.Contains("val_accuracy>=top5%", otherCondition.Err);
         string foreign = Path.Combine(_dir, "micro.ckpt");
-        var train = CliRunner.Run(["train", "generator", "--space", "tnb101_micro", "--engine", "discrete", "--preset", "tiny", "--steps", "2",
+        var train = CliRunner.Run(["train", "generator", "--space", "tnb101_micro", "--engine", "discrete", "--preset", "tiny", "--train-steps", "2",
             "--batch", "8", "--out", foreign, "--data-dir", data]);
         Assert.True(train.Code == 0, train.Err);
         var wrongSpace = CliRunner.Run([.. common, "--generator", foreign]);
@@ -219,17 +219,17 @@ public sealed class TypeHistogramTests
         Assert.Throws<NagUserException>(() => SurrogateOracle.CrossValidate(space, tables, "val_accuracy", 1, 0));
 
         using var dir = new TempDir();
-        var run = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--column", "val_accuracy", "--encoding", "onehot", "--encoding", "hist",
+        var run = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--objective", "val_accuracy", "--surrogate-encoding", "onehot", "--surrogate-encoding", "hist",
             "--folds", "2", "--surrogate-steps", "20", "--out", dir.Path, "--json", "--data-dir", data);
         Assert.True(run.Code == 0, run.Err);
         using var doc = JsonDocument.Parse(run.Out);
         var enc = doc.RootElement.GetProperty("encodings").EnumerateArray().Select(e => e.GetProperty("encoding").GetString()!).ToArray();
         Assert.Equal(["onehot", "hist"], enc);
         Assert.True(File.Exists(Path.Combine(dir.Path, "bench_surrogate_nb301_val_accuracy.md")));
-        var bad = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--column", "val_accuracy", "--encoding", "wl", "--data-dir", data);
+        var bad = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--objective", "val_accuracy", "--surrogate-encoding", "wl", "--data-dir", data);
         Assert.Equal(1, bad.Code);
         Assert.Contains("wl", bad.Err);
-        var folds1 = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--column", "val_accuracy", "--folds", "1", "--data-dir", data);
+        var folds1 = CliRunner.Run("bench", "surrogate", "--space", "nb301", "--objective", "val_accuracy", "--folds", "1", "--data-dir", data);
         Assert.Equal(1, folds1.Code);
         Assert.Contains("--folds", folds1.Err);
     }

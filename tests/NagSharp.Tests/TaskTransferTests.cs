@@ -149,7 +149,7 @@ public sealed class TaskTransferCliTests : IDisposable
     private static string[] Tiny(string data, string outDir, params string[] more)
     {
         string[] defaults = ["--space", "tnb101_micro", "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--sample-steps", "3",
-            "--k", "5", "--seed", "2", "--out", outDir, "--data-dir", data];
+            "-n", "5", "--seed", "2", "--out", outDir, "--data-dir", data];
         var overridden = more.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
         var kept = defaults.Chunk(2).Where(pair => !overridden.Contains(pair[0])).SelectMany(pair => pair);
         return ["bench", "task-transfer", .. kept, .. more];
@@ -340,7 +340,7 @@ public sealed class TaskTransferCliTests : IDisposable
         // A budget smaller than what K needs is reported, not hidden: macro skeletons are often invalid after 3 steps.
         string shortDir = Path.Combine(_dir, "short");
         var (sc, sout, serr) = CliRunner.Run(["bench", "task-transfer", "--space", "tnb101_macro", "--preset", "tiny", "--train-steps", "3", "--batch", "16",
-            "--sample-steps", "3", "--k", "30", "--max-samples", "30", "--sample-batch", "30", "--tasks", "jigsaw", "--seed", "0", "--out", shortDir, "--data-dir", data]);
+            "--sample-steps", "3", "-n", "30", "--max-samples", "30", "--sample-batch", "30", "--tasks", "jigsaw", "--seed", "0", "--out", shortDir, "--data-dir", data]);
         Assert.True(sc == 0, serr);
         using var sdoc = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(shortDir, "*.json").Single()));
         var st = sdoc.RootElement.GetProperty("tasks")[0];
@@ -362,7 +362,7 @@ public sealed class TaskTransferCliTests : IDisposable
         string outDir = Path.Combine(_dir, "bad");
         string[][] bad =
         [
-            ["--top-percent", "0"], ["--top-percent", "101"], ["--k", "0"], ["--train-steps", "0"], ["--batch", "0"], ["--sample-steps", "0"], ["--sample-steps", "501"],
+            ["--top-percent", "0"], ["--top-percent", "101"], ["-n", "0"], ["--train-steps", "0"], ["--batch", "0"], ["--sample-steps", "0"], ["--sample-steps", "501"],
             ["--guidance-weight", "-1"], ["--sample-batch", "0"], ["--max-samples", "4"], ["--min-support", "0"], ["--unlabelled", "-1"],
             ["--condition-top", "abc"], ["--condition-top", "0"], ["--condition-top", "150"], ["--tasks", "no_such_task"], ["--preset", "huge"], ["--design", "bogus"],
             ["--probes", "0"], ["--probes", "6"], ["--probe-span", "0"], ["--probe-span", "101"], ["--guidance-scale", "-1"],

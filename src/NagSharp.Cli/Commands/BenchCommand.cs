@@ -12,12 +12,12 @@ public static class BenchCommand
     {
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
         var outDir = new Option<string>("--out") { Description = "Directory for models, JSON and markdown", DefaultValueFactory = _ => GenerateBenchSettings.DefaultOutDir };
-        var presets = new Option<string>("--presets") { Description = "Model sizes to sweep (comma-separated)", DefaultValueFactory = _ => string.Join(",", GenerateBenchSettings.DefaultPresets) };
+        var presets = new Option<string>("--preset") { Description = "Model sizes to sweep (comma-separated)", DefaultValueFactory = _ => string.Join(",", GenerateBenchSettings.DefaultPresets) };
         var stepsList = new Option<string>("--sample-steps") { Description = "Sampler step counts to sweep (comma-separated)", DefaultValueFactory = _ => string.Join(",", GenerateBenchSettings.DefaultSampleSteps) };
         var trainSteps = new Option<int>("--train-steps") { Description = "Generator training steps", DefaultValueFactory = _ => new TrainConfig().Steps };
         var n = new Option<int>("-n") { Description = "Samples per configuration", DefaultValueFactory = _ => new GenerateBenchSettings().N };
-        var guidance = new Option<string>("--guidance") { Description = "Guidance scales of the guided runs (comma-separated)", DefaultValueFactory = _ => string.Join(",", GenerateBenchSettings.DefaultGuidance) };
-        var pairs = new Option<string>("--guided") { Description = "objective:report column pairs for guided runs (comma-separated)",
+        var guidance = new Option<string>("--guidance-scale") { Description = "Guidance scales of the guided runs (comma-separated)", DefaultValueFactory = _ => string.Join(",", GenerateBenchSettings.DefaultGuidance) };
+        var pairs = new Option<string>("--pairs") { Description = "objective:report column pairs for guided runs (comma-separated)",
             DefaultValueFactory = _ => string.Join(",", GenerateBenchSettings.DefaultGuided.Select(g => $"{g.Objective}:{g.Report}")) };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var predictorPreset = new Option<string>("--predictor-preset") { Description = "Size of the guiding predictors (their gradient is most of a guided step's cost)", DefaultValueFactory = _ => new GenerateBenchSettings().PredictorPreset };
@@ -28,15 +28,16 @@ public static class BenchCommand
         var seeds = new Option<int>("--seeds") { Description = "Guided runs: repeat each configuration with seeds seed..seed+K-1 and pool them", DefaultValueFactory = _ => 1 };
         var predictorSteps = new Option<int>("--predictor-steps") { Description = "Training steps of the guiding predictors", DefaultValueFactory = _ => new GenerateBenchSettings().PredictorSteps };
         var guidedOnly = new Option<bool>("--guided-only") { Description = "Skip the unguided runs and the half-space generators" };
+        var json = CliHelpers.JsonOption();
         var gen = new Command("generate", "Benchmark unguided and guided generation: validity, uniqueness, novelty, accuracy, speed")
-            { space, outDir, presets, stepsList, trainSteps, n, guidance, pairs, seed, predictorPreset, transform, corrector, start, stop, seeds, predictorSteps, guidedOnly };
+            { json, space, outDir, presets, stepsList, trainSteps, n, guidance, pairs, seed, predictorPreset, transform, corrector, start, stop, seeds, predictorSteps, guidedOnly };
         gen.SetAction(p => ctx.Guard(() =>
         {
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
             var guided = p.GetValue(pairs)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x =>
             {
                 var parts = x.Split(':');
-                if (parts.Length != 2) throw new NagUserException($"--guided entry '{x}' is not objective:report");
+                if (parts.Length != 2) throw new NagUserException($"--pairs entry '{x}' is not objective:report");
                 return (Objective: parts[0], Report: parts[1]);
             }).ToArray();
             var settings = new GenerateBenchSettings(p.GetValue(space)!, p.GetValue(outDir)!, p.GetValue(presets)!.Split(',', StringSplitOptions.RemoveEmptyEntries),
@@ -44,7 +45,7 @@ public static class BenchCommand
                 p.GetValue(predictorPreset)!, p.GetValue(transform)!, p.GetValue(corrector), p.GetValue(start), p.GetValue(stop), p.GetValue(seeds),
                 p.GetValue(predictorSteps), p.GetValue(guidedOnly), p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
             var result = CliHelpers.WithFlags(Flags, () => ProgressRunner.Observe(ctx, progress => GenerateBench.Run(settings, progress)));
-            ctx.Out.Write(GenerateBench.Markdown(result));
+            ctx.Out.Write(p.GetValue(json) ? ExperimentHost.Json(result) + Environment.NewLine : GenerateBench.Markdown(result));
             return ExitCodes.Ok;
         }));
         return new Command("bench", "Benchmarks that print and save their figures") { gen, BenchConditionalCommand.Create(ctx), BenchTransferCommand.Create(ctx), BenchMarginCommand.Create(ctx), BenchSurrogateCommand.Create(ctx), BenchSearchCommand.Create(ctx), ExportCommand.Bench(ctx) };
@@ -57,12 +58,12 @@ public static class BenchCommand
     private static double[] ParseScales(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x =>
             double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v) ? v
-                : throw new NagUserException($"--guidance: '{x}' is not a positive number")).ToArray();
+                : throw new NagUserException($"--guidance-scale: '{x}' is not a positive number")).ToArray();
 
     private static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
         ["corrector steps"] = "--corrector-steps", ["predictor steps"] = "--predictor-steps", ["seeds"] = "--seeds", ["n"] = "-n", ["train steps"] = "--train-steps",
         ["guidance start"] = "--guidance-start", ["guidance stop"] = "--guidance-stop", ["target transform"] = "--target-transform", ["sample steps"] = "--sample-steps",
-        ["guidance"] = "--guidance",
+        ["guidance"] = "--guidance-scale",
     };
 }

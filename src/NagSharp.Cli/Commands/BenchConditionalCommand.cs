@@ -27,8 +27,9 @@ public static class BenchConditionalCommand
         var guidanceStart = new Option<double>("--guidance-start") { Description = "Guided mode: classifier-free guidance only at diffusion times t/T <= this (earlier steps run the conditional model alone)", DefaultValueFactory = _ => d.GuidanceStart };
         var repeats = new Option<int>("--timing-repeats") { Description = "Time each mode's sampling this many times (same seed, same samples) and report the median: one run on a shared VM varies by about 25 %", DefaultValueFactory = _ => d.TimingRepeats };
         var seeds = new Option<int>("--seeds") { Description = "Also run the guided mode with the next K-1 seeds and report each and their mean: satisfaction over ~30 unique cells moves by several points from seed to seed", DefaultValueFactory = _ => d.Seeds };
+        var json = CliHelpers.JsonOption();
         var cmd = new Command("conditional", "Benchmark multi-conditioned generation against unconditional and rejection sampling")
-            { space, conditions, outDir, preset, trainSteps, unlabelled, n, steps, weight, seed, guidanceStart, repeats, seeds };
+            { json, space, conditions, outDir, preset, trainSteps, unlabelled, n, steps, weight, seed, guidanceStart, repeats, seeds };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var s = SpaceRegistry.Get(p.GetValue(space)!);
@@ -46,7 +47,7 @@ public static class BenchConditionalCommand
             string tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", result.Conditions))))[..8];
             string md = result.ToMarkdown();
             ExperimentHost.WriteReport(Path.Combine(dir, $"bench_conditional_{SafePath.Part(s.Name)}_{SafePath.Part(tag)}"), md, ExperimentHost.Json(result));
-            ctx.Out.Write(md);
+            ctx.Out.Write(p.GetValue(json) ? ExperimentHost.Json(result) + Environment.NewLine : md);
             return ExitCodes.Ok;
         }));
         return cmd;

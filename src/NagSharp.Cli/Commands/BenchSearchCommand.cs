@@ -15,7 +15,7 @@ public static class BenchSearchCommand
     {
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
         var pairsOpt = new Option<string?>("--pairs") { Description = "objective:report pairs (comma-separated; default: every <x>valid<y> column with a <x>test<y> twin)" };
-        var strategies = new Option<string?>("--strategies") { Description = $"Strategies (comma-separated; default: {string.Join(",", StrategyRegistry.Names)})" };
+        var strategies = new Option<string[]>("--strategy") { Description = $"Strategy (repeatable or comma-separated; default: {string.Join(",", StrategyRegistry.Names)})" };
         var budget = new Option<int>("--budget") { Description = "Queries per run", DefaultValueFactory = _ => new SearchBenchSettings().Budget };
         var seeds = new Option<int>("--seeds") { Description = "Runs per strategy and pair", DefaultValueFactory = _ => new SearchBenchSettings().Seeds };
         var seed = new Option<int>("--seed") { Description = "First seed", DefaultValueFactory = _ => 0 };
@@ -25,8 +25,9 @@ public static class BenchSearchCommand
         var costInputs = new Option<bool>("--cost-inputs") { Description = "gp-bo and generator-bo --ranker gp: the space's analytic costs (params, FLOPs) join the GP's inputs" };
         var ranker = new Option<string>("--ranker") { Description = $"generator-bo: what ranks the generated candidates ({string.Join(", ", BoConfig.Rankers)})", DefaultValueFactory = _ => new SearchSettings().Ranker };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => ModelCache.DefaultDir };
+        var json = CliHelpers.JsonOption();
         var cmd = new Command("search", "Benchmark all search strategies on every objective/report pair: markdown table, JSON and plots")
-            { space, pairsOpt, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir, costInputs, ranker };
+            { json, space, pairsOpt, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir, costInputs, ranker };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
@@ -37,13 +38,13 @@ public static class BenchSearchCommand
                 return (Objective: parts[0], Report: parts[1]);
             }).ToList();
             string? genPath = p.GetValue(generator);
-            var settings = new SearchBenchSettings(p.GetValue(space)!, pairs, p.GetValue(strategies)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            var settings = new SearchBenchSettings(p.GetValue(space)!, pairs, CliHelpers.Items(p.GetValue(strategies)),
                 p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed),
                 new SearchSettings(p.GetValue(acquisition)!, Generator: genPath is null ? null : Path.GetFullPath(genPath), CostInputs: p.GetValue(costInputs), Ranker: p.GetValue(ranker)!),
                 p.GetValue(outDir)!, p.GetValue(modelsDir)!, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
             var result = CliHelpers.WithFlags(SearchCommand.Flags, () => ProgressRunner.Observe(ctx, progress => SearchBench.Run(settings, progress)));
             foreach (var pair in result.Pairs) PlotCommand.Render(pair.Dir, p.GetValue(ctx.DataDir));
-            ctx.Out.Write(SearchBench.Markdown(result));
+            ctx.Out.Write(p.GetValue(json) ? ExperimentHost.Json(result) + Environment.NewLine : SearchBench.Markdown(result));
             return ExitCodes.Ok;
         }));
         return cmd;

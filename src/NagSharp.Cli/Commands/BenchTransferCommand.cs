@@ -15,7 +15,7 @@ public static class BenchTransferCommand
         var d = new TaskTransferSettings();
         var space = new Option<string>("--space") { Description = "Search space whose tables hold one column per task", DefaultValueFactory = _ => "tnb101_micro" };
         var topPercent = new Option<double>("--top-percent") { Description = "Success: the best of K lies in the held-out task's top P %", DefaultValueFactory = _ => d.TopPercent };
-        var k = new Option<int>("--k") { Description = "Architectures generated (and drawn by each baseline) per held-out task", DefaultValueFactory = _ => d.K };
+        var k = new Option<int>("-n") { Description = "Architectures generated (and drawn by each baseline) per held-out task", DefaultValueFactory = _ => d.K };
         var tasks = new Option<string?>("--tasks") { Description = "Held-out tasks to run (comma-separated; default every task column)" };
         var conditionTop = new Option<string>("--condition-top") { Description = "Q of the source conditions C>=topQ%: a number, or 'auto' (the smallest multiple of P with at least --min-support table architectures satisfying every source condition)", DefaultValueFactory = _ => "auto" };
         var minSupport = new Option<int?>("--min-support") { Description = "For --condition-top auto: architectures that must satisfy every source condition (default 2 K)" };
@@ -33,8 +33,9 @@ public static class BenchTransferCommand
         var maxSamples = new Option<int>("--max-samples") { Description = "Give up collecting K after this many samples (the shortfall is reported)", DefaultValueFactory = _ => d.MaxSamples };
         var seed = new Option<int>("--seed") { Description = "Seed of training, sampling and the random baseline", DefaultValueFactory = _ => d.Seed };
         var outDir = new Option<string>("--out") { Description = "Directory for the generators, markdown and JSON", DefaultValueFactory = _ => Path.Combine("runs", "bench-task-transfer") };
+        var json = CliHelpers.JsonOption();
         var cmd = new Command("task-transfer", "Hold out each task column, generate for it from the other tasks' conditions, score best-of-K against random and mean-rank baselines")
-            { space, topPercent, k, tasks, design, probes, probeSpan, conditionTop, minSupport, preset, trainSteps, batch, unlabelled, sampleSteps, weight, scale, sampleBatch, maxSamples, seed, outDir };
+            { json, space, topPercent, k, tasks, design, probes, probeSpan, conditionTop, minSupport, preset, trainSteps, batch, unlabelled, sampleSteps, weight, scale, sampleBatch, maxSamples, seed, outDir };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             string dir = p.GetValue(outDir)!;
@@ -53,10 +54,10 @@ public static class BenchTransferCommand
                 settings.Validate();   // refused settings fail before the tables are read
                 var s = SpaceRegistry.Get(p.GetValue(space)!);
                 return TaskTransferExperiment.Run(s, CliHelpers.LoadData(s, p.GetValue(ctx.DataDir)), settings, dir, p.GetValue(ctx.DataDir), progress);
-            });
+            }, new Dictionary<string, string> { ["K"] = "-n" });
             string md = result.ToMarkdown();
             ExperimentHost.WriteReport(Path.Combine(dir, result.Stem()), md, ExperimentHost.Json(result));
-            ctx.Out.Write(md);
+            ctx.Out.Write(p.GetValue(json) ? ExperimentHost.Json(result) + Environment.NewLine : md);
             return ExitCodes.Ok;
         }));
         return cmd;

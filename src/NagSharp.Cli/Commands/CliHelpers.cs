@@ -77,6 +77,15 @@ public static class CliHelpers
     /// <summary>A short stable id of a canonical form (first 16 hex digits of its SHA-256).</summary>
     public static string CanonicalId(ISearchSpace space, Arch arch) => Experiments.TrainBest.CanonicalId(space, arch);
 
+    /// <summary>The <c>--json</c> flag of a command that prints results: the result record as one JSON object instead of tables.</summary>
+    public static System.CommandLine.Option<bool> JsonOption() =>
+        new("--json") { Description = "Print the result as one JSON object (System.Text.Json over the result record) instead of tables" };
+
+    /// <summary>The values of a repeatable list option, each also split at commas: <c>--strategy a,b --strategy c</c>.</summary>
+    public static string[]? Items(string[]? values) =>
+        values is null || values.Length == 0 ? null
+        : values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+
     /// <summary>Invariant round-trip formatting of a double for CSV and JSON.</summary>
     public static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 

@@ -14,13 +14,16 @@ public static class DataCommand
     /// <summary>Builds the command group.</summary>
     public static Command Create(CliContext ctx)
     {
-        var check = new Command("check", "Validate the benchmark tables of every space and print a summary");
+        var json = CliHelpers.JsonOption();
+        var check = new Command("check", "Validate the benchmark tables of every space and print a summary") { json };
         check.SetAction(p => ctx.Guard(() =>
         {
             string dir = DataLocator.Resolve(p.GetValue(ctx.DataDir));
-            ctx.Console.MarkupLine($"data directory: [bold]{Markup.Escape(dir)}[/]");
+            if (!p.GetValue(json)) ctx.Console.MarkupLine($"data directory: [bold]{Markup.Escape(dir)}[/]");
             var tables = new Table().AddColumns("space", "table", "rows", "metric columns");
             var costs = new Table().AddColumns("column", "cost", "inferred classes", "rows", "max rel. error", "ok");
+            var tableRows = new List<object>();
+            var costRows = new List<object>();
             bool allOk = true;
             int checkedSpaces = 0;
             foreach (var space in SpaceRegistry.Spaces.Where(s => s.Tables is not null))
@@ -28,11 +31,13 @@ public static class DataCommand
                 string folder = Path.Combine(dir, space.Tables!.Folder);
                 if (!Directory.Exists(folder))
                 {
-                    ctx.Console.MarkupLine($"[yellow]{space.Name}: no folder {Markup.Escape(folder)}; skipped[/]");
+                    ctx.Err.WriteLine($"{space.Name}: no folder {folder}; skipped");
                     continue;
                 }
                 var data = BenchmarkData.Load(space, dir);
                 checkedSpaces++;
+                foreach (var t in data.Tables)
+                    tableRows.Add(new { Space = space.Name, Table = Path.GetFileName(t.Path), Rows = t.Keys.Count, Columns = t.Columns });
                 foreach (var t in data.Tables)
                     tables.AddRow(space.Name, Markup.Escape(Path.GetFileName(t.Path)), t.Keys.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         Markup.Escape(string.Join(" ", t.Columns)));
@@ -40,14 +45,19 @@ public static class DataCommand
                 {
                     bool ok = r.MaxRelativeError < CostTolerance;
                     allOk &= ok;
+                    costRows.Add(new { r.Column, r.Cost, r.Classes, r.Rows, r.MaxRelativeError, Ok = ok });
                     costs.AddRow(Markup.Escape(r.Column), r.Cost, r.Classes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                         r.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture), r.MaxRelativeError.ToString("E2", System.Globalization.CultureInfo.InvariantCulture), ok ? "yes" : "[red]NO[/]");
                     if (!ok) ctx.Err.WriteLine($"nag: data error: {data.TableOf(r.Column).Path}: column '{r.Column}' disagrees with the computed {r.Cost} (max relative error {r.MaxRelativeError:E2} at {r.WorstArch})");
                 }
             }
             if (checkedSpaces == 0) throw new NagDataException($"{dir}: no table folder of any known space");
-            ctx.Console.Write(tables);
-            ctx.Console.Write(costs);
+            if (p.GetValue(json)) ctx.Out.WriteLine(ExperimentHost.Json(new { Directory = dir, Tables = tableRows, Costs = costRows, Ok = allOk }));
+            else
+            {
+                ctx.Console.Write(tables);
+                ctx.Console.Write(costs);
+            }
             return allOk ? ExitCodes.Ok : ExitCodes.DataError;
         }));
         return new Command("data", "Benchmark data") { check };

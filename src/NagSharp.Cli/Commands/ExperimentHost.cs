@@ -49,9 +49,10 @@ public static partial class ExperimentHost
         catch (NagUserException e) { throw new NagUserException(ToFlags(e.Message, flags), e); }
     }
 
-    /// <summary>The message with every <c>XxxSettings.Name</c> replaced by its flag.</summary>
+    /// <summary>The message with every <c>XxxSettings.Name</c> replaced by its flag: the global map's
+    /// (<see cref="SettingFlags"/>), else the command's <paramref name="flags"/>, else the kebab case of the name.</summary>
     public static string ToFlags(string message, IReadOnlyDictionary<string, string>? flags = null) =>
-        SettingName().Replace(message, m => flags?.GetValueOrDefault(m.Groups[2].Value) ?? Kebab(m.Groups[2].Value));
+        SettingName().Replace(message, m => SettingFlags.Map.GetValueOrDefault(m.Value) ?? flags?.GetValueOrDefault(m.Groups[2].Value) ?? Kebab(m.Groups[2].Value));
 
     private static string Kebab(string name)
     {

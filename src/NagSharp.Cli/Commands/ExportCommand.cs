@@ -24,12 +24,14 @@ public static class ExportCommand
         var channels = new Option<int>("--channels") { Description = "Input channels (without --weights)", DefaultValueFactory = _ => 3 };
         var inputSize = new Option<int?>("--input-size") { Description = "Input side (without --weights; default: the architecture's own resolution where it has one, as in ofa_mbv3, else 32)" };
         var seed = new Option<int>("--seed") { Description = "Random seed of the initial weights (without --weights) and of the ONNX check's inputs", DefaultValueFactory = _ => 0 };
+        var json = CliHelpers.JsonOption();
         var noCheck = new Option<bool>("--no-check") { Description = "ONNX: skip running the model in ONNX Runtime against TorchSharp" };
         var cmd = new Command("export", "Export a network: JSON spec, ONNX model (checked in ONNX Runtime) or standalone PyTorch .py (+ .safetensors weights)")
-            { format, weights, outPath, classes, channels, inputSize, seed, noCheck };
+            { format, weights, outPath, classes, channels, inputSize, seed, noCheck, json };
         arch.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
+            void Say(string text, object result) => ctx.Out.WriteLine(p.GetValue(json) ? ExperimentHost.Json(result) : text);
             string fmt = p.GetValue(format)!;
             if (fmt is not ("json" or "onnx" or "pytorch")) throw new NagUserException($"--format '{fmt}' is not one of json, onnx, pytorch");
             int seedValue = p.GetValue(seed);
@@ -74,7 +76,7 @@ public static class ExportCommand
                     case "json":
                         string spec = NetworkSpec.Write(space, net, dataset, weightsPath);
                         AtomicFile.WriteText(path, w => w.WriteLine(spec));
-                        ctx.Out.WriteLine($"wrote {path}");
+                        Say($"wrote {path}", new { Path = path, Format = fmt });
                         break;
                     case "onnx":
                         var meta = new Dictionary<string, string>(StringComparer.Ordinal) { ["space"] = space.Name };
@@ -86,10 +88,11 @@ public static class ExportCommand
                         }
                         byte[] model = OnnxExport.ToBytes(net, meta);
                         AtomicFile.WriteStream(path, s => s.Write(model));
-                        if (p.GetValue(noCheck)) { ctx.Out.WriteLine($"wrote {path} ({model.Length:N0} bytes; not checked)"); break; }
+                        if (p.GetValue(noCheck)) { Say($"wrote {path} ({model.Length:N0} bytes; not checked)", new { Path = path, Format = fmt, Bytes = model.Length }); break; }
                         torch.manual_seed(seedValue);
                         double diff = OnnxExport.MaxAbsDiff(net, model, 4);
-                        ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({model.Length:N0} bytes); ONNX Runtime vs TorchSharp on 4 random inputs: max abs diff {diff:E2}"));
+                        Say(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({model.Length:N0} bytes); ONNX Runtime vs TorchSharp on 4 random inputs: max abs diff {diff:E2}"),
+                            new { Path = path, Format = fmt, Bytes = model.Length, MaxAbsDiff = diff });
                         if (!(diff <= OnnxTolerance))
                         {
                             ctx.Err.WriteLine($"nag: error: {path}: ONNX Runtime's outputs differ from TorchSharp's by {diff:E2} (> {OnnxTolerance:E0}); the export is wrong");
@@ -103,9 +106,9 @@ public static class ExportCommand
                         if (weightsPath is not null)
                         {
                             SafeTensors.Write(weightsOut, net, new Dictionary<string, string> { ["arch"] = net.Arch.ToString(), ["space"] = space.Name });
-                            ctx.Out.WriteLine($"wrote {path} and {weightsOut} (load with: python3 {Path.GetFileName(path)} {Path.GetFileName(weightsOut)})");
+                            Say($"wrote {path} and {weightsOut} (load with: python3 {Path.GetFileName(path)} {Path.GetFileName(weightsOut)})", new { Path = path, Format = fmt, Weights = weightsOut });
                         }
-                        else ctx.Out.WriteLine($"wrote {path}");
+                        else Say($"wrote {path}", new { Path = path, Format = fmt });
                         break;
                 }
             }
@@ -125,15 +128,17 @@ public static class ExportCommand
         var batch = new Option<int>("--batch") { Description = "Random inputs per architecture", DefaultValueFactory = _ => new ExportBenchSettings().Batch };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string?>("--out") { Description = "Write the per-architecture differences as JSON" };
+        var json = CliHelpers.JsonOption();
         var cmd = new Command("export", "Export random architectures to ONNX (random weights and batch-norm statistics) and compare ONNX Runtime with TorchSharp")
-            { space, n, width, cells, inputSize, batch, seed, outPath };
+            { space, n, width, cells, inputSize, batch, seed, outPath, json };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var settings = new ExportBenchSettings(p.GetValue(space)!, p.GetValue(n), p.GetValue(width), p.GetValue(cells), p.GetValue(inputSize), p.GetValue(batch), p.GetValue(seed));
             var r = CliHelpers.WithFlags(BenchFlags, () => ProgressRunner.Observe(ctx, progress => ExportBench.Run(settings, progress)));
             if (p.GetValue(outPath) is string path)
                 AtomicFile.WriteText(path, w => w.WriteLine(System.Text.Json.JsonSerializer.Serialize(r, Json.SerializerOptions)));
-            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            if (p.GetValue(json)) ctx.Out.WriteLine(ExperimentHost.Json(r));
+            else ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.N} random {settings.Space} architectures ({r.Options.ShapeText()}, {(r.InputSize is int side ? $"{side}x{side}" : "own resolution")}, random BN weights, statistics measured on a random batch): max abs diff ONNX Runtime vs TorchSharp {r.MaxAbsDiff:E2}, median {LatencyMeter.Median(r.Archs.Select(a => a.MaxAbsDiff).ToArray()):E2} (logits up to {r.Archs.Max(a => a.MaxAbsOutput):F2} in magnitude, median max {LatencyMeter.Median(r.Archs.Select(a => a.MaxAbsOutput).ToArray()):F2}); {r.OverTolerance} over {OnnxTolerance:E0}; {r.Seconds:F0} s"));
             return r.OverTolerance == 0 ? ExitCodes.Ok : ExitCodes.DataError;
         }));

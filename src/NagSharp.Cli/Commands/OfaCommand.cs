@@ -111,12 +111,14 @@ public static class OfaCommand
         var n = new Option<int>("-n") { Description = "Random subnets to label", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Data directory to write ofa_mbv3/ofa_mbv3_predicted.csv into (use it with --data-dir)", Required = true };
-        var cmd = new Command("label", "Write a table of n random subnets with predicted top-1 and lookup-table latencies: labelled data for predictors, conditions and generators (n predictor calls)") { n, seed, outDir, predictor };
+        var json = CliHelpers.JsonOption();
+        var cmd = new Command("label", "Write a table of n random subnets with predicted top-1 and lookup-table latencies: labelled data for predictors, conditions and generators (n predictor calls)") { n, seed, outDir, predictor, json };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             if (p.GetValue(n) < 1) throw new NagUserException("-n must be at least 1");
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
             var r = OfaOracleExperiment.Label(p.GetValue(n), p.GetValue(seed), p.GetValue(outDir)!, Predictor(ctx, p, predictor), DataLocator.Resolve(p.GetValue(ctx.DataDir)));
+            if (p.GetValue(json)) { ctx.Out.WriteLine(ExperimentHost.Json(r)); return ExitCodes.Ok; }
             ctx.Out.WriteLine($"wrote {r.Path}: {r.Subnets} subnets ({r.Subnets} predictor calls), columns ofa_pred_top1{string.Concat(r.Devices.Select(d => ", " + d))}");
             return ExitCodes.Ok;
         }));

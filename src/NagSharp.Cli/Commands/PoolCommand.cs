@@ -18,7 +18,8 @@ public static class PoolCommand
     {
         var dirs = new Argument<string[]>("dirs") { Description = "Output directories of `nag search` (or one pair's directory of `nag bench search`)", Arity = ArgumentArity.OneOrMore };
         var outDir = new Option<string>("--out") { Description = "Output directory of the pooled trials, summaries and plots", Required = true };
-        var cmd = new Command("pool", "Pool several `nag search` outputs of the same search into one, with standard errors") { dirs, outDir };
+        var json = CliHelpers.JsonOption();
+        var cmd = new Command("pool", "Pool several `nag search` outputs of the same search into one, with standard errors") { dirs, outDir, json };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
@@ -27,6 +28,7 @@ public static class PoolCommand
             string target = p.GetValue(outDir)!;
             SearchOutput.Write(target, result);
             PlotCommand.Render(target, p.GetValue(ctx.DataDir));
+            if (p.GetValue(json)) { ctx.Out.WriteLine(ExperimentHost.Json(result.Summaries)); return ExitCodes.Ok; }
             ctx.Console.Write(Table(result.Report, result.Summaries));
             ctx.Out.WriteLine($"pooled {dirList.Length} outputs into {target}");
             return ExitCodes.Ok;

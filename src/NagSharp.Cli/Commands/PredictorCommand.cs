@@ -13,10 +13,10 @@ public static class PredictorCommand
     public static Command Create(CliContext ctx)
     {
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
-        var target = new Option<string>("--target") { Description = "Table column to predict", Required = true };
+        var target = new Option<string>("--objective") { Description = "Table column to predict", Required = true };
         var trainArchs = new Option<int>("--train-archs") { Description = "Labelled architectures to train on (random, by --seed)", DefaultValueFactory = _ => 1000 };
         var generator = new Option<string?>("--generator") { Description = "Take the SDE from this generator checkpoint (guidance needs the same noise process)" };
-        var steps = new Option<int>("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => 2000 };
+        var steps = new Option<int>("--train-steps") { Description = "Optimiser steps", DefaultValueFactory = _ => 2000 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<int>("--seed") { Description = "Random seed (subset and initialisation)", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string>("--out") { Description = "Checkpoint to write", Required = true };

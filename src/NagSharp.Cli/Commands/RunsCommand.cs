@@ -12,10 +12,19 @@ public static class RunsCommand
     public static Command Create(CliContext ctx)
     {
         var db = new Option<string>("--db") { Description = "SQLite experiment store", Required = true };
-        var list = new Command("list", "List experiments") { db };
+        var json = CliHelpers.JsonOption();
+        var list = new Command("list", "List experiments") { db, json };
         list.SetAction(p => ctx.Guard(() =>
         {
             using var store = OpenExisting(p.GetValue(db)!);
+            if (p.GetValue(json))
+            {
+                ctx.Out.WriteLine(ExperimentHost.Json(store.List().Select(e => new
+                {
+                    e.Id, e.Created, e.Space, e.Objective, e.Strategies, e.Budget, e.Seeds, Trials = store.Trials(e.Id).Count, e.Status,
+                }).ToList()));
+                return ExitCodes.Ok;
+            }
             var table = new Table().AddColumns("id", "created", "space", "objective", "strategies", "budget", "seeds", "trials", "status");
             foreach (var e in store.List())
                 table.AddRow(e.Id.ToString(CultureInfo.InvariantCulture), e.Created, e.Space, Markup.Escape(e.Objective), Markup.Escape(string.Join(",", e.Strategies)),
@@ -25,7 +34,8 @@ public static class RunsCommand
             return ExitCodes.Ok;
         }));
         var idArg = new Argument<long>("id") { Description = "Experiment id" };
-        var show = new Command("show", "Show one experiment") { idArg, db };
+        var showJson = new Option<bool>("--json") { Description = "Print the experiment as one JSON object (what it prints either way)" };
+        var show = new Command("show", "Show one experiment as JSON") { idArg, db, showJson };
         show.SetAction(p => ctx.Guard(() =>
         {
             using var store = OpenExisting(p.GetValue(db)!);

@@ -12,7 +12,7 @@ public static class SearchCommand
     internal static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
     {
         ["objective"] = "--objective", ["report"] = "--report", ["budget and seeds"] = "--budget and --seeds",
-        ["random candidates"] = "--random-candidates", ["samples"] = "--samples", ["sample steps"] = "--sample-steps", ["guidance"] = "--guidance",
+        ["random candidates"] = "--random-candidates", ["samples"] = "--generated-candidates", ["sample steps"] = "--sample-steps", ["guidance"] = "--guidance-scale",
         ["transfer source"] = "--transfer-from", ["resuming needs an experiment store"] = "--resume needs --db",
         ["strategy transfer needs transfer sources (columns)"] = "strategy transfer needs --transfer-from <column>[,<column>...]",
     };
@@ -25,7 +25,7 @@ public static class SearchCommand
         var report = new Option<string?>("--report") { Description = "Column used only for the final numbers" };
         var db = new Option<string?>("--db") { Description = "SQLite experiment store: record trials as they happen (resumable)" };
         var resume = new Option<long?>("--resume") { Description = "Continue experiment ID of --db after a crash (no trial is queried twice)" };
-        var strategies = new Option<string[]>("--strategy") { Description = $"Strategy (repeatable: {string.Join(", ", StrategyRegistry.Names)}; default: all, transfer only with --transfer-from)" };
+        var strategies = new Option<string[]>("--strategy") { Description = $"Strategy (repeatable or comma-separated: {string.Join(", ", StrategyRegistry.Names)}; default: all, transfer only with --transfer-from)" };
         var budget = new Option<int>("--budget") { Description = "Queries per run", DefaultValueFactory = _ => new SearchRunSettings().Budget };
         var seeds = new Option<int>("--seeds") { Description = "Runs per strategy (seeds 0..N-1 plus --seed)", DefaultValueFactory = _ => new SearchRunSettings().Seeds };
         var seed = new Option<int>("--seed") { Description = "First seed", DefaultValueFactory = _ => 0 };
@@ -33,8 +33,8 @@ public static class SearchCommand
         var transferFrom = new Option<string?>("--transfer-from") { Description = "Source columns (comma-separated) the transfer strategy is pre-trained on" };
         var acquisition = new Option<string>("--acquisition") { Description = "BO acquisition: its, ucb or ei", DefaultValueFactory = _ => new SearchSettings().Acquisition };
         var generator = new Option<string?>("--generator") { Description = "Generator checkpoint (score or discrete engine) for generator-bo/transfer (default: train or reuse a tiny one under --models-dir)" };
-        var guidance = new Option<double>("--guidance") { Description = "Guidance scale of the acquisition in generator-bo/transfer", DefaultValueFactory = _ => new SearchSettings().Guidance };
-        var samples = new Option<int>("--samples") { Description = "Architectures generated per BO round", DefaultValueFactory = _ => new SearchSettings().Samples };
+        var guidance = new Option<double>("--guidance-scale") { Description = "Guidance scale of the acquisition in generator-bo/transfer", DefaultValueFactory = _ => new SearchSettings().Guidance };
+        var samples = new Option<int>("--generated-candidates") { Description = "Architectures generated per BO round", DefaultValueFactory = _ => new SearchSettings().Samples };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "Sampler steps per generation", DefaultValueFactory = _ => new SearchSettings().SampleSteps };
         var randomCandidates = new Option<int>("--random-candidates") { Description = "Uniform candidates per round of bananas and gp-bo beside the mutations", DefaultValueFactory = _ => new SearchSettings().RandomCandidates };
         var costInputs = new Option<bool>("--cost-inputs") { Description = "gp-bo and generator-bo --ranker gp: the space's analytic costs (params, FLOPs) join the GP's inputs" };
@@ -42,8 +42,9 @@ public static class SearchCommand
         var surrogateEncoding = new Option<string>("--surrogate-encoding") { Description = $"Inputs of the MLP ensemble of bananas, generator-bo and transfer ({string.Join(", ", EnsembleConfig.Encodings)})", DefaultValueFactory = _ => new SearchSettings().SurrogateEncoding };
         var minimize = new Option<bool>("--minimize") { Description = "The objective is lower-is-better (perplexity, latency): strategies minimise it" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => ModelCache.DefaultDir };
+        var json = CliHelpers.JsonOption();
         var cmd = new Command("search", "Run NAS strategies on a benchmark table and aggregate over seeds")
-            { space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker };
+            { json, space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
@@ -57,7 +58,7 @@ public static class SearchCommand
             }
             string? genPath = p.GetValue(generator);
             var sources = p.GetValue(transferFrom)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-            var settings = new SearchRunSettings(p.GetValue(space)!, p.GetValue(objective), p.GetValue(report), p.GetValue(strategies),
+            var settings = new SearchRunSettings(p.GetValue(space)!, p.GetValue(objective), p.GetValue(report), CliHelpers.Items(p.GetValue(strategies)),
                 p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed),
                 new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
                     genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates), p.GetValue(costInputs),
@@ -65,7 +66,8 @@ public static class SearchCommand
                 p.GetValue(db), p.GetValue(resume), p.GetValue(modelsDir)!, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
             var result = CliHelpers.WithFlags(Flags, () => ProgressRunner.Observe(ctx, progress => SearchRun.Run(settings, progress)));
             SearchOutput.Write(p.GetValue(outDir)!, result);
-            ctx.Console.Write(Table(result.Report, result.Summaries));
+            if (p.GetValue(json)) ctx.Out.WriteLine(ExperimentHost.Json(result.Summaries));
+            else ctx.Console.Write(Table(result.Report, result.Summaries));
             return ExitCodes.Ok;
         }));
         return cmd;
@@ -107,7 +109,7 @@ public static class SearchCommand
         Check(space, v => NagSharp.Spaces.SpaceRegistry.Get(v).Name, e.Space);
         Check(objective, v => v!, e.Objective);
         Check(report, v => v!, e.Report);
-        Check(strategies, v => List(v), List(e.Strategies));
+        Check(strategies, v => List(CliHelpers.Items(v)), List(e.Strategies));
         Check(budget, v => v.ToString(inv), e.Budget.ToString(inv));
         Check(seeds, v => v.ToString(inv), e.Seeds.ToString(inv));
         Check(seed, v => v.ToString(inv), e.FirstSeed.ToString(inv));

@@ -10,9 +10,19 @@ public static class SpacesCommand
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext ctx)
     {
-        var cmd = new Command("spaces", "List the search spaces");
-        cmd.SetAction(_ => ctx.Guard(() =>
+        var json = CliHelpers.JsonOption();
+        var cmd = new Command("spaces", "List the search spaces") { json };
+        cmd.SetAction(p => ctx.Guard(() =>
         {
+            if (p.GetValue(json))
+            {
+                ctx.Out.WriteLine(ExperimentHost.Json(SpaceRegistry.Spaces.Select(s => new
+                {
+                    s.Name, Architectures = s.Size, Nodes = s.MaxNodes, Symbols = s.NodeVocabulary.Count,
+                    Topology = s.FixedAdjacency is null ? "free" : "fixed", s.Description,
+                })));
+                return ExitCodes.Ok;
+            }
             var table = new Table().AddColumns("name", "architectures", "nodes", "symbols", "topology", "description");
             foreach (var s in SpaceRegistry.Spaces)
                 table.AddRow(s.Name, s.Size?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "-", s.MaxNodes.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -64,25 +64,4 @@ public sealed class TrainBest
         foreach (var (c, rho, n) in Experiments.TrainBest.Agreement(trained, reports))
             ctx.Console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"Spearman(trained test accuracy, {c}) over {n}: {rho:F3}")));
     }
-
-    /// <summary>Writes the trained architectures into a JSON summary.</summary>
-    public static void WriteJson(System.Text.Json.Utf8JsonWriter w, IReadOnlyList<TrainedArch> trained)
-    {
-        w.WriteStartArray("train_best");
-        foreach (var t in trained)
-        {
-            w.WriteStartObject();
-            w.WriteString("arch", t.Arch.ToString());
-            w.WriteStartObject("benchmark");
-            foreach (var (c, v) in t.Benchmark) { if (v is double d) w.WriteNumber(c, d); else w.WriteNull(c); }
-            w.WriteEndObject();
-            if (t.Predicted is double pr) w.WriteNumber("predicted", pr);
-            w.WriteNumber("test_accuracy", t.Result.TestAccuracy);
-            w.WriteNumber("parameters", t.Result.Parameters);
-            w.WriteNumber("epochs", t.Result.Curve.Count);
-            w.WriteString("checkpoint", t.Result.Checkpoint);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }
 }

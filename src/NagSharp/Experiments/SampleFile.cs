@@ -32,4 +32,30 @@ public static class SampleFile
         }
         return (list, invalid);
     }
+
+    /// <summary>
+    /// Writes every sample of <paramref name="result"/> as one JSON line (through a temp file and rename): its
+    /// architecture (null when invalid), the valid/unique/novel flags, the reason an invalid one failed, and the
+    /// <paramref name="reports"/> columns the tables know for it.
+    /// </summary>
+    public static void Write(string path, Diffusion.Score.GenerationResult result, IReadOnlyList<string> reports, Benchmarks.BenchmarkData? data)
+    {
+        AtomicFile.WriteText(path, w =>
+        {
+            foreach (var r in result.Records)
+                w.WriteLine(Json.Write(j =>
+                {
+                    j.WriteStartObject();
+                    if (r.Arch is null) j.WriteNull("arch"); else j.WriteString("arch", r.Arch.ToString());
+                    j.WriteBoolean("valid", r.Valid);
+                    j.WriteBoolean("unique", r.Unique);
+                    j.WriteBoolean("novel", r.Novel);
+                    if (r.Reason is not null) j.WriteString("reason", r.Reason);
+                    if (r.Arch is not null && data is not null)
+                        foreach (var c in reports)
+                            if (data.Get(r.Arch, c) is double v) j.WriteNumber(c, v);
+                    j.WriteEndObject();
+                }));
+        });
+    }
 }

@@ -27,6 +27,23 @@ public sealed record TrainBestSettings(int Count, TrainSettings Train, int? Widt
     }
 }
 
+/// <summary>A <see cref="TrainedArch"/> as it appears in JSON results.</summary>
+/// <param name="Arch">String form.</param>
+/// <param name="Benchmark">Its table values of the report columns.</param>
+/// <param name="Predicted">The predictor's value, when one guided.</param>
+/// <param name="TestAccuracy">Measured test accuracy (0..1).</param>
+/// <param name="Parameters">Trainable parameters.</param>
+/// <param name="Epochs">Epochs trained.</param>
+/// <param name="Checkpoint">The trained network's checkpoint.</param>
+public sealed record TrainedArchSummary(string Arch, IReadOnlyDictionary<string, double?> Benchmark,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? Predicted,
+    double TestAccuracy, long Parameters, int Epochs, string Checkpoint)
+{
+    /// <summary>The summary of <paramref name="t"/>.</summary>
+    public static TrainedArchSummary Of(TrainedArch t) =>
+        new(t.Arch.ToString(), t.Benchmark, t.Predicted, t.Result.TestAccuracy, t.Result.Parameters, t.Result.Curve.Count, t.Result.Checkpoint);
+}
+
 /// <summary>One trained architecture.</summary>
 /// <param name="Arch">The architecture.</param>
 /// <param name="Benchmark">Its table value of each report column (null where the tables do not have it).</param>

@@ -18,7 +18,7 @@ namespace NagSharp.Diffusion;
 public sealed record PredictorGuidanceSettings(double Scale = PredictorGuidanceSettings.DefaultScale, double? TargetValue = null,
     double? TopPercent = null, double StartTime = 1, double StopTime = 0, double DecayPerBatch = 0, double Repulsion = 0)
 {
-    /// <summary>Default guidance scale with a predictor (the CLI's <c>--guidance</c> default).</summary>
+    /// <summary>Default guidance scale with a predictor (the CLI's <c>--guidance-scale</c> default).</summary>
     public const double DefaultScale = 100;
 
     /// <summary>Throws a user error naming the setting for unusable values.</summary>

@@ -1,0 +1,256 @@
+using System.Text.Json.Serialization;
+using NagSharp.Benchmarks;
+using NagSharp.Diffusion;
+using NagSharp.Diffusion.Guidance;
+using NagSharp.Diffusion.Score;
+using NagSharp.Spaces;
+
+namespace NagSharp.Experiments;
+
+/// <summary>
+/// One generation job as a user runs it (<c>nag generate</c>): a generator (given, or the default one of a space,
+/// trained once into the model cache), optionally steered by a noise-aware predictor (given, or the default one of an
+/// objective column) or by the conditions a discrete generator learnt, and the table columns to report.
+/// </summary>
+public sealed record GenerationRunSettings
+{
+    /// <summary>Generator checkpoint of either engine; null: the default generator of <see cref="Space"/>.</summary>
+    public string? Generator { get; init; }
+
+    /// <summary>Space of the default generator.</summary>
+    public string Space { get; init; } = "nb201";
+
+    /// <summary>Where default generators and predictors are cached (trained once, reused after).</summary>
+    public string ModelsDir { get; init; } = ModelCache.DefaultDir;
+
+    /// <summary>Score engine: noise-aware predictor checkpoint that guides sampling.</summary>
+    public string? Predictor { get; init; }
+
+    /// <summary>Score engine: guide towards the best values of this column with its default predictor.</summary>
+    public string? Objective { get; init; }
+
+    /// <summary>Score engine: guidance scale s; null: <see cref="PredictorGuidanceSettings.DefaultScale"/> with a
+    /// predictor, 0 without.</summary>
+    public double? GuidanceScale { get; init; }
+
+    /// <summary>Score engine: steer towards this value of the objective instead of maximising it.</summary>
+    public double? ObjectiveValue { get; init; }
+
+    /// <summary>Score engine: steer towards the top P percent of the predictor's training targets instead of the maximum.</summary>
+    public double? GuideTop { get; init; }
+
+    /// <summary>Score engine: no guidance below this diffusion time.</summary>
+    public double GuidanceStop { get; init; }
+
+    /// <summary>Score engine: lower the scale by this much per batch.</summary>
+    public double GuidanceDecay { get; init; }
+
+    /// <summary>Score engine: particle-guidance strength pushing the samples of a batch apart (0 = off).</summary>
+    public double Repulsion { get; init; }
+
+    /// <summary>Count, batch, seed, sampler, conditions and decoding of the sampling itself.</summary>
+    public GenerateSettings Generate { get; init; } = new() { WarmUp = true };
+
+    /// <summary>Table columns reported for the generated architectures.</summary>
+    public IReadOnlyList<string> Reports { get; init; } = [];
+
+    /// <summary>How many best generated architectures to list, and the k of the top-k means.</summary>
+    public int Top { get; init; } = 10;
+
+    /// <summary>Metric tables of one's own loaded beside the space's tables.</summary>
+    public IReadOnlyList<string> ExtraTables { get; init; } = [];
+
+    /// <summary>The predictor guidance these settings ask for (before a predictor is known).</summary>
+    public PredictorGuidanceSettings PredictorGuidance =>
+        new(GuidanceScale ?? PredictorGuidanceSettings.DefaultScale, ObjectiveValue, GuideTop, Generate.GuidanceStart, GuidanceStop, GuidanceDecay, Repulsion);
+
+    /// <summary>Refuses bad numbers before any model is trained (a default generator takes minutes).</summary>
+    public void Validate()
+    {
+        Generate.Validate();
+        PredictorGuidance.Validate();
+        Guard.InRange(Top, 0, int.MaxValue, "GenerationRunSettings.Top");
+        if (Predictor is not null && Objective is not null)
+            throw new NagUserException("give either GenerationRunSettings.Predictor or GenerationRunSettings.Objective, not both");
+    }
+}
+
+/// <summary>A column's figures over the unique valid generated architectures.</summary>
+/// <param name="Count">Architectures the table knows.</param>
+/// <param name="Mean">Mean.</param>
+/// <param name="Max">Maximum.</param>
+/// <param name="Min">Minimum.</param>
+/// <param name="K">The k of the top-k mean.</param>
+/// <param name="TopKMean">Mean of the k best.</param>
+public sealed record ReportSummary(int Count, double Mean, double Max, double Min, [property: JsonIgnore] int K, [property: JsonIgnore] double TopKMean)
+{
+    /// <summary>The top-k mean under its k-specific name (<c>top10_mean</c>).</summary>
+    [JsonExtensionData] public IDictionary<string, object> TopKEntry => new Dictionary<string, object> { [$"top{K}_mean"] = TopKMean };
+}
+
+/// <summary>One listed generated architecture: its predicted value (with a predictor) and its report columns.</summary>
+public sealed record GeneratedArch(Arch Arch, double? Predicted, IReadOnlyDictionary<string, double?> Values);
+
+/// <summary>What a <see cref="GenerationRun"/> produced; serialises to the documented JSON of <c>nag generate --json</c>.</summary>
+public sealed record GenerationRunResult
+{
+    /// <summary>Generator checkpoint used.</summary>
+    public required string Generator { get; init; }
+    /// <summary>Predictor checkpoint used, if any.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Predictor { get; init; }
+    /// <summary>Guidance scale used with the predictor.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? Guidance { get; init; }
+    /// <summary>Particle-guidance strength (absent when off).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public double Repulsion { get; init; }
+    /// <summary>Samples drawn.</summary>
+    public int N { get; init; }
+    /// <summary>Valid / n.</summary>
+    public double Valid { get; init; }
+    /// <summary>Unique valid / valid.</summary>
+    public double Unique { get; init; }
+    /// <summary>What a perfect uniform sampler would reach on an enumerable space with as many valid draws.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? UniqueIfUniform { get; init; }
+    /// <summary>Unique valid not in the training set / unique valid.</summary>
+    public double Novel { get; init; }
+    /// <summary>Unique valid architectures.</summary>
+    public int UniqueValidCount { get; init; }
+    /// <summary>Sampling wall-clock after warm-up.</summary>
+    public double Seconds { get; init; }
+    /// <summary>Warm-up wall-clock (JIT, allocator) before the timed sampling.</summary>
+    public double WarmupSeconds { get; init; }
+    /// <summary>Seconds per unique valid architecture; null when none was valid.</summary>
+    public double? SecondsPerUniqueValid { get; init; }
+    /// <summary>Table look-ups made for the report.</summary>
+    public int OracleQueries { get; init; }
+    /// <summary>Discrete engine with conditions: the classifier-free guidance weight.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? GuidanceWeight { get; init; }
+    /// <summary>Per condition (and <c>all</c>): the fraction of unique valid architectures the tables show satisfying it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyDictionary<string, double?>? Conditions { get; init; }
+    /// <summary>Per report column: its figures (null when the table knows none of the architectures).</summary>
+    public required IReadOnlyDictionary<string, ReportSummary?> Report { get; init; }
+    /// <summary>The best generated architectures trained for real, when asked for (<see cref="Experiments.TrainBest"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<TrainedArchSummary>? TrainBest { get; init; }
+
+    /// <summary>The samples.</summary>
+    [JsonIgnore] public GenerationResult Generation { get; init; } = null!;
+    /// <summary>The best unique valid architectures (by the first report column, else the prediction), at most Top.</summary>
+    [JsonIgnore] public IReadOnlyList<GeneratedArch> Best { get; init; } = null!;
+    /// <summary>The predictor's column, when one guided.</summary>
+    [JsonIgnore] public string? PredictorTarget { get; init; }
+    /// <summary>The space generated in.</summary>
+    [JsonIgnore] public ISearchSpace Space { get; init; } = null!;
+    /// <summary>The tables, when found (reports, conditions).</summary>
+    [JsonIgnore] public BenchmarkData? Data { get; init; }
+    /// <summary>Predicted values of the unique valid architectures by their string form (empty without a predictor).</summary>
+    [JsonIgnore] public IReadOnlyDictionary<string, double> Predictions { get; init; } = null!;
+}
+
+/// <summary>Runs a <see cref="GenerationRunSettings"/> job (see there).</summary>
+public static class GenerationRun
+{
+    /// <summary>
+    /// Validates, resolves the default models (training them once), samples, and summarises against the tables.
+    /// <paramref name="dataDir"/> is the explicit data directory (null: the usual search).
+    /// </summary>
+    public static GenerationRunResult Run(GenerationRunSettings settings, string? dataDir, IProgress<ExperimentEvent>? progress = null)
+    {
+        settings.Validate();
+        var cache = new ModelCache(settings.ModelsDir, dataDir, settings.ExtraTables, progress);
+        string genPath = settings.Generator ?? cache.Generator(settings.Space);
+        using var gen = ArchGenerators.Load(genPath);
+        var space = gen.Space;
+        var gs = settings.Generate;
+        BenchmarkData? data = null;
+        NoiseAwarePredictor? pred = null;
+        string? predPath = settings.Predictor;
+        double scale = 0;
+        try
+        {
+            if (gen.Engine == GeneratorKind.Discrete) RefuseScoreOnly(settings, genPath);
+            else
+            {
+                if (gs.Conditions.Count > 0) throw new NagUserException("GenerateSettings.Conditions need a discrete-engine generator");
+                RefuseFreeOnly(gs, space);
+                var score = (ScoreGenerator)gen;
+                if (settings.Objective is string col)
+                {
+                    data = Load(space, dataDir, settings.ExtraTables);
+                    predPath = cache.Predictor(score, data, col);
+                }
+                pred = predPath is null ? null : NoiseAwarePredictor.Load(predPath);
+                if (pred is not null && (pred.Space.Name != space.Name || pred.SdeConfig != score.SdeConfig))
+                    throw new NagUserException($"predictor {predPath} was trained for another space or noise process than generator {genPath}");
+                scale = settings.GuidanceScale ?? (pred is null ? 0 : PredictorGuidanceSettings.DefaultScale);
+                if (scale != 0 && pred is null)
+                    throw new NagUserException("GenerationRunSettings.GuidanceScale needs GenerationRunSettings.Predictor or GenerationRunSettings.Objective");
+                gs = gs with { Guidance = (settings.PredictorGuidance with { Scale = scale }).Build(pred) };
+            }
+            GenerationResult result;
+            using (TorchThreads.One())
+                result = gen.Generate(gs, (done, total) => progress.Step("generate", done, total, ""));
+
+            // Tables are optional for unguided generation without reports; they only add figures.
+            if (settings.Reports.Count > 0 || gs.Conditions.Count > 0) data ??= Load(space, dataDir, settings.ExtraTables);
+            data ??= space.Tables is null || DataLocator.TryResolve(dataDir) is not string dir ? null : BenchmarkData.Load(space, dir, settings.ExtraTables);
+            foreach (var c in settings.Reports) data!.RequireColumn(c);
+            var oracle = data is null ? null : new Oracle(data);
+            var satisfaction = ConditionalBenchExperiment.Satisfaction(result, gs.Conditions, data, out _);
+            var report = settings.Reports.Distinct().ToDictionary(c => c, c => GenerationMetrics.Summarise(result.Records, oracle!, c, settings.Top) is { } s
+                ? new ReportSummary(s.Count, s.Mean, s.Max, s.Min, s.K, s.TopK) : null);
+            var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!).ToList();
+            double[]? predicted = pred?.Predict(uniques);
+            var predictions = predicted is null ? new Dictionary<string, double>()
+                : uniques.Select((a, i) => (a, i)).ToDictionary(x => x.a.ToString(), x => predicted[x.i], StringComparer.Ordinal);
+            string? sortBy = settings.Reports.FirstOrDefault();
+            var best = uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Sort: sortBy is not null && data?.Get(a, sortBy) is double v ? v : predicted?[i] ?? 0))
+                .OrderByDescending(r => r.Sort).Take(settings.Top)
+                .Select(r => new GeneratedArch(r.Arch, r.Pred, settings.Reports.Distinct().ToDictionary(c => c, c => data?.Get(r.Arch, c)))).ToList();
+            var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
+            return new GenerationRunResult
+            {
+                Generator = genPath, Predictor = predPath, Guidance = predPath is null ? null : scale, Repulsion = settings.Repulsion,
+                N = gs.Count, Valid = valid, Unique = unique, Novel = novel,
+                UniqueIfUniform = space.Size is long size ? GenerationMetrics.UniformUniqueness(size, result.Records.Count(r => r.Valid)) : null,
+                UniqueValidCount = uniques.Count, Seconds = result.Seconds, WarmupSeconds = result.WarmupSeconds,
+                SecondsPerUniqueValid = double.IsFinite(result.SecondsPerUniqueValid) ? result.SecondsPerUniqueValid : null,
+                OracleQueries = oracle?.Queries ?? 0,
+                GuidanceWeight = gs.Conditions.Count > 0 ? gs.GuidanceWeight : null,
+                Conditions = gs.Conditions.Count > 0 ? satisfaction.ToDictionary(x => x.Condition, x => x.Fraction) : null,
+                Report = report, Generation = result, Best = best, PredictorTarget = pred?.Target, Space = space, Data = data, Predictions = predictions,
+            };
+        }
+        finally { pred?.Dispose(); }
+    }
+
+    // Settings the discrete engine has no use for are refused, not ignored: a user who set them expects an effect.
+    private static void RefuseScoreOnly(GenerationRunSettings s, string genPath)
+    {
+        if (s.Predictor is not null || s.Objective is not null || s.GuidanceScale is not null)
+            throw new NagUserException("GenerationRunSettings.Predictor, GenerationRunSettings.Objective and GenerationRunSettings.GuidanceScale steer the score engine; " +
+                "the discrete engine takes GenerateSettings.Conditions and GenerateSettings.GuidanceWeight");
+        var d = new SamplerConfig();
+        string? scoreOnly =
+            s.Generate.Sampler.Kind != d.Kind ? "SamplerConfig.Kind"
+            : s.Generate.Sampler.Snr != d.Snr ? "SamplerConfig.Snr"
+            : s.Generate.Sampler.CorrectorSteps != d.CorrectorSteps ? "SamplerConfig.CorrectorSteps"
+            : s.GuideTop is not null ? "GenerationRunSettings.GuideTop"
+            : s.GuidanceStop != 0 ? "GenerationRunSettings.GuidanceStop"
+            : s.GuidanceDecay != 0 ? "GenerationRunSettings.GuidanceDecay"
+            : s.Repulsion != 0 ? "GenerationRunSettings.Repulsion"
+            : s.ObjectiveValue is not null ? "GenerationRunSettings.ObjectiveValue"
+            : s.Generate.SlotDecoding != new GenerateSettings().SlotDecoding ? "GenerateSettings.SlotDecoding"
+            : null;
+        if (scoreOnly is not null) throw new NagUserException($"{scoreOnly} only applies to the score engine; {genPath} is a discrete-engine generator");
+    }
+
+    private static void RefuseFreeOnly(GenerateSettings gs, ISearchSpace space)
+    {
+        if (space is EdgeTokenSpace) return;
+        var d = new GenerateSettings();
+        if (gs.EdgeDecoding != d.EdgeDecoding) throw new NagUserException($"GenerateSettings.EdgeDecoding only applies to free topologies; {space.Name} has a fixed graph");
+        if (gs.SlotDecoding != d.SlotDecoding) throw new NagUserException($"GenerateSettings.SlotDecoding only applies to free topologies; {space.Name} has a fixed graph");
+    }
+
+    private static BenchmarkData Load(ISearchSpace space, string? dataDir, IReadOnlyList<string> extraTables) =>
+        BenchmarkData.Load(space, DataLocator.Resolve(dataDir), extraTables);
+}
