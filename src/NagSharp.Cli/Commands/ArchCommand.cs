@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Text.Json;
 using NagSharp.Benchmarks;
+using NagSharp.Diagrams;
 using NagSharp.Spaces;
 using Spectre.Console;
 
 namespace NagSharp.Cli.Commands;
 
-/// <summary><c>nag arch SPACE ARCH</c>: everything known about one architecture.</summary>
+/// <summary><c>nag arch SPACE ARCH</c>: everything known about one architecture, and its cell diagram as SVG or DOT.</summary>
 public static class ArchCommand
 {
     /// <summary>Builds the command.</summary>
@@ -17,12 +18,19 @@ public static class ArchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var classes = new Option<int?>("--classes") { Description = "Classes assumed by the computed costs (default: the space's standard network)" };
         var inputSize = new Option<int?>("--input-size") { Description = "Input side in pixels assumed by the computed costs (default: the space's standard network)" };
-        var cmd = new Command("arch", "Show an architecture: benchmark metrics and computed params/FLOPs") { spaceArg, archArg, json, classes, inputSize };
+        var svg = new Option<string?>("--svg") { Description = "Also write the architecture's cell diagram as SVG to this file", HelpName = "file" };
+        var dot = new Option<string?>("--dot") { Description = "Also write the architecture's cell diagram as Graphviz DOT to this file", HelpName = "file" };
+        var cmd = new Command("arch", "Show an architecture: benchmark metrics, computed params/FLOPs, and optionally its cell diagram") { spaceArg, archArg, json, classes, inputSize, svg, dot };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var space = SpaceRegistry.Get(p.GetValue(spaceArg)!);
             if (p.GetValue(classes) < 1) throw new NagUserException("--classes must be at least 1");
             if (p.GetValue(inputSize) < 1) throw new NagUserException("--input-size must be at least 1");
+            string? svgPath = p.GetValue(svg), dotPath = p.GetValue(dot);
+            if (svgPath is not null) AtomicFile.RequireWritableFile(svgPath, "--svg");   // before any work
+            if (dotPath is not null) AtomicFile.RequireWritableFile(dotPath, "--dot");
+            if (svgPath is not null && dotPath is not null && Path.GetFullPath(svgPath) == Path.GetFullPath(dotPath))
+                throw new NagUserException("--svg and --dot name the same file");
             BenchmarkData? data = null;
             if (space.Tables is not null)
             {
@@ -41,6 +49,8 @@ public static class ArchCommand
             var sameArchKeys = data?.KeysOf(arch) ?? [];
             string keyName = space.Tables?.KeyName ?? "index";
             string canonical = CliHelpers.CanonicalId(space, arch);
+            if (svgPath is not null) WriteDiagram(ctx, svgPath, CellDiagrams.Svg(space, arch));
+            if (dotPath is not null) WriteDiagram(ctx, dotPath, CellDiagrams.Dot(space, arch));
             if (p.GetValue(json))
             {
                 ctx.Out.WriteLine(Json.Write(w =>
@@ -63,6 +73,8 @@ public static class ArchCommand
                     w.WriteStartObject("computed");
                     foreach (var (c, v) in costs) w.WriteNumber(c, v);
                     w.WriteEndObject();
+                    if (svgPath is not null) w.WriteString("svg", svgPath);
+                    if (dotPath is not null) w.WriteString("dot", dotPath);
                     w.WriteEndObject();
                 }));
                 return ExitCodes.Ok;
@@ -81,5 +93,11 @@ public static class ArchCommand
             return ExitCodes.Ok;
         }));
         return cmd;
+    }
+
+    private static void WriteDiagram(CliContext ctx, string path, string text)
+    {
+        AtomicFile.WriteText(path, w => w.Write(text));
+        ctx.Err.WriteLine($"wrote {path}");
     }
 }

@@ -50,7 +50,7 @@ public sealed class AnbArch : Arch
 /// </summary>
 /// <remarks>Metric direction (the table's columns): val_top1, val_top5 and throughput_* are higher-is-better;
 /// latency_*, train_time_s, macs_M and params_M lower-is-better.</remarks>
-public sealed class AnbSpace : SearchSpace<AnbArch>
+public sealed class AnbSpace : SearchSpace<AnbArch>, Diagrams.ICellDiagramSource
 {
     /// <summary>Blocks of the network.</summary>
     public const int BlockCount = 7;
@@ -75,6 +75,9 @@ public sealed class AnbSpace : SearchSpace<AnbArch>
     private static readonly string[] Vocabulary = ["input", "output", .. Symbols.Select(s => s.ToString())];
     private const int InputSymbol = 0, OutputSymbol = 1, BlockSymbolOffset = 2;
     private static readonly bool[,] Adjacency = SpaceText.Chain(BlockCount + 2);
+
+    /// <summary>Draws the layer sequence: every MBConv layer of the seven blocks.</summary>
+    public Diagrams.CellDiagram Diagram(Arch arch) => Diagrams.SpaceDiagrams.Anb(this, Cast(arch));
 
     /// <inheritdoc />
     public override string Name => "anb";

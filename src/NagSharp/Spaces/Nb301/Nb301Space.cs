@@ -58,7 +58,7 @@ public sealed class Nb301Arch : Arch
 /// than "exactly two of up to five edges are on" (the supernet edge form, tried first: 0 % valid after 500 tiny steps).
 /// Both engines generate both cells without any change (DiNAS generates only the reduction cell).
 /// </summary>
-public sealed partial class Nb301Space : SearchSpace<Nb301Arch>
+public sealed partial class Nb301Space : SearchSpace<Nb301Arch>, Diagrams.ICellDiagramSource
 {
     /// <summary>The operations in NASLib's order (the indices of its compact form).</summary>
     public static readonly IReadOnlyList<string> Operations =
@@ -94,6 +94,9 @@ public sealed partial class Nb301Space : SearchSpace<Nb301Arch>
     private static int EdgeSymbol(DartsEdge e) => EdgeSymbolOffset + e.Source * Operations.Count + e.Op;
 
     private static readonly bool[,] Adjacency = BuildAdjacency();
+
+    /// <summary>Draws both cells with their chosen operations and intermediate sums (the encoding lists every possible edge instead).</summary>
+    public Diagrams.CellDiagram Diagram(Arch arch) => Diagrams.SpaceDiagrams.Nb301(this, Cast(arch));
 
     /// <inheritdoc />
     public override string Name => "nb301";

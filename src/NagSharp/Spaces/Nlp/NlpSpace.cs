@@ -62,7 +62,7 @@ public sealed class NlpArch : Arch
 /// and the nodes that only feed it; the states left are numbered in slot order. The table's recipes need at most 19 of the
 /// 21 operation slots. Perplexity columns are lower-is-better.
 /// </remarks>
-public sealed class NlpSpace : SearchSpace<NlpArch>, ISlotRoles
+public sealed class NlpSpace : SearchSpace<NlpArch>, ISlotRoles, Diagrams.ICellDiagramSource
 {
     /// <summary>Operation names as the recipes write them.</summary>
     public static readonly IReadOnlyList<string> Operations =
@@ -99,6 +99,9 @@ public sealed class NlpSpace : SearchSpace<NlpArch>, ISlotRoles
     public const int StandardHidden = 600;
     /// <summary>Stacked recurrent layers, used when <see cref="CostOptions.CellsPerStage"/> is null.</summary>
     public const int StandardLayers = 3;
+
+    /// <summary>Draws the cell without the encoding's unused slots, blend inputs labelled by role.</summary>
+    public Diagrams.CellDiagram Diagram(Arch arch) => Diagrams.SpaceDiagrams.Nlp(this, Cast(arch));
 
     /// <inheritdoc />
     public override string Name => "nbnlp";

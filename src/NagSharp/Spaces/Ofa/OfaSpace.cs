@@ -51,7 +51,7 @@ public sealed class OfaArch : Arch
 /// </summary>
 /// <remarks>No accuracy table exists for this space: the official OFA accuracy predictor is the oracle
 /// (<c>nag ofa</c>), latency comes from lookup tables; the HELP table holds GPU latencies of 5,000 subnets.</remarks>
-public sealed class OfaSpace : SearchSpace<OfaArch>
+public sealed class OfaSpace : SearchSpace<OfaArch>, Diagrams.ICellDiagramSource
 {
     /// <summary>Stages and the most layers per stage.</summary>
     public const int Stages = 5, MaxDepth = 4, MinDepth = 2, Slots = Stages * MaxDepth;
@@ -68,6 +68,9 @@ public sealed class OfaSpace : SearchSpace<OfaArch>
     private const int SkipSymbol = 0, LayerSymbolOffset = 1;
     private static readonly int ResolutionSymbolOffset = 1 + LayerSymbols.Length;
     private static readonly bool[,] Adjacency = SpaceText.Chain(Slots + 1);
+
+    /// <summary>Draws the layer sequence without the skipped layers the encoding keeps.</summary>
+    public Diagrams.CellDiagram Diagram(Arch arch) => Diagrams.SpaceDiagrams.Ofa(this, Cast(arch));
 
     /// <inheritdoc />
     public override string Name => "ofa_mbv3";

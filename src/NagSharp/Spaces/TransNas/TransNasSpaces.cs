@@ -231,7 +231,7 @@ public sealed class TnbMacroArch : Arch
 /// explicit symbol (not an empty row) so both engines treat the length as one more categorical choice.
 /// </summary>
 /// <remarks>Every task column is higher-is-better, as in the micro space (room_layout is the negated loss).</remarks>
-public sealed class TnbMacroSpace : SearchSpace<TnbMacroArch>
+public sealed class TnbMacroSpace : SearchSpace<TnbMacroArch>, Diagrams.ICellDiagramSource
 {
     /// <summary>Module kinds by digit 1..4 (index = digit - 1).</summary>
     public static readonly IReadOnlyList<string> ModuleKinds = ["plain", "double_channels", "downsample", "downsample_double_channels"];
@@ -246,6 +246,9 @@ public sealed class TnbMacroSpace : SearchSpace<TnbMacroArch>
     private const int InputSymbol = 0, OutputSymbol = 1, AbsentSymbol = 2, ModuleSymbolOffset = 3;
     private static readonly bool[,] Adjacency = SpaceText.Chain(MaxModules + 2);
     private static readonly Lazy<TnbMacroArch[]> All = new(() => EnumerateAll().ToArray());
+
+    /// <summary>Draws the module sequence without the encoding's absent slots.</summary>
+    public Diagrams.CellDiagram Diagram(Arch arch) => Diagrams.SpaceDiagrams.TnbMacro(this, Cast(arch));
 
     /// <inheritdoc />
     public override string Name => "tnb101_macro";
