@@ -150,7 +150,7 @@ public sealed class TaskTransferCliTests : IDisposable
     {
         string[] defaults = ["--space", "tnb101_micro", "--preset", "tiny", "--train-steps", "3", "--batch", "16", "--sample-steps", "3",
             "-n", "5", "--seed", "2", "--out", outDir, "--data-dir", data];
-        var overridden = more.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToHashSet();
+        var overridden = more.Where(a => a.StartsWith('-')).ToHashSet();
         var kept = defaults.Chunk(2).Where(pair => !overridden.Contains(pair[0])).SelectMany(pair => pair);
         return ["bench", "task-transfer", .. kept, .. more];
     }

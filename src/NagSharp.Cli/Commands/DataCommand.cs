@@ -31,7 +31,7 @@ public static class DataCommand
                 string folder = Path.Combine(dir, space.Tables!.Folder);
                 if (!Directory.Exists(folder))
                 {
-                    ctx.Err.WriteLine($"{space.Name}: no folder {folder}; skipped");
+                    if (!p.GetValue(json)) ctx.Console.MarkupLine($"[yellow]{space.Name}: no folder {Markup.Escape(folder)}; skipped[/]");
                     continue;
                 }
                 var data = BenchmarkData.Load(space, dir);

@@ -26,7 +26,8 @@ public static class GenerateCommand
         var decay = new Option<double>("--guidance-decay") { Description = "Lower the scale by this much per batch (the reference's per-round decay)", DefaultValueFactory = _ => 0 };
         var repulsion = new Option<double>("--repulsion") { Description = "Score engine: particle-guidance strength that pushes the samples of a batch apart (0 = off)", DefaultValueFactory = _ => 0 };
         var targetValue = new Option<double?>("--objective-value") { Description = "Steer towards this value of the property instead of maximising it" };
-        var count = new Option<int>("-n") { Description = "Samples to draw", DefaultValueFactory = _ => new GenerateSettings().Count };
+        var count = new Option<int>("-n") { Description = "Distinct valid architectures to generate (sampling stops earlier only at --max-samples)", DefaultValueFactory = _ => new GenerationRunSettings().Generate.Count };
+        var maxSamples = new Option<int?>("--max-samples") { Description = $"Stop after this many samples even with fewer than -n distinct valid architectures (default {GenerateSettings.DefaultCapFactor} x -n)" };
         var batch = new Option<int>("--batch") { Description = "Samples per sampler batch", DefaultValueFactory = _ => new GenerateSettings().Batch };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string?>("--out") { Description = "Write one JSON object per sample (JSONL)" };
@@ -44,7 +45,7 @@ public static class GenerateCommand
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, space, modelsDir };
+            { generator, predictor, target, maxSamples, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, space, modelsDir };
         var trainBest = new TrainBest();
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
@@ -58,7 +59,7 @@ public static class GenerateCommand
                 Reports = p.GetValue(report) ?? [], Top = p.GetValue(top), ExtraTables = CliHelpers.ExtraTables,
                 Generate = new GenerateSettings
                 {
-                    Count = p.GetValue(count), Batch = p.GetValue(batch), Seed = p.GetValue(seed),
+                    Until = GenerateUntil.DistinctValid, Count = p.GetValue(count), MaxSamples = p.GetValue(maxSamples), Batch = p.GetValue(batch), Seed = p.GetValue(seed),
                     Sampler = new SamplerConfig(SettingNames.Parse<SamplerKind>(p.GetValue(sampler), sampler.Name), p.GetValue(steps), p.GetValue(snr), p.GetValue(corrector)),
                     Conditions = p.GetValue(conditions) ?? [], GuidanceWeight = p.GetValue(weight), GuidanceStart = p.GetValue(start),
                     EdgeDecoding = SettingNames.Parse<EdgeDecoding>(p.GetValue(edgeDecoding), edgeDecoding.Name),
@@ -86,20 +87,32 @@ public static class GenerateCommand
 
     private static void Print(CliContext ctx, GenerationRunResult r, IReadOnlyList<string> reports)
     {
-        ctx.Console.MarkupLine($"[bold]{r.N}[/] samples: valid {r.Valid:P2}, unique {r.Unique:P2}, novel {r.Novel:P2}; " +
+        if (r.SampleCapReached)
+            ctx.Err.WriteLine($"nag: warning: only {r.UniqueValidCount} distinct valid architectures in {r.Samples} samples (the cap); raise --max-samples or lower the guidance");
+        ctx.Console.MarkupLine($"[bold]{r.UniqueValidCount}[/] distinct valid architectures from {r.Samples} samples: valid {r.Valid:P2}, unique {r.Unique:P2}, novel {r.Novel:P2}; " +
             $"{r.Seconds:F2} s ({(r.SecondsPerUniqueValid ?? double.NaN) * 1000:F1} ms per unique valid architecture; warm-up {r.WarmupSeconds:F2} s before that)");
-        var table = new Table().AddColumn("architecture");
-        if (r.PredictorTarget is not null) table.AddColumn($"predicted {Markup.Escape(r.PredictorTarget)}");
+        // Architecture strings run past 80 columns: the table holds numbers, each string gets its own line below.
+        bool keys = r.Data is not null && r.Best.Any(b => r.Data.KeyOf(b.Arch) is not null);
+        var table = new Table().AddColumn("#");
+        if (keys) table.AddColumn(Markup.Escape(r.Space.Tables?.KeyName ?? "key"));
+        if (r.PredictorTarget is not null) table.AddColumn(r.PredictedInTableUnits ? $"predicted {Markup.Escape(r.PredictorTarget)}" : "predictor score");
         foreach (var c in reports) table.AddColumn(Markup.Escape(c));
-        foreach (var b in r.Best)
+        for (int i = 0; i < r.Best.Count; i++)
         {
-            var cells = new List<string> { Markup.Escape(b.Arch.ToString()) };
-            if (r.PredictorTarget is not null) cells.Add(b.Predicted!.Value.ToString("F2", CultureInfo.InvariantCulture));
+            var b = r.Best[i];
+            var cells = new List<string> { (i + 1).ToString(CultureInfo.InvariantCulture) };
+            if (keys) cells.Add(r.Data!.KeyOf(b.Arch)?.ToString(CultureInfo.InvariantCulture) ?? "-");
+            if (r.PredictorTarget is not null) cells.Add(b.Predicted!.Value.ToString(r.PredictedInTableUnits ? "F2" : "F3", CultureInfo.InvariantCulture));
             foreach (var c in reports) cells.Add(b.Values[c] is double v ? CliHelpers.Num(v) : "-");
             table.AddRow(cells.ToArray());
         }
         ctx.Console.Write(table);
+        for (int i = 0; i < r.Best.Count; i++) ctx.Out.WriteLine($"#{i + 1} {r.Best[i].Arch}");
         foreach (var (c, s) in r.Report)
             if (s is not null) ctx.Console.MarkupLine($"{Markup.Escape(c)} over {s.Count} unique valid: mean {s.Mean:F4}, max {s.Max:F4}, top-{s.K} mean {s.TopKMean:F4}");
+        if (r.Exhaustive is { } x)
+            foreach (var (c, m) in x.ReportMean)
+                ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"for comparison, the same predictor ranking all {x.PredictorCalls:N0} architectures ({x.Seconds:F1} s): mean {c} of its top {x.Top} {m:F4}"));
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NagSharp.Experiments;
 using NagSharp.Benchmarks;
 using NagSharp.Diffusion.Score;
 using Spectre.Console;
@@ -18,7 +19,7 @@ public static class PredictCommand
         var predictor = new Option<string>("--predictor") { Description = "Predictor checkpoint", Required = true };
         var top = new Option<int>("--top") { Description = "Architectures to show", DefaultValueFactory = _ => 10 };
         var report = new Option<string[]>("--report") { Description = "Table column(s) to show beside the prediction", AllowMultipleArgumentsPerToken = true };
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var json = CliHelpers.JsonOption();
         var cmd = new Command("predict", "Rank every architecture of the space by a predictor") { predictor, top, report, json };
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -29,41 +30,25 @@ public static class PredictCommand
             var reports = p.GetValue(report) ?? [];
             var data = reports.Length > 0 ? CliHelpers.LoadData(pred.Space, p.GetValue(ctx.DataDir)) : null;
             foreach (var c in reports) data!.RequireColumn(c);
-            var archs = pred.Space.Enumerate().ToArray();
-            var scores = pred.Predict(archs);
-            var order = Enumerable.Range(0, archs.Length).OrderByDescending(i => scores[i]).Take(k).ToArray();
-            var means = reports.ToDictionary(c => c, c => order.Select(i => data!.Get(archs[i], c)).OfType<double>().DefaultIfEmpty(double.NaN).Average());
+            var ranked = ExhaustiveRanking.Top(pred, k, reports, data);
             if (p.GetValue(json))
             {
-                ctx.Out.WriteLine(Json.Write(w =>
+                ctx.Out.WriteLine(ExperimentHost.Json(new
                 {
-                    w.WriteStartObject();
-                    w.WriteString("target", pred.Target);
-                    w.WriteNumber("top", order.Length);
-                    w.WriteStartObject("report_mean");
-                    foreach (var (c, m) in means) w.WriteNumber(c, m);
-                    w.WriteEndObject();
-                    w.WriteStartArray("architectures");
-                    foreach (int i in order)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("arch", archs[i].ToString());
-                        w.WriteNumber("predicted", scores[i]);
-                        foreach (var c in reports) if (data!.Get(archs[i], c) is double v) w.WriteNumber(c, v);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
-                    w.WriteEndObject();
+                    Target = pred.Target, Top = ranked.Top, ranked.ReportMean,
+                    Architectures = ranked.Architectures.Select(b => new Dictionary<string, object?> { ["arch"] = b.Arch.ToString(), ["predicted"] = pred.FromModel(b.Predicted!.Value) }
+                        .Concat(b.Values.Where(v => v.Value is not null).Select(v => KeyValuePair.Create(v.Key, (object?)v.Value))).ToDictionary()),
                 }));
                 return ExitCodes.Ok;
             }
-            var table = new Table().AddColumns("architecture", $"predicted {Markup.Escape(pred.Target)}");
+            var table = new Table().AddColumns("architecture", $"predicted {Markup.Escape(pred.Target)}", "score");
             foreach (var c in reports) table.AddColumn(Markup.Escape(c));
-            foreach (int i in order)
-                table.AddRow(new[] { Markup.Escape(archs[i].ToString()), scores[i].ToString("F3", System.Globalization.CultureInfo.InvariantCulture) }
-                    .Concat(reports.Select(c => data!.Get(archs[i], c) is double v ? CliHelpers.Num(v) : "-")).ToArray());
+            foreach (var b in ranked.Architectures)
+                table.AddRow(new[] { Markup.Escape(b.Arch.ToString()), pred.FromModel(b.Predicted!.Value).ToString("F3", System.Globalization.CultureInfo.InvariantCulture),
+                        b.Predicted!.Value.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) }
+                    .Concat(reports.Select(c => b.Values[c] is double v ? CliHelpers.Num(v) : "-")).ToArray());
             ctx.Console.Write(table);
-            foreach (var (c, m) in means) ctx.Console.MarkupLine($"mean {Markup.Escape(c)} of the top {order.Length}: {m:F4}");
+            foreach (var (c, m) in ranked.ReportMean) ctx.Console.MarkupLine($"mean {Markup.Escape(c)} of the top {ranked.Top}: {m:F4}");
             return ExitCodes.Ok;
         }));
         return cmd;

@@ -49,7 +49,7 @@ public sealed record GenerationRunSettings
     public double Repulsion { get; init; }
 
     /// <summary>Count, batch, seed, sampler, conditions and decoding of the sampling itself.</summary>
-    public GenerateSettings Generate { get; init; } = new() { WarmUp = true };
+    public GenerateSettings Generate { get; init; } = new() { WarmUp = true, Until = GenerateUntil.DistinctValid };
 
     /// <summary>Table columns reported for the generated architectures.</summary>
     public IReadOnlyList<string> Reports { get; init; } = [];
@@ -102,8 +102,14 @@ public sealed record GenerationRunResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? Guidance { get; init; }
     /// <summary>Particle-guidance strength (absent when off).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public double Repulsion { get; init; }
-    /// <summary>Samples drawn.</summary>
+    /// <summary>Architectures asked for (distinct valid ones, or samples when counting samples).</summary>
     public int N { get; init; }
+    /// <summary>What <see cref="N"/> counted.</summary>
+    public GenerateUntil Until { get; init; }
+    /// <summary>Samples drawn (valid or not, repeated or not).</summary>
+    public int Samples { get; init; }
+    /// <summary>True when sampling stopped at the sample cap with fewer than <see cref="N"/> distinct valid architectures.</summary>
+    public bool SampleCapReached { get; init; }
     /// <summary>Valid / n.</summary>
     public double Valid { get; init; }
     /// <summary>Unique valid / valid.</summary>
@@ -128,6 +134,9 @@ public sealed record GenerationRunResult
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyDictionary<string, double?>? Conditions { get; init; }
     /// <summary>Per report column: its figures (null when the table knows none of the architectures).</summary>
     public required IReadOnlyDictionary<string, ReportSummary?> Report { get; init; }
+    /// <summary>On an enumerable space with a predictor: the predictor's own top-n over the whole space (n = the distinct
+    /// valid architectures generated), what exhaustive ranking gives, so a user sees what generation adds.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ExhaustiveTop? Exhaustive { get; init; }
     /// <summary>The best generated architectures trained for real, when asked for (<see cref="Experiments.TrainBest"/>).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<TrainedArchSummary>? TrainBest { get; init; }
 
@@ -137,6 +146,9 @@ public sealed record GenerationRunResult
     [JsonIgnore] public IReadOnlyList<GeneratedArch> Best { get; init; } = null!;
     /// <summary>The predictor's column, when one guided.</summary>
     [JsonIgnore] public string? PredictorTarget { get; init; }
+    /// <summary>True when <see cref="GeneratedArch.Predicted"/> is in table units; false when it is the predictor's
+    /// score (rank or normal-score targets, whose table values saturate at the best training target).</summary>
+    [JsonIgnore] public bool PredictedInTableUnits { get; init; }
     /// <summary>The space generated in.</summary>
     [JsonIgnore] public ISearchSpace Space { get; init; } = null!;
     /// <summary>The tables, when found (reports, conditions).</summary>
@@ -198,9 +210,13 @@ public static class GenerationRun
             var report = settings.Reports.Distinct().ToDictionary(c => c, c => GenerationMetrics.Summarise(result.Records, oracle!, c, settings.Top) is { } s
                 ? new ReportSummary(s.Count, s.Mean, s.Max, s.Min, s.K, s.TopK) : null);
             var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!).ToList();
-            double[]? predicted = pred?.Predict(uniques);
-            var predictions = predicted is null ? new Dictionary<string, double>()
-                : uniques.Select((a, i) => (a, i)).ToDictionary(x => x.a.ToString(), x => predicted[x.i], StringComparer.Ordinal);
+            double[]? scores = pred?.PredictScores(uniques);
+            bool tableUnits = pred?.Transform == TargetTransform.Zscore;
+            double[]? predicted = scores is null ? null : tableUnits ? scores.Select(pred!.FromModel).ToArray() : scores;
+            var predictions = scores is null ? new Dictionary<string, double>()
+                : uniques.Select((a, i) => (a, i)).ToDictionary(x => x.a.ToString(), x => pred!.FromModel(scores[x.i]), StringComparer.Ordinal);
+            var exhaustive = pred is not null && space.Size is long sz && sz <= ExhaustiveRanking.MaxSpace && uniques.Count > 0
+                ? ExhaustiveRanking.Top(pred, uniques.Count, settings.Reports, data) : null;
             string? sortBy = settings.Reports.FirstOrDefault();
             var best = uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Sort: sortBy is not null && data?.Get(a, sortBy) is double v ? v : predicted?[i] ?? 0))
                 .OrderByDescending(r => r.Sort).Take(settings.Top)
@@ -209,14 +225,15 @@ public static class GenerationRun
             return new GenerationRunResult
             {
                 Generator = genPath, Predictor = predPath, Guidance = predPath is null ? null : scale, Repulsion = settings.Repulsion,
-                N = gs.Count, Valid = valid, Unique = unique, Novel = novel,
+                N = gs.Count, Until = gs.Until, Samples = result.Records.Length,
+                SampleCapReached = gs.Until == GenerateUntil.DistinctValid && uniques.Count < gs.Count, Valid = valid, Unique = unique, Novel = novel,
                 UniqueIfUniform = space.Size is long size ? GenerationMetrics.UniformUniqueness(size, result.Records.Count(r => r.Valid)) : null,
                 UniqueValidCount = uniques.Count, Seconds = result.Seconds, WarmupSeconds = result.WarmupSeconds,
                 SecondsPerUniqueValid = double.IsFinite(result.SecondsPerUniqueValid) ? result.SecondsPerUniqueValid : null,
                 OracleQueries = oracle?.Queries ?? 0,
                 GuidanceWeight = gs.Conditions.Count > 0 ? gs.GuidanceWeight : null,
                 Conditions = gs.Conditions.Count > 0 ? satisfaction.ToDictionary(x => x.Condition, x => x.Fraction) : null,
-                Report = report, Generation = result, Best = best, PredictorTarget = pred?.Target, Space = space, Data = data, Predictions = predictions,
+                Report = report, Exhaustive = exhaustive, PredictedInTableUnits = tableUnits, Generation = result, Best = best, PredictorTarget = pred?.Target, Space = space, Data = data, Predictions = predictions,
             };
         }
         finally { pred?.Dispose(); }

@@ -12,8 +12,25 @@ namespace NagSharp.Diffusion;
 /// </summary>
 public sealed record GenerateSettings
 {
-    /// <summary>Architectures to draw.</summary>
+    /// <summary>Architectures to draw (<see cref="GenerateUntil.Samples"/>), or distinct valid ones to collect
+    /// (<see cref="GenerateUntil.DistinctValid"/>).</summary>
     public int Count { get; init; } = 256;
+
+    /// <summary>What <see cref="Count"/> counts. Protocols that measure validity and uniqueness draw a fixed number of
+    /// samples; a user asking for n architectures wants n distinct valid ones (<c>nag generate</c>).</summary>
+    public GenerateUntil Until { get; init; } = GenerateUntil.Samples;
+
+    /// <summary>With <see cref="GenerateUntil.DistinctValid"/>: stop after this many samples even when fewer than
+    /// <see cref="Count"/> distinct valid ones were found (null: <see cref="DefaultCapFactor"/> x Count), so a generator
+    /// that keeps repeating itself ends with what it has instead of sampling for ever.</summary>
+    public int? MaxSamples { get; init; }
+
+    /// <summary>Default sample cap, as a multiple of <see cref="Count"/>: guided sampling at its defaults is 15-40 %
+    /// unique, so 20 x leaves room for a generator several times more repetitive before it stops short.</summary>
+    public const int DefaultCapFactor = 20;
+
+    /// <summary>The sample cap in force (see <see cref="MaxSamples"/>).</summary>
+    public int SampleCap => MaxSamples ?? (int)Math.Min(SampleCount.Max, (long)DefaultCapFactor * Count);
 
     /// <summary>Architectures per sampler batch; batch k is seeded with <see cref="Seed"/> + k.</summary>
     public int Batch { get; init; } = 256;
@@ -53,6 +70,8 @@ public sealed record GenerateSettings
     public void Validate()
     {
         SampleCount.Check(Count, "GenerateSettings.Count");
+        if (!Enum.IsDefined(Until)) throw new NagUserException($"GenerateSettings.Until: unknown value {(int)Until}");
+        if (MaxSamples is int cap) SampleCount.Check(cap, "GenerateSettings.MaxSamples");
         Guard.InRange(Batch, 1, SampleCount.Max, "GenerateSettings.Batch");
         Guard.Finite(GuidanceWeight, "GenerateSettings.GuidanceWeight");
         Guard.InRange(GuidanceStart, 0, 1, "GenerateSettings.GuidanceStart");
@@ -60,4 +79,14 @@ public sealed record GenerateSettings
         if (!Enum.IsDefined(SlotDecoding)) throw new NagUserException($"GenerateSettings.SlotDecoding: unknown value {(int)SlotDecoding}");
         Sampler.Validate();
     }
+}
+
+/// <summary>What <see cref="GenerateSettings.Count"/> counts.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(KebabEnumConverter<GenerateUntil>))]
+public enum GenerateUntil
+{
+    /// <summary>Samples drawn, valid or not, repeated or not.</summary>
+    Samples,
+    /// <summary>Distinct valid architectures collected (up to <see cref="GenerateSettings.SampleCap"/> samples).</summary>
+    DistinctValid,
 }

@@ -27,14 +27,33 @@ public static class GenerationLoop
         settings.Validate();
         var clock = Stopwatch.StartNew();
         var decoded = new List<DecodedSample>(settings.Count);
-        for (int start = 0, k = 0; start < settings.Count; start += settings.Batch, k++)
+        var train = new HashSet<string>(trainingArchs, StringComparer.Ordinal);
+        if (settings.Until == GenerateUntil.Samples)
+        {
+            for (int start = 0, k = 0; start < settings.Count; start += settings.Batch, k++)
+            {
+                (guidance as IBatchGuidance)?.StartBatch(k);
+                int size = Math.Min(settings.Batch, settings.Count - start);
+                decoded.AddRange(sampleBatch(size, settings.Seed + k));
+                progress?.Invoke(start + size, settings.Count);
+            }
+            return new GenerationResult(GenerationMetrics.Flag(decoded, train), clock.Elapsed.TotalSeconds, warmupSeconds);
+        }
+        // Distinct valid: whole batches (so batch k is the same whatever n), until n are found or the cap is reached;
+        // the samples after the n-th distinct one are dropped, so the result holds exactly n when it can.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int cap = settings.SampleCap;
+        for (int k = 0; seen.Count < settings.Count && decoded.Count < cap; k++)
         {
             (guidance as IBatchGuidance)?.StartBatch(k);
-            int size = Math.Min(settings.Batch, settings.Count - start);
-            decoded.AddRange(sampleBatch(size, settings.Seed + k));
-            progress?.Invoke(start + size, settings.Count);
+            foreach (var d in sampleBatch(Math.Min(settings.Batch, cap - decoded.Count), settings.Seed + k))
+            {
+                if (seen.Count == settings.Count) break;
+                decoded.Add(d);
+                if (d.Arch is not null) seen.Add(d.Arch.ToString());
+            }
+            progress?.Invoke(seen.Count, settings.Count);
         }
-        var train = new HashSet<string>(trainingArchs, StringComparer.Ordinal);
         return new GenerationResult(GenerationMetrics.Flag(decoded, train), clock.Elapsed.TotalSeconds, warmupSeconds);
     }
 

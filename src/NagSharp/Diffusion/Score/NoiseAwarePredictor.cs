@@ -193,7 +193,13 @@ public sealed class NoiseAwarePredictor : IDisposable
     }
 
     /// <summary>Predictions in table units for clean architectures (t = epsilon), batched.</summary>
-    public double[] Predict(IReadOnlyList<Arch> archs, int batch = 1024)
+    public double[] Predict(IReadOnlyList<Arch> archs, int batch = 1024) => PredictScores(archs, batch).Select(FromModel).ToArray();
+
+    /// <summary>
+    /// Predictions in model units, before mapping back to table values: with a rank or normal-score target, table
+    /// values saturate at the best training target for every strong architecture, while the score still orders them.
+    /// </summary>
+    public double[] PredictScores(IReadOnlyList<Arch> archs, int batch = 1024)
     {
         Model.eval();
         var result = new double[archs.Count];
@@ -204,7 +210,7 @@ public sealed class NoiseAwarePredictor : IDisposable
             var chunk = archs.Skip(start).Take(batch).ToArray();
             var x = GraphCodec.Encode(Space, chunk);
             var p = Model.Forward(x, full(chunk.Length, _sde.Epsilon, dtype: ScalarType.Float32), TaskBatch(chunk.Length)).data<float>().ToArray();
-            for (int i = 0; i < p.Length; i++) result[start + i] = FromModel(p[i]);
+            for (int i = 0; i < p.Length; i++) result[start + i] = p[i];
         }
         return result;
     }
