@@ -74,7 +74,7 @@ public sealed class SearchTests
             Assert.StartsWith("strategy,seeds,mean_at_10", File.ReadAllLines(Path.Combine(dir, "summary.csv"))[0]);
             var plot = CliRunner.Run("plot", dir, "--data-dir", data);
             Assert.True(plot.Code == 0, plot.Err);
-            foreach (var png in new[] { "best_so_far.png", "queries_to_optimum.png" })
+            foreach (var png in new[] { "best_so_far.png", "regret.png", "queries_to_optimum.png" })
                 Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(dir, png))[..4]);
             Assert.Equal(2, CliRunner.Run("plot", Path.Combine(dir, "missing"), "--data-dir", data).Code);
             Assert.Equal(1, CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--strategy", "magic", "--out", dir, "--data-dir", data).Code);

@@ -152,7 +152,7 @@ public static class SearchBench
                     + string.Create(inv, $" | {sm.QueriesToOptimum:F1} | {sm.FoundOptimum}/{sm.Seeds} | {r.Seconds![sm.Strategy]:F0} |"));
             if (p.Sources.Count > 0)
                 sb.AppendLine().AppendLine(string.Create(inv, $"Querying in the order of the transfer sources ({string.Join(", ", p.Sources)}) reaches the optimum after {(p.SourceOrder is int q ? q.ToString(inv) : "never")} queries."));
-            sb.AppendLine().AppendLine(string.Create(inv, $"Plots: `{SafePath.Part(r.Objective)}/best_so_far.png`, `{SafePath.Part(r.Objective)}/queries_to_optimum.png`."));
+            sb.AppendLine().AppendLine(string.Create(inv, $"Plots: `{SafePath.Part(r.Objective)}/best_so_far.png`, `{SafePath.Part(r.Objective)}/regret.png`, `{SafePath.Part(r.Objective)}/queries_to_optimum.png`."));
         }
         return sb.ToString();
     }
