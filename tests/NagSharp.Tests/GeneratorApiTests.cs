@@ -87,7 +87,7 @@ public sealed class GeneratorApiTests
     [Fact]
     public void LibraryDefaultsAreTheDocumentedOnes()
     {
-        // The README and the CLI document a rank target transform and a guidance scale of 100.
+        // The library's predictor and guidance defaults, and the generate job's own (the README's main command), as documented.
         Assert.Equal(TargetTransform.Rank, NoiseAwarePredictor.DefaultTransform);
         using (var p = new NoiseAwarePredictor(new Nb201Space(), new SdeConfig(), Models.NetworkConfig.Preset("tiny"), new TrainConfig(Steps: 1, Batch: 4), "t"))
             Assert.Equal(TargetTransform.Rank, p.Transform);
@@ -95,11 +95,11 @@ public sealed class GeneratorApiTests
         Assert.Contains("[default: rank]", Line(Run("train", "predictor", "--help").Out, "--target-transform"));
         Assert.Contains("[default: rank]", Line(Run("bench", "generate", "--help").Out, "--target-transform"));
         var generate = Run("generate", "--help").Out;
-        Assert.Contains($"default {PredictorGuidanceSettings.DefaultScale:G} with a predictor", Line(generate, "--guidance-scale "));
-        var defaults = new GenerateSettings();
+        Assert.Contains($"default {NagSharp.Experiments.GenerationRunSettings.DefaultScoreGuidanceScale:G} with a predictor", Line(generate, "--guidance-scale "));
+        var defaults = new NagSharp.Experiments.GenerationRunSettings().Generate;
         Assert.Contains($"[default: {defaults.Count}]", Line(generate, "-n "));
         Assert.Contains($"[default: {defaults.Batch}]", Line(generate, "--batch"));
-        Assert.Contains($"[default: {defaults.Sampler.Steps}]", Line(generate, "--sample-steps"));
+        Assert.Contains($"default {NagSharp.Experiments.GenerationRunSettings.DefaultScoreSampleSteps} score", Line(generate, "--sample-steps"));
         Assert.Contains($"[default: {SettingNames.Name(defaults.Sampler.Kind)}]", Line(generate, "--sampler"));
         Assert.Contains($"[default: {defaults.GuidanceWeight:G}]", Line(generate, "--guidance-weight"));
         Assert.Contains("[default: in-degree]", Line(generate, "--edge-decoding"));

@@ -19,9 +19,9 @@ public static class GenerateCommand
         var generator = new Option<string?>("--generator") { Description = "Generator checkpoint (default: train or reuse a small one under --models-dir)" };
         var predictor = new Option<string?>("--predictor") { Description = "Noise-aware predictor checkpoint that guides sampling" };
         var target = new Option<string?>("--objective") { Description = "Guide towards the best values of this column (trains/reuses a default predictor under --models-dir)" };
-        var guidance = new Option<double?>("--guidance-scale") { Description = $"Guidance scale s (default {PredictorGuidanceSettings.DefaultScale:G} with a predictor; 0 disables)" };
+        var guidance = new Option<double?>("--guidance-scale") { Description = $"Guidance scale s (default {GenerationRunSettings.DefaultScoreGuidanceScale:G} with a predictor; 0 disables)" };
         var aboveTop = new Option<double?>("--guide-top") { Description = "Guide towards the top P percent of the predictor's training targets (e.g. 1) instead of the maximum" };
-        var start = new Option<double>("--guidance-start") { Description = "No guidance above this diffusion time (0..1); with the discrete engine, classifier-free guidance only below it", DefaultValueFactory = _ => new GenerateSettings().GuidanceStart };
+        var start = new Option<double?>("--guidance-start") { Description = $"No guidance above this diffusion time (0..1): predictor guidance, or the discrete engine's classifier-free guidance (default {GenerationRunSettings.DefaultScoreGuidanceStart:G} score, {GenerationRunSettings.DefaultDiscreteGuidanceStart:G} discrete)" };
         var stop = new Option<double>("--guidance-stop") { Description = "No guidance below this diffusion time (0..1)", DefaultValueFactory = _ => 0 };
         var decay = new Option<double>("--guidance-decay") { Description = "Lower the scale by this much per batch (the reference's per-round decay)", DefaultValueFactory = _ => 0 };
         var repulsion = new Option<double>("--repulsion") { Description = "Score engine: particle-guidance strength that pushes the samples of a batch apart (0 = off)", DefaultValueFactory = _ => 0 };
@@ -34,9 +34,9 @@ public static class GenerateCommand
         var report = new Option<string[]>("--report") { Description = "Table column(s) to report for the generated architectures", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
         var sampler = new Option<string>("--sampler") { Description = "pc (predictor-corrector) or ode (probability flow)", DefaultValueFactory = _ => SettingNames.Name(new SamplerConfig().Kind) };
-        var steps = new Option<int>("--sample-steps") { Description = "Sampler steps", DefaultValueFactory = _ => new SamplerConfig().Steps };
+        var steps = new Option<int?>("--sample-steps") { Description = $"Sampler steps (default {GenerationRunSettings.DefaultScoreSampleSteps} score, {GenerationRunSettings.DefaultDiscreteSampleSteps} discrete)" };
         var snr = new Option<double>("--snr") { Description = "Langevin corrector signal-to-noise ratio", DefaultValueFactory = _ => new SamplerConfig().Snr };
-        var corrector = new Option<int>("--corrector-steps") { Description = "Langevin corrector steps per predictor step (pc sampler; 0 = reverse diffusion only)", DefaultValueFactory = _ => new SamplerConfig().CorrectorSteps };
+        var corrector = new Option<int?>("--corrector-steps") { Description = $"Score engine: Langevin corrector steps per predictor step (pc sampler; 0 = reverse diffusion only; default {GenerationRunSettings.DefaultScoreCorrectorSteps})" };
         var conditions = new Option<string[]>("--condition") { Description = "Discrete engine: ask for a condition the generator was trained with (repeatable)" };
         var weight = new Option<double>("--guidance-weight") { Description = "Discrete engine: classifier-free guidance weight W", DefaultValueFactory = _ => new GenerateSettings().GuidanceWeight };
         var edgeDecoding = new Option<string>("--edge-decoding") { Description = "Free topologies: 'in-degree' (the last step picks each node's inputs jointly, with an in-degree the training data shows for its symbol) or 'independent' (every pair sampled, or thresholded by the score engine, on its own)", DefaultValueFactory = _ => SettingNames.Name(new GenerateSettings().EdgeDecoding) };
@@ -56,12 +56,13 @@ public static class GenerateCommand
                 Generator = p.GetValue(generator), Space = p.GetValue(space)!, ModelsDir = p.GetValue(modelsDir)!,
                 Predictor = p.GetValue(predictor), Objective = p.GetValue(target), GuidanceScale = p.GetValue(guidance), ObjectiveValue = p.GetValue(targetValue),
                 GuideTop = p.GetValue(aboveTop), GuidanceStop = p.GetValue(stop), GuidanceDecay = p.GetValue(decay), Repulsion = p.GetValue(repulsion),
+                SampleSteps = p.GetValue(steps), CorrectorSteps = p.GetValue(corrector), GuidanceStart = p.GetValue(start),
                 Reports = p.GetValue(report) ?? [], Top = p.GetValue(top), ExtraTables = CliHelpers.ExtraTables,
                 Generate = new GenerateSettings
                 {
                     Until = GenerateUntil.DistinctValid, Count = p.GetValue(count), MaxSamples = p.GetValue(maxSamples), Batch = p.GetValue(batch), Seed = p.GetValue(seed),
-                    Sampler = new SamplerConfig(SettingNames.Parse<SamplerKind>(p.GetValue(sampler), sampler.Name), p.GetValue(steps), p.GetValue(snr), p.GetValue(corrector)),
-                    Conditions = p.GetValue(conditions) ?? [], GuidanceWeight = p.GetValue(weight), GuidanceStart = p.GetValue(start),
+                    Sampler = new SamplerConfig(SettingNames.Parse<SamplerKind>(p.GetValue(sampler), sampler.Name), Snr: p.GetValue(snr)),
+                    Conditions = p.GetValue(conditions) ?? [], GuidanceWeight = p.GetValue(weight),
                     EdgeDecoding = SettingNames.Parse<EdgeDecoding>(p.GetValue(edgeDecoding), edgeDecoding.Name),
                     SlotDecoding = SettingNames.Parse<SlotDecoding>(p.GetValue(slotDecoding), slotDecoding.Name),
                     WarmUp = true,   // first calls JIT-compile the sampling path and size the allocator: timed apart from "seconds"

@@ -14,6 +14,31 @@ namespace NagSharp.Experiments;
 /// </summary>
 public sealed record GenerationRunSettings
 {
+    /// <summary>Default generator: the tiny preset trained 2,000 steps on one thread, the model `nag search` trains too
+    /// (one cache file). It trains in about 30 s, so a fresh clone's first result comes in minutes; a longer-trained
+    /// or larger generator buys little once a predictor guides (docs/results/generate-nb201.md).</summary>
+    public const string DefaultGeneratorPreset = "tiny";
+    /// <summary>Training steps of the default generator.</summary>
+    public const int DefaultGeneratorSteps = 2000;
+    /// <summary>Default predictor: tiny with normal-score targets. Its own top 100 average higher than the small rank
+    /// predictor's, and its gradient costs a fifth (docs/results/generate-nb201.md).</summary>
+    public const string DefaultPredictorPreset = "tiny";
+    /// <summary>Target transform of the default predictor.</summary>
+    public const string DefaultPredictorTransform = "normal";
+    /// <summary>Score engine: sampler steps; with guidance from <see cref="DefaultScoreGuidanceStart"/> down, 20 steps
+    /// reached the top-1 % level at under 10 ms per distinct cell, 25 and 50 steps cost more for little.</summary>
+    public const int DefaultScoreSampleSteps = 20;
+    /// <summary>Score engine: no Langevin corrector (it doubled the time per step for no measured gain with guidance).</summary>
+    public const int DefaultScoreCorrectorSteps = 0;
+    /// <summary>Score engine: guidance scale s with a predictor.</summary>
+    public const double DefaultScoreGuidanceScale = 120;
+    /// <summary>Score engine: guidance only below this diffusion time, which keeps the early, diverse part unguided.</summary>
+    public const double DefaultScoreGuidanceStart = 0.8;
+    /// <summary>Discrete engine: reverse steps (the conditional bench's all-seed configuration).</summary>
+    public const int DefaultDiscreteSampleSteps = 20;
+    /// <summary>Discrete engine: classifier-free guidance only below this time.</summary>
+    public const double DefaultDiscreteGuidanceStart = 0.5;
+
     /// <summary>Generator checkpoint of either engine; null: the default generator of <see cref="Space"/>.</summary>
     public string? Generator { get; init; }
 
@@ -29,8 +54,7 @@ public sealed record GenerationRunSettings
     /// <summary>Score engine: guide towards the best values of this column with its default predictor.</summary>
     public string? Objective { get; init; }
 
-    /// <summary>Score engine: guidance scale s; null: <see cref="PredictorGuidanceSettings.DefaultScale"/> with a
-    /// predictor, 0 without.</summary>
+    /// <summary>Score engine: guidance scale s; null: <see cref="DefaultScoreGuidanceScale"/> with a predictor, 0 without.</summary>
     public double? GuidanceScale { get; init; }
 
     /// <summary>Score engine: steer towards this value of the objective instead of maximising it.</summary>
@@ -48,8 +72,19 @@ public sealed record GenerationRunSettings
     /// <summary>Score engine: particle-guidance strength pushing the samples of a batch apart (0 = off).</summary>
     public double Repulsion { get; init; }
 
-    /// <summary>Count, batch, seed, sampler, conditions and decoding of the sampling itself.</summary>
-    public GenerateSettings Generate { get; init; } = new() { WarmUp = true, Until = GenerateUntil.DistinctValid };
+    /// <summary>Sampler steps; null: the engine's default (<see cref="DefaultScoreSampleSteps"/>,
+    /// <see cref="DefaultDiscreteSampleSteps"/>). Takes precedence over <see cref="Generate"/>'s sampler.</summary>
+    public int? SampleSteps { get; init; }
+
+    /// <summary>Score engine: Langevin corrector steps; null: <see cref="DefaultScoreCorrectorSteps"/>.</summary>
+    public int? CorrectorSteps { get; init; }
+
+    /// <summary>No guidance above this diffusion time (predictor guidance, or the discrete engine's classifier-free
+    /// guidance); null: the engine's default. Takes precedence over <see cref="GenerateSettings.GuidanceStart"/>.</summary>
+    public double? GuidanceStart { get; init; }
+
+    /// <summary>Count (100 distinct valid architectures), batch, seed, sampler kind, conditions and decoding.</summary>
+    public GenerateSettings Generate { get; init; } = new() { WarmUp = true, Until = GenerateUntil.DistinctValid, Count = 100 };
 
     /// <summary>Table columns reported for the generated architectures.</summary>
     public IReadOnlyList<string> Reports { get; init; } = [];
@@ -62,12 +97,27 @@ public sealed record GenerationRunSettings
 
     /// <summary>The predictor guidance these settings ask for (before a predictor is known).</summary>
     public PredictorGuidanceSettings PredictorGuidance =>
-        new(GuidanceScale ?? PredictorGuidanceSettings.DefaultScale, ObjectiveValue, GuideTop, Generate.GuidanceStart, GuidanceStop, GuidanceDecay, Repulsion);
+        new(GuidanceScale ?? DefaultScoreGuidanceScale, ObjectiveValue, GuideTop, GuidanceStart ?? DefaultScoreGuidanceStart, GuidanceStop, GuidanceDecay, Repulsion);
+
+    /// <summary>The sampling settings for an engine, with this job's engine defaults filled in.</summary>
+    public GenerateSettings For(GeneratorKind engine) => engine == GeneratorKind.Score
+        ? Generate with
+        {
+            Sampler = Generate.Sampler with { Steps = SampleSteps ?? DefaultScoreSampleSteps, CorrectorSteps = CorrectorSteps ?? DefaultScoreCorrectorSteps },
+            GuidanceStart = GuidanceStart ?? DefaultScoreGuidanceStart,
+        }
+        : Generate with
+        {
+            Sampler = Generate.Sampler with { Steps = SampleSteps ?? DefaultDiscreteSampleSteps },
+            GuidanceStart = GuidanceStart ?? DefaultDiscreteGuidanceStart,
+        };
 
     /// <summary>Refuses bad numbers before any model is trained (a default generator takes minutes).</summary>
     public void Validate()
     {
         Generate.Validate();
+        For(GeneratorKind.Score).Validate();
+        For(GeneratorKind.Discrete).Validate();
         PredictorGuidance.Validate();
         Guard.InRange(Top, 0, int.MaxValue, "GenerationRunSettings.Top");
         if (Predictor is not null && Objective is not null)
@@ -168,10 +218,13 @@ public static class GenerationRun
     {
         settings.Validate();
         var cache = new ModelCache(settings.ModelsDir, dataDir, settings.ExtraTables, progress);
-        string genPath = settings.Generator ?? cache.Generator(settings.Space);
+        string genPath;
+        // One thread, as `nag search` trains the same cache file: the same seed and thread count give the same bytes.
+        using (TorchThreads.One())
+            genPath = settings.Generator ?? cache.Generator(settings.Space, GenerationRunSettings.DefaultGeneratorPreset, GenerationRunSettings.DefaultGeneratorSteps);
         using var gen = ArchGenerators.Load(genPath);
         var space = gen.Space;
-        var gs = settings.Generate;
+        var gs = settings.For(gen.Engine);
         BenchmarkData? data = null;
         NoiseAwarePredictor? pred = null;
         string? predPath = settings.Predictor;
@@ -187,12 +240,12 @@ public static class GenerationRun
                 if (settings.Objective is string col)
                 {
                     data = Load(space, dataDir, settings.ExtraTables);
-                    predPath = cache.Predictor(score, data, col);
+                    predPath = cache.Predictor(score, data, col, GenerationRunSettings.DefaultPredictorPreset, GenerationRunSettings.DefaultPredictorTransform);
                 }
                 pred = predPath is null ? null : NoiseAwarePredictor.Load(predPath);
                 if (pred is not null && (pred.Space.Name != space.Name || pred.SdeConfig != score.SdeConfig))
                     throw new NagUserException($"predictor {predPath} was trained for another space or noise process than generator {genPath}");
-                scale = settings.GuidanceScale ?? (pred is null ? 0 : PredictorGuidanceSettings.DefaultScale);
+                scale = settings.GuidanceScale ?? (pred is null ? 0 : GenerationRunSettings.DefaultScoreGuidanceScale);
                 if (scale != 0 && pred is null)
                     throw new NagUserException("GenerationRunSettings.GuidanceScale needs GenerationRunSettings.Predictor or GenerationRunSettings.Objective");
                 gs = gs with { Guidance = (settings.PredictorGuidance with { Scale = scale }).Build(pred) };
@@ -249,7 +302,7 @@ public static class GenerationRun
         string? scoreOnly =
             s.Generate.Sampler.Kind != d.Kind ? "SamplerConfig.Kind"
             : s.Generate.Sampler.Snr != d.Snr ? "SamplerConfig.Snr"
-            : s.Generate.Sampler.CorrectorSteps != d.CorrectorSteps ? "SamplerConfig.CorrectorSteps"
+            : s.CorrectorSteps is not null ? "GenerationRunSettings.CorrectorSteps"
             : s.GuideTop is not null ? "GenerationRunSettings.GuideTop"
             : s.GuidanceStop != 0 ? "GenerationRunSettings.GuidanceStop"
             : s.GuidanceDecay != 0 ? "GenerationRunSettings.GuidanceDecay"
