@@ -31,9 +31,7 @@ public static class ExportCommand
         arch.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
-            void Say(string text, object result) => ctx.Out.WriteLine(p.GetValue(json) ? ExperimentHost.Json(result) : text);
-            string fmt = p.GetValue(format)!;
-            if (fmt is not ("json" or "onnx" or "pytorch")) throw new NagUserException($"--format '{fmt}' is not one of json, onnx, pytorch");
+            var fmt = NetworkExporter.ParseFormat(p.GetValue(format)!);
             int seedValue = p.GetValue(seed);
             NetworkModule net;
             ISearchSpace space;
@@ -64,53 +62,21 @@ public static class ExportCommand
                 torch.manual_seed(seedValue);
                 net = builder.Build(a, builder.OptionsFor(a, options, specOptions is not null || p.GetValue(inputSize) is not null));
             }
-            using (net)
+            ExportResult r;
+            using (net) r = NetworkExporter.Write(fmt, space, net, dataset, weightsPath, p.GetValue(outPath), !p.GetValue(noCheck), seedValue);
+            if (p.GetValue(json)) ctx.Out.WriteLine(ExperimentHost.Json(r));
+            else ctx.Out.WriteLine(r switch
             {
-                net.eval();
-                string ext = fmt switch { "json" => ".json", "onnx" => ".onnx", _ => ".py" };
-                // Named by the architecture string, not the canonical form: equivalent cells are still different files.
-                string id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(net.Arch.ToString())))[..12];
-                string path = p.GetValue(outPath) ?? $"{space.Name}-{id}{ext}";
-                switch (fmt)
-                {
-                    case "json":
-                        string spec = NetworkSpec.Write(space, net, dataset, weightsPath);
-                        AtomicFile.WriteText(path, w => w.WriteLine(spec));
-                        Say($"wrote {path}", new { Path = path, Format = fmt });
-                        break;
-                    case "onnx":
-                        var meta = new Dictionary<string, string>(StringComparer.Ordinal) { ["space"] = space.Name };
-                        if (dataset is not null)
-                        {
-                            meta["input_mean"] = string.Join(",", dataset.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
-                            meta["input_std"] = string.Join(",", dataset.Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
-                            meta["classes"] = string.Join(",", dataset.ClassNames);
-                        }
-                        byte[] model = OnnxExport.ToBytes(net, meta);
-                        AtomicFile.WriteStream(path, s => s.Write(model));
-                        if (p.GetValue(noCheck)) { Say($"wrote {path} ({model.Length:N0} bytes; not checked)", new { Path = path, Format = fmt, Bytes = model.Length }); break; }
-                        torch.manual_seed(seedValue);
-                        double diff = OnnxExport.MaxAbsDiff(net, model, 4);
-                        Say(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({model.Length:N0} bytes); ONNX Runtime vs TorchSharp on 4 random inputs: max abs diff {diff:E2}"),
-                            new { Path = path, Format = fmt, Bytes = model.Length, MaxAbsDiff = diff });
-                        if (!(diff <= OnnxTolerance))
-                        {
-                            ctx.Err.WriteLine($"nag: error: {path}: ONNX Runtime's outputs differ from TorchSharp's by {diff:E2} (> {OnnxTolerance:E0}); the export is wrong");
-                            return ExitCodes.DataError;
-                        }
-                        break;
-                    default:
-                        string source = NetworkRegistry.Get(space).PyTorchSource(net.Arch, net.Options);
-                        (path, string weightsOut) = SafeTensors.PyTorchPaths(path);
-                        AtomicFile.WriteText(path, w => w.Write(source));
-                        if (weightsPath is not null)
-                        {
-                            SafeTensors.Write(weightsOut, net, new Dictionary<string, string> { ["arch"] = net.Arch.ToString(), ["space"] = space.Name });
-                            Say($"wrote {path} and {weightsOut} (load with: python3 {Path.GetFileName(path)} {Path.GetFileName(weightsOut)})", new { Path = path, Format = fmt, Weights = weightsOut });
-                        }
-                        else Say($"wrote {path}", new { Path = path, Format = fmt });
-                        break;
-                }
+                { Format: ExportFormat.Onnx, MaxAbsDiff: double d } => string.Create(CultureInfo.InvariantCulture,
+                    $"wrote {r.Path} ({r.Bytes:N0} bytes); ONNX Runtime vs TorchSharp on {NetworkExporter.CheckBatch} random inputs: max abs diff {d:E2}"),
+                { Format: ExportFormat.Onnx } => string.Create(CultureInfo.InvariantCulture, $"wrote {r.Path} ({r.Bytes:N0} bytes; not checked)"),
+                { Weights: string w } => $"wrote {r.Path} and {w} (load with: python3 {Path.GetFileName(r.Path)} {Path.GetFileName(w)})",
+                _ => $"wrote {r.Path}",
+            });
+            if (r.MaxAbsDiff is double diff && !(diff <= OnnxTolerance))
+            {
+                ctx.Err.WriteLine($"nag: error: {r.Path}: ONNX Runtime's outputs differ from TorchSharp's by {diff:E2} (> {OnnxTolerance:E0}); the export is wrong");
+                return ExitCodes.DataError;
             }
             return ExitCodes.Ok;
         }));

@@ -53,10 +53,14 @@ public sealed class ImageDataset
     public float[] Std { get; }
     /// <summary>Short hash of the labels and a pixel sample: tells a resumed run it sees the same data.</summary>
     public string Fingerprint { get; }
+    /// <summary>What raw pixel values were divided by to scale them to [0, 1]: 255 for IDX and image files, the
+    /// largest pixel value of the file for CSV rows (16 for the digits set). An exported network's user needs it.</summary>
+    public float PixelScale { get; }
 
-    private ImageDataset(string source, string format, int channels, int size, int nativeSize, IReadOnlyList<string> classNames, ImageSplit train, ImageSplit test)
+    private ImageDataset(string source, string format, int channels, int size, int nativeSize, IReadOnlyList<string> classNames, ImageSplit train, ImageSplit test, float pixelScale)
     {
         Source = source; Format = format; Channels = channels; Size = size; NativeSize = nativeSize; ClassNames = classNames; Train = train; Test = test;
+        PixelScale = pixelScale;
         if (train.Count == 0) throw new NagDataException($"{source}: the training split is empty");
         if (test.Count == 0) throw new NagDataException($"{source}: the test split is empty");
         (Mean, Std) = ChannelStats(train, channels, size);
@@ -123,7 +127,7 @@ public sealed class ImageDataset
         if (present != classes) throw new NagDataException($"{trainLabels.Path}: labels run 0..{classes - 1} but only {present} of them occur in the training split");
         int size = PaddedSize(dir, rows, inputSize, multiple);
         return new ImageDataset(dir, "idx", 1, size, rows, Enumerable.Range(0, classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            FromBytes(trainImages, trainLabels, size), FromBytes(testImages, testLabels, size));
+            FromBytes(trainImages, trainLabels, size), FromBytes(testImages, testLabels, size), 255f);
     }
 
     private sealed record IdxArray(string Path, int[] Dims, byte[] Data);
@@ -251,7 +255,7 @@ public sealed class ImageDataset
                 for (int j = 0; j < sideN * sideN; j++) px[(long)k * sideN * sideN + j] = rows[idx[k]][j] / max;
             return new ImageSplit(Pad(px, idx.Count, 1, sideN, size), idx.Select(i => classOf[labels[i]]).ToArray());
         }
-        return new ImageDataset(path, "csv", 1, size, sideN, classValues.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray(), Make(trainIdx), Make(testIdx));
+        return new ImageDataset(path, "csv", 1, size, sideN, classValues.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray(), Make(trainIdx), Make(testIdx), max);
     }
 
     // ---------- image folder ----------
@@ -310,7 +314,7 @@ public sealed class ImageDataset
             train = Read(tr);
             test = Read(te);
         }
-        return new ImageDataset(dir, "folder", 3, size, size, classes, train, test);
+        return new ImageDataset(dir, "folder", 3, size, size, classes, train, test, 255f);
     }
 
     private static string[] ClassFolders(string dir)

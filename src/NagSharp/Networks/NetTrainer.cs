@@ -40,7 +40,11 @@ public sealed record DatasetInfo(string Source, string Format, int Channels, int
 {
     /// <summary>The description of a loaded dataset.</summary>
     public static DatasetInfo Of(ImageDataset d) => new(Path.GetFullPath(d.Source), d.Format, d.Channels, d.Size, d.NativeSize, d.ClassNames.ToArray(),
-        d.Train.Count, d.Test.Count, d.Mean, d.Std, d.Fingerprint);
+        d.Train.Count, d.Test.Count, d.Mean, d.Std, d.Fingerprint) { PixelScale = d.PixelScale };
+
+    /// <summary>What raw pixel values were divided by (see <see cref="ImageDataset.PixelScale"/>); null in checkpoints
+    /// written before it was recorded.</summary>
+    public float? PixelScale { get; init; }
 }
 
 /// <summary>One epoch of the learning curve.</summary>
