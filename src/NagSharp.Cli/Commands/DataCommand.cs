@@ -5,7 +5,8 @@ using Spectre.Console;
 
 namespace NagSharp.Cli.Commands;
 
-/// <summary><c>nag data check</c>: validates every table it finds and cross-checks analytic cost columns.</summary>
+/// <summary><c>nag data check</c>: validates every table it finds and cross-checks analytic cost columns;
+/// <c>nag data import</c>: converts public plain-JSON sources into tables.</summary>
 public static class DataCommand
 {
     /// <summary>Relative error above which a cost column disagrees with the cost model.</summary>
@@ -60,6 +61,36 @@ public static class DataCommand
             }
             return allOk ? ExitCodes.Ok : ExitCodes.DataError;
         }));
-        return new Command("data", "Benchmark data") { check };
+        return new Command("data", "Benchmark data") { check, Import(ctx) };
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> ImportFlags = new Dictionary<string, string>
+    {
+        ["ImportSettings.Space"] = "--space",
+        ["ImportSettings.Sources"] = "sources",
+        ["ImportSettings.OutDir"] = "--out",
+    };
+
+    private static Command Import(CliContext ctx)
+    {
+        var space = new Option<string>("--space") { Description = $"Space whose table the sources become: {string.Join(", ", DataImport.Formats.Keys)}", Required = true };
+        var sources = new Argument<string[]>("sources") { Description = "Source files (NASLib zc_*.json; NAS-Bench-NLP log files or a folder of them)", Arity = ArgumentArity.OneOrMore };
+        var outDir = new Option<string>("--out") { Description = "Data directory to write into; the table goes to its space's folder there (use it as --data-dir, or the file as --extra-table)", Required = true };
+        var json = CliHelpers.JsonOption();
+        var cmd = new Command("import", "Convert public benchmark files that come as plain JSON into the tables the loaders read (see docs/how-to/get-the-data.md)")
+            { sources, space, outDir, json };
+        cmd.SetAction(p => ctx.Guard(() =>
+        {
+            var r = CliHelpers.WithFlags(ImportFlags, () => DataImport.Run(new ImportSettings(p.GetValue(space)!, p.GetValue(sources)!, p.GetValue(outDir)!)));
+            if (p.GetValue(json)) ctx.Out.WriteLine(ExperimentHost.Json(r));
+            else
+            {
+                var inv = System.Globalization.CultureInfo.InvariantCulture;
+                ctx.Out.WriteLine(string.Create(inv, $"wrote {r.Path} from {r.Source}: {r.Rows:N0} rows, {r.Architectures:N0} architectures, columns {string.Join(" ", r.Columns)}"));
+                if (!r.CoversSpace) ctx.Err.WriteLine("note: the table does not cover the whole space; use it with --extra-table (a space's folder table must list every architecture)");
+            }
+            return ExitCodes.Ok;
+        }));
+        return cmd;
     }
 }
