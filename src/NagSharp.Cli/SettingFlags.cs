@@ -22,6 +22,7 @@ public static class SettingFlags
         ["GenerateSettings.Conditions"] = "--condition",
         ["GenerateSettings.Guidance"] = "--predictor/--objective/--guidance-scale",
         ["GenerationRunSettings.Reports"] = "--report",
+        ["GenerationRunSettings.PoolFactor"] = "--pool",
         ["TaskTransferSettings.K"] = "-n",
         ["GuidedMarginSettings.K"] = "--top",
         ["GuidedMarginSettings.Metric"] = "--objective",

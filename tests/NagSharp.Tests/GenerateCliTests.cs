@@ -80,8 +80,17 @@ public sealed class GenerateCliTests : IDisposable
         var lines = File.ReadAllLines(samples);
         Assert.Equal(root.GetProperty("samples").GetInt32(), lines.Length);
         int distinct = root.GetProperty("unique_valid_count").GetInt32();
-        if (root.GetProperty("sample_cap_reached").GetBoolean()) Assert.True(distinct < 12 && lines.Length == 20 * 12, stdout);
-        else Assert.Equal(12, distinct);
+        // A predictor guides: a pool of 3 n distinct cells is generated and the n best kept (fewer when the cap stops it).
+        int pool = root.GetProperty("pool").GetInt32();
+        if (root.GetProperty("sample_cap_reached").GetBoolean()) Assert.True(pool < 36 && distinct == Math.Min(12, pool) && lines.Length == 20 * 36, stdout);
+        else Assert.True(pool == 36 && distinct == 12, stdout);
+        // What exhaustive ranking by the same predictor gives, beside the result.
+        if (distinct > 0)
+        {
+            var exhaustive = root.GetProperty("exhaustive");
+            Assert.Equal(15625, exhaustive.GetProperty("predictor_calls").GetInt64());
+            Assert.Equal(distinct, exhaustive.GetProperty("top").GetInt32());
+        }
         foreach (var line in lines)
         {
             using var s = JsonDocument.Parse(line);

@@ -98,7 +98,7 @@ public sealed class GeneratorApiTests
         Assert.Contains($"default {NagSharp.Experiments.GenerationRunSettings.DefaultScoreGuidanceScale:G} with a predictor", Line(generate, "--guidance-scale "));
         var defaults = new NagSharp.Experiments.GenerationRunSettings().Generate;
         Assert.Contains($"[default: {defaults.Count}]", Line(generate, "-n "));
-        Assert.Contains($"[default: {defaults.Batch}]", Line(generate, "--batch"));
+        Assert.Contains($"default {NagSharp.Experiments.GenerationRunSettings.DefaultScoreBatch} score", Line(generate, "--batch"));
         Assert.Contains($"default {NagSharp.Experiments.GenerationRunSettings.DefaultScoreSampleSteps} score", Line(generate, "--sample-steps"));
         Assert.Contains($"[default: {SettingNames.Name(defaults.Sampler.Kind)}]", Line(generate, "--sampler"));
         Assert.Contains($"[default: {defaults.GuidanceWeight:G}]", Line(generate, "--guidance-weight"));

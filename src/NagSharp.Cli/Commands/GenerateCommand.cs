@@ -27,8 +27,9 @@ public static class GenerateCommand
         var repulsion = new Option<double>("--repulsion") { Description = "Score engine: particle-guidance strength that pushes the samples of a batch apart (0 = off)", DefaultValueFactory = _ => 0 };
         var targetValue = new Option<double?>("--objective-value") { Description = "Steer towards this value of the property instead of maximising it" };
         var count = new Option<int>("-n") { Description = "Distinct valid architectures to generate (sampling stops earlier only at --max-samples)", DefaultValueFactory = _ => new GenerationRunSettings().Generate.Count };
+        var pool = new Option<double>("--pool") { Description = "With a predictor: generate this many times -n distinct valid architectures and keep the -n it scores best (1: keep all)", DefaultValueFactory = _ => new GenerationRunSettings().PoolFactor };
         var maxSamples = new Option<int?>("--max-samples") { Description = $"Stop after this many samples even with fewer than -n distinct valid architectures (default {GenerateSettings.DefaultCapFactor} x -n)" };
-        var batch = new Option<int>("--batch") { Description = "Samples per sampler batch", DefaultValueFactory = _ => new GenerateSettings().Batch };
+        var batch = new Option<int?>("--batch") { Description = $"Samples per sampler batch (default {GenerationRunSettings.DefaultScoreBatch} score, {GenerationRunSettings.DefaultDiscreteBatch} discrete)" };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 0 };
         var outPath = new Option<string?>("--out") { Description = "Write one JSON object per sample (JSONL)" };
         var report = new Option<string[]>("--report") { Description = "Table column(s) to report for the generated architectures", AllowMultipleArgumentsPerToken = true };
@@ -45,7 +46,7 @@ public static class GenerateCommand
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, maxSamples, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, space, modelsDir };
+            { generator, predictor, target, pool, maxSamples, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, space, modelsDir };
         var trainBest = new TrainBest();
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
@@ -56,11 +57,11 @@ public static class GenerateCommand
                 Generator = p.GetValue(generator), Space = p.GetValue(space)!, ModelsDir = p.GetValue(modelsDir)!,
                 Predictor = p.GetValue(predictor), Objective = p.GetValue(target), GuidanceScale = p.GetValue(guidance), ObjectiveValue = p.GetValue(targetValue),
                 GuideTop = p.GetValue(aboveTop), GuidanceStop = p.GetValue(stop), GuidanceDecay = p.GetValue(decay), Repulsion = p.GetValue(repulsion),
-                SampleSteps = p.GetValue(steps), CorrectorSteps = p.GetValue(corrector), GuidanceStart = p.GetValue(start),
+                PoolFactor = p.GetValue(pool), Batch = p.GetValue(batch), SampleSteps = p.GetValue(steps), CorrectorSteps = p.GetValue(corrector), GuidanceStart = p.GetValue(start),
                 Reports = p.GetValue(report) ?? [], Top = p.GetValue(top), ExtraTables = CliHelpers.ExtraTables,
                 Generate = new GenerateSettings
                 {
-                    Until = GenerateUntil.DistinctValid, Count = p.GetValue(count), MaxSamples = p.GetValue(maxSamples), Batch = p.GetValue(batch), Seed = p.GetValue(seed),
+                    Until = GenerateUntil.DistinctValid, Count = p.GetValue(count), MaxSamples = p.GetValue(maxSamples), Seed = p.GetValue(seed),
                     Sampler = new SamplerConfig(SettingNames.Parse<SamplerKind>(p.GetValue(sampler), sampler.Name), Snr: p.GetValue(snr)),
                     Conditions = p.GetValue(conditions) ?? [], GuidanceWeight = p.GetValue(weight),
                     EdgeDecoding = SettingNames.Parse<EdgeDecoding>(p.GetValue(edgeDecoding), edgeDecoding.Name),
