@@ -228,6 +228,14 @@ public sealed class BenchmarkData
             throw new NagUserException($"unknown metric column '{column}' for {Space.Name} (available: {string.Join(", ", Columns)})");
     }
 
+    /// <summary>Whether a column is higher- or lower-is-better, as the space's table layout declares it
+    /// (<see cref="TableLayout.LowerIsBetter"/>); a user error for an unknown column.</summary>
+    public MetricDirection DirectionOf(string column)
+    {
+        RequireColumn(column);
+        return Space.Tables!.DirectionOf(column);
+    }
+
     /// <summary>Key (e.g. official index) of an architecture, or null when no table lists it; the smallest key when
     /// several rows list it.</summary>
     public int? KeyOf(Arch arch) => _keysOfArch.TryGetValue(arch.ToString(), out var k) ? k[0] : null;

@@ -16,9 +16,14 @@ public sealed record SampleRecord(Arch? Arch, bool Valid, bool Unique, bool Nove
 /// <param name="Mean">Mean value.</param>
 /// <param name="Max">Best (largest) value.</param>
 /// <param name="Min">Smallest value.</param>
-/// <param name="TopK">Mean of the k largest values (k = <see cref="K"/>).</param>
+/// <param name="TopK">Mean of the k best values (k = <see cref="K"/>): the largest, or the smallest for a lower-is-better column.</param>
 /// <param name="K">k used for <see cref="TopK"/>.</param>
-public sealed record ColumnSummary(int Count, double Mean, double Max, double Min, double TopK, int K);
+/// <param name="LowerIsBetter">The column's direction (from the table layout): which end <see cref="TopK"/> and <see cref="Best"/> take.</param>
+public sealed record ColumnSummary(int Count, double Mean, double Max, double Min, double TopK, int K, bool LowerIsBetter = false)
+{
+    /// <summary>The best value: <see cref="Min"/> for a lower-is-better column, else <see cref="Max"/>.</summary>
+    public double Best => LowerIsBetter ? Min : Max;
+}
 
 /// <summary>
 /// Generation quality the usual way: validity = valid / n; uniqueness = unique valid / valid; novelty = unique
@@ -67,16 +72,18 @@ public static class GenerationMetrics
         return size / (double)draws * -expM1;
     }
 
-    /// <summary>Looks every unique valid architecture up in a column through the oracle (each lookup is counted).</summary>
+    /// <summary>Looks every unique valid architecture up in a column through the oracle (each lookup is counted); the top-k
+    /// are the k best in the column's direction (the k fastest of a latency column, not the k slowest).</summary>
     public static ColumnSummary? Summarise(IReadOnlyList<SampleRecord> records, Oracle oracle, string column, int k = 10)
     {
-        oracle.Data.RequireColumn(column);
+        bool lower = oracle.Data.DirectionOf(column) == MetricDirection.LowerIsBetter;
         var values = new List<double>();
         foreach (var r in records)
             if (r.Unique && oracle.Data.KeyOf(r.Arch!) is not null) values.Add(oracle.Query(r.Arch!, column));
         if (values.Count == 0) return null;
         values.Sort();
         int kk = Math.Min(k, values.Count);
-        return new ColumnSummary(values.Count, values.Average(), values[^1], values[0], values.Skip(values.Count - kk).Average(), kk);
+        double topK = lower ? values.Take(kk).Average() : values.Skip(values.Count - kk).Average();
+        return new ColumnSummary(values.Count, values.Average(), values[^1], values[0], topK, kk, lower);
     }
 }

@@ -277,7 +277,7 @@ public static class LatencySurvey
     /// The reference of a calibrated run: an architecture timed in every block, and the time every block is scaled to
     /// (null until the first block of a fresh table sets it). Scales records each block's factor, for the summary.
     /// </summary>
-    private sealed class Calibration(int key, Arch arch, double? anchorMs)
+    internal sealed class Calibration(int key, Arch arch, double? anchorMs)
     {
         public int Key { get; } = key;
         public Arch Arch { get; } = arch;
@@ -290,7 +290,7 @@ public static class LatencySurvey
     /// (seed, architecture), so a later run or a recheck times exactly the same network, not one with other weights. A
     /// calibrated block also times the reference and scales every sample by anchor / reference-now.
     /// </summary>
-    private static LatencySample[] MeasureBlock(INetworkBuilder builder, Arch[] archs, NetworkOptions options, bool sizeGiven, LatencySettings settings, int seed,
+    internal static LatencySample[] MeasureBlock(INetworkBuilder builder, Arch[] archs, NetworkOptions options, bool sizeGiven, LatencySettings settings, int seed,
         Calibration? calibration)
     {
         var nets = new List<NetworkModule>(archs.Length + 1);

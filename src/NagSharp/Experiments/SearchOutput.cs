@@ -23,6 +23,8 @@ public sealed record SearchHeader(string Space, string Objective, string Report,
 public static class SearchOutput
 {
     private const string TrialsHeader = "strategy,seed,query,arch,objective,report";
+    // Constrained and non-table searches add each trial's constraint violation (0: feasible) and evaluation seconds.
+    private const string DetailedTrialsHeader = TrialsHeader + ",violation,seconds";
 
     /// <summary>Writes trials.csv, summary.csv and summary.json into <paramref name="dir"/> (each atomically).</summary>
     public static void Write(string dir, SearchRunResult result)
@@ -30,10 +32,11 @@ public static class SearchOutput
         Directory.CreateDirectory(dir);
         AtomicFile.WriteText(Path.Combine(dir, "trials.csv"), w =>
         {
-            w.WriteLine(TrialsHeader);
+            bool details = result.HasTrialDetails;
+            w.WriteLine(details ? DetailedTrialsHeader : TrialsHeader);
             foreach (var t in result.Trials)
                 w.WriteLine(string.Join(",", t.Strategy, t.Seed.ToString(CultureInfo.InvariantCulture), t.Query.ToString(CultureInfo.InvariantCulture),
-                    CsvField(t.Arch), Num(t.Objective), Num(t.Report)));
+                    CsvField(t.Arch), Num(t.Objective), Num(t.Report)) + (details ? "," + Num(t.Violation) + "," + Num(t.Seconds) : ""));
         });
         var budgets = Budgets(result.Summaries);
         var seconds = result.Seconds;
@@ -46,9 +49,12 @@ public static class SearchOutput
                     .Append(Num(sm.QueriesToOptimum)).Append(sm.FoundOptimum.ToString(CultureInfo.InvariantCulture))
                     .Append(seconds is not null && seconds.TryGetValue(sm.Strategy, out double sec) ? Num(sec) : "")));
         });
+        bool constrained = result.Constraints is { Count: > 0 };
         var summary = new SummaryJson(result.Space, result.Objective, result.Report, result.Budget, result.Seeds, result.Minimize, result.Settings,
-            result.Summaries.Select(sm => new StrategyJson(sm.Strategy, budgets.ToDictionary(x => x, x => new MeanStd(sm.BestReport[x].Mean, sm.BestReport[x].Std)),
-                sm.QueriesToOptimum, sm.FoundOptimum, seconds is not null && seconds.TryGetValue(sm.Strategy, out double sec) ? sec : null)).ToArray());
+            result.Summaries.Select(sm => new StrategyJson(sm.Strategy, budgets.ToDictionary(x => x, x => new MeanStd(Finite(sm.BestReport[x].Mean), Finite(sm.BestReport[x].Std))),
+                Finite(sm.QueriesToOptimum), sm.FoundOptimum, seconds is not null && seconds.TryGetValue(sm.Strategy, out double sec) ? sec : null,
+                constrained ? sm.Infeasible : null)).ToArray(),
+            result.Evaluator == "table" ? null : result.Evaluator, constrained ? result.Constraints : null, result.Notes is { Count: > 0 } ? result.Notes : null);
         AtomicFile.WriteText(Path.Combine(dir, "summary.json"), w => w.WriteLine(JsonSerializer.Serialize(summary, Json.SerializerOptions)));
     }
 
@@ -79,20 +85,27 @@ public static class SearchOutput
     private static List<Trial> ReadTrials(string path)
     {
         var list = new List<Trial>();
+        int fields = 6;
         foreach (var (line, f) in Csv.Read(path))
         {
             if (line == 1)
             {
-                if (string.Join(",", f) != TrialsHeader) throw new NagDataException($"{path}:1: unexpected header");
+                string header = string.Join(",", f);
+                if (header != TrialsHeader && header != DetailedTrialsHeader) throw new NagDataException($"{path}:1: unexpected header");
+                fields = f.Length;
                 continue;
             }
-            if (f.Length != 6) throw new NagDataException($"{path}:{line}: {f.Length} fields, expected 6");
+            if (f.Length != fields) throw new NagDataException($"{path}:{line}: {f.Length} fields, expected {fields}");
+            double violation = 0, seconds = 0;
+            if (fields == 8 && (!double.TryParse(f[6], NumberStyles.Float, CultureInfo.InvariantCulture, out violation) || !(violation >= 0) ||
+                !double.TryParse(f[7], NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)))
+                throw new NagDataException($"{path}:{line}: malformed violation or seconds");
             if (!int.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ||
                 !int.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out int query) ||
                 !double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out double obj) ||
                 !double.TryParse(f[5], NumberStyles.Float, CultureInfo.InvariantCulture, out double rep))
                 throw new NagDataException($"{path}:{line}: malformed number");
-            list.Add(new Trial(f[0], seed, query, f[3], obj, rep));
+            list.Add(new Trial(f[0], seed, query, f[3], obj, rep, violation, seconds));
         }
         if (list.Count == 0) throw new NagDataException($"{path}: no trials");
         return list;
@@ -100,15 +113,22 @@ public static class SearchOutput
 
     private static string Num(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
+    // JSON has no NaN: a figure that does not exist (no feasible trial, no known optimum) is written as null.
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
     private static string CsvField(string s) =>
         s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
     // The JSON shape of summary.json (snake case through Json.SerializerOptions); plot, pool and the docs read these names.
     private sealed record SummaryJson(string Space, string Objective, string Report, int Budget, int Seeds, bool Minimize,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SearchSettings? Settings, IReadOnlyList<StrategyJson> Strategies);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SearchSettings? Settings, IReadOnlyList<StrategyJson> Strategies,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Evaluator = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Constraints = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Notes = null);
 
-    private sealed record StrategyJson(string Strategy, IReadOnlyDictionary<int, MeanStd> BestReport, double QueriesToOptimum, int FoundOptimum,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Seconds);
+    private sealed record StrategyJson(string Strategy, IReadOnlyDictionary<int, MeanStd> BestReport, double? QueriesToOptimum, int FoundOptimum,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Seconds,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Infeasible = null);
 
-    private sealed record MeanStd(double Mean, double Std);
+    private sealed record MeanStd(double? Mean, double? Std);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using NagSharp.Benchmarks;
 using NagSharp.Diffusion;
+using NagSharp.Evaluation;
 using NagSharp.Diffusion.Score;
 using NagSharp.Search;
 using NagSharp.Spaces;
@@ -11,7 +12,7 @@ namespace NagSharp.Experiments;
 /// <summary>Settings of <see cref="SearchRun"/>.</summary>
 /// <param name="Space">Search space name.</param>
 /// <param name="Objective">Column the strategies may query (each query counts against the budget); required unless resuming.</param>
-/// <param name="Report">Column used only for the final figures, so the reported value is not what was optimised; required unless resuming.</param>
+/// <param name="Report">Column used only for the final figures, so the reported value is not what was optimised; required unless resuming (other evaluators than the tables: defaults to the objective).</param>
 /// <param name="Strategies">Strategy names; null: every strategy, transfer only with sources, the generator strategies
 /// where <see cref="SearchRun.DefaultsIncludeGenerator"/> says so.</param>
 /// <param name="Budget">Queries per run: the NAS-Bench-201 protocol's 100 shows both early progress and convergence.</param>
@@ -40,8 +41,16 @@ public sealed record SearchRunSettings(string Space = "nb201", string? Objective
 /// <param name="Summaries">One summary per strategy, in the order run.</param>
 /// <param name="Seconds">Wall time per strategy, where measured.</param>
 /// <param name="ExperimentId">The experiment in the store, if one was used.</param>
+/// <param name="Evaluator">What answered the queries (<c>table</c>, <c>model</c>, ...).</param>
+/// <param name="Constraints">The constraints candidates had to meet (empty: none).</param>
+/// <param name="Notes">What qualifies the figures (e.g. a surrogate's held-out rank correlation).</param>
 public sealed record SearchRunResult(string Space, string Objective, string Report, int Budget, int Seeds, bool Minimize, SearchSettings? Settings,
-    IReadOnlyList<Trial> Trials, IReadOnlyList<StrategySummary> Summaries, IReadOnlyDictionary<string, double>? Seconds = null, long? ExperimentId = null);
+    IReadOnlyList<Trial> Trials, IReadOnlyList<StrategySummary> Summaries, IReadOnlyDictionary<string, double>? Seconds = null, long? ExperimentId = null,
+    string Evaluator = "table", IReadOnlyList<string>? Constraints = null, IReadOnlyList<string>? Notes = null)
+{
+    /// <summary>True when the outputs need the per-trial feasibility and seconds (a constrained or non-table search).</summary>
+    public bool HasTrialDetails => Evaluator != "table" || Constraints is { Count: > 0 };
+}
 
 /// <summary>
 /// <c>nag search</c>'s protocol: classic and generator-based NAS strategies on a benchmark table, many seeds, resumable
@@ -78,20 +87,40 @@ public static class SearchRun
         {
             s = SpaceRegistry.Get(settings.Space);
             obj = settings.Objective ?? throw new NagUserException("objective is required");
-            rep = settings.Report ?? throw new NagUserException("report is required");
             strategy = settings.Strategy ?? new SearchSettings();
+            // A table has separate validation and test columns; another evaluator's objective is its own report by default.
+            rep = settings.Report ?? (strategy.EvaluatorName == "table" ? throw new NagUserException("report is required") : obj);
             var sources = strategy.TransferFrom ?? [];
             names = settings.Strategies is { Count: > 0 } given ? given.ToArray()
                 : StrategyRegistry.Names.Where(n => (n != "transfer" || sources.Count > 0) && (!StrategyRegistry.NeedsGenerator(n) || DefaultsIncludeGenerator(s, strategy.Generator))).ToArray();
             (b, runs, first) = (settings.Budget, settings.Seeds, settings.FirstSeed);
         }
-        var data = BenchmarkData.Load(s, DataLocator.Resolve(settings.DataDir), settings.ExtraTables ?? []);
-        data.RequireColumn(obj); data.RequireColumn(rep);
+        string evaluatorName = strategy.EvaluatorName;
+        var constraints = strategy.ParsedConstraints();
+        bool table = evaluatorName == "table";
+        // Other evaluators load the tables themselves where they need them; transfer's sources are table columns.
+        BenchmarkData? data = table || strategy.TransferFrom is { Count: > 0 }
+            ? BenchmarkData.Load(s, DataLocator.Resolve(settings.DataDir), settings.ExtraTables ?? [])
+            : null;
+        if (table) { data!.RequireColumn(obj); data.RequireColumn(rep); }
         foreach (var n in names) StrategyRegistry.Validate(n);   // before any work
         if (b < 1 || runs < 1) throw new NagUserException("budget and seeds must be at least 1");
-        SearchHarness.CheckBudget(data, obj, b);   // a budget no search can spend is refused before any work
+        if (table) SearchHarness.CheckBudget(data!, obj, b);   // a budget no search can spend is refused before any work
+        strategy.Bo();
+        using var evaluator = table ? new TableEvaluator(data!, null, obj) : Evaluators.Create(s, new EvaluatorSettings(evaluatorName, settings.DataDir,
+            settings.ExtraTables, [obj, rep, .. constraints.Select(c => c.Column)]), data, line => progress.Note(line));
+        var goal = new SearchGoal(obj, rep, strategy.Minimize, constraints);
+        goal.Validate(evaluator);
+        // A new search follows the objective's declared direction (--minimize can only force lower-is-better); a resumed
+        // one keeps the direction it was recorded with.
+        if (experiment is null && !strategy.Minimize && evaluator.Column(obj).Direction == MetricDirection.LowerIsBetter)
+        {
+            strategy = strategy with { Minimize = true };
+            goal = goal with { Minimize = true };
+        }
+        SearchHarness.CheckBudget(evaluator, obj, b);
         // A table that covers only part of the space: strategies propose only what it scores.
-        var searchSpace = TableSpace.Needed(s, data) ? new TableSpace(s, data, obj) : s;
+        var searchSpace = evaluator.SearchSpace(obj);
         var cache = new ModelCache(settings.ModelsDir ?? ModelCache.DefaultDir, settings.DataDir, settings.ExtraTables, progress);
         using var models = new StrategyModels(searchSpace, data, obj, rep, strategy, cache);
         // A run holds its experiment: a second resume of it while this one runs is refused.
@@ -110,11 +139,33 @@ public static class SearchRun
         }
         var recordedAll = experiment is null ? [] : store!.Trials(experiment.Id);
         var recorder = experiment is null ? null : new StoreRecorder(store!, experiment.Id);
-        var trials = RunStrategies(names, searchSpace, data, obj, rep, b, runs, first, models.Options, recordedAll, recorder,
-            (done, total, status) => progress.Step("search", done, total, status), strategy.Minimize);
+        var trials = RunStrategies(names, searchSpace, evaluator, goal, b, runs, first, models.Options, recordedAll, recorder,
+            (done, total, status) => progress.Step("search", done, total, status));
         if (experiment is not null) store!.Complete(experiment.Id);
-        var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b, strategy.Minimize)).ToArray();
-        return new SearchRunResult(s.Name, obj, rep, b, runs, strategy.Minimize, strategy, trials, summaries, ExperimentId: experiment?.Id);
+        // The queries-to-optimum figure needs the whole table's optimum, so only a table search has one.
+        var optimum = table ? SearchHarness.OptimumArchs(data!, obj, goal.Minimize, constraints) : null;
+        var summaries = names.Select(n => SearchHarness.Summarise(n, trials, optimum, b, goal.Minimize)).ToArray();
+        return new SearchRunResult(s.Name, obj, rep, b, runs, goal.Minimize, strategy, trials, summaries, ExperimentId: experiment?.Id,
+            Evaluator: evaluator.Name, Constraints: constraints.Select(c => c.ToString()).ToArray(), Notes: evaluator.Notes);
+    }
+
+    /// <summary>Runs every (strategy, seed) against <paramref name="evaluator"/>, replaying recorded trials first, and
+    /// returns all trials in order.</summary>
+    public static List<Trial> RunStrategies(IReadOnlyList<string> names, ISearchSpace space, IEvaluator evaluator, SearchGoal goal, int budget,
+        int seeds, int first, StrategyOptions options, IReadOnlyList<Trial> recordedAll, ITrialRecorder? recorder, Action<int, int, string>? progress)
+    {
+        var trials = new List<Trial>();
+        int done = 0;
+        foreach (var n in names)
+            for (int k = 0; k < seeds; k++)
+            {
+                var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == first + k).OrderBy(t => t.Query).ToList();
+                var strategy = StrategyRegistry.Create(n, space, first + k, options);
+                try { trials.AddRange(SearchHarness.Run(strategy, evaluator, goal, budget, first + k, recorded, recorder)); }
+                finally { (strategy as IDisposable)?.Dispose(); }
+                progress?.Invoke(++done, names.Count * seeds, $"{n} seed {first + k}");
+            }
+        return trials;
     }
 
     /// <summary>Runs every (strategy, seed), replaying recorded trials first, and returns all trials in order.</summary>
@@ -161,12 +212,13 @@ public sealed class StrategyModels : IDisposable
     /// Validates <paramref name="settings"/> and prepares the options. Transfer sources may not be the objective or the
     /// report column (that would leak the answer).
     /// </summary>
-    public StrategyModels(ISearchSpace space, BenchmarkData data, string objective, string report, SearchSettings settings, ModelCache cache)
+    public StrategyModels(ISearchSpace space, BenchmarkData? data, string objective, string report, SearchSettings settings, ModelCache cache)
     {
         var sources = settings.TransferFrom ?? [];
+        if (sources.Count > 0 && data is null) throw new NagUserException($"transfer sources need the benchmark tables of {space.Name}");
         foreach (var c in sources)
         {
-            data.RequireColumn(c);
+            data!.RequireColumn(c);
             if (c == objective || c == report) throw new NagUserException($"transfer source {c}: a transfer source cannot be the objective or report column");
         }
         TorchSharp.torch.set_num_threads(1);   // tiny tensors: a second thread only adds synchronisation (docs/decisions/0115-generator-bo.md)
@@ -189,7 +241,7 @@ public sealed class StrategyModels : IDisposable
         {
             if (_prior is not null) return _prior;
             if (sources.Count == 0) throw new NagUserException("strategy transfer needs transfer sources (columns)");
-            _prior = TransferPrior.Pretrain(space, TransferPrior.SourceRows(data, sources, settings.Minimize), bo.EnsembleOrDefault, Generator().Sde);
+            _prior = TransferPrior.Pretrain(space, TransferPrior.SourceRows(data!, sources, settings.Minimize), bo.EnsembleOrDefault, Generator().Sde);
             return _prior;
         }
         Options = new StrategyOptions { Bo = bo, GeneratorBo = gen, Generator = Generator, Transfer = Transfer };

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using NagSharp.Evaluation;
 using NagSharp.Search;
 
 namespace NagSharp.Experiments;
@@ -21,10 +23,21 @@ namespace NagSharp.Experiments;
 /// <param name="CostInputs">gp-bo and generator-bo's GP ranker: the space's analytic costs join the GP's inputs.</param>
 /// <param name="SurrogateEncoding">Inputs of the MLP ensemble of bananas, generator-bo and transfer (<see cref="EnsembleConfig.Encodings"/>).</param>
 /// <param name="Ranker">generator-bo: what ranks the generated candidates (<see cref="BoConfig.Rankers"/>).</param>
+/// <param name="Evaluator">What answers the queries (<see cref="Evaluators.Names"/>, or several joined by +); null: the
+/// benchmark tables.</param>
+/// <param name="Constraints">Bounds a candidate must meet (<c>column&lt;=value</c>, ...); null: none.</param>
 public sealed record SearchSettings(string Acquisition = "its", double Guidance = 10, int Samples = 64, int SampleSteps = 25,
     string? Generator = null, IReadOnlyList<string>? TransferFrom = null, bool Minimize = false, int RandomCandidates = 50,
-    bool CostInputs = false, string SurrogateEncoding = "onehot", string Ranker = "ensemble")
+    bool CostInputs = false, string SurrogateEncoding = "onehot", string Ranker = "ensemble",
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Evaluator = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Constraints = null)
 {
+    /// <summary>The evaluator's name (<c>table</c> when none was given).</summary>
+    [JsonIgnore] public string EvaluatorName => Evaluator ?? "table";
+
+    /// <summary>The parsed constraints (a one-line user error for a malformed one).</summary>
+    public IReadOnlyList<Constraint> ParsedConstraints() => (Constraints ?? []).Select(Constraint.Parse).ToArray();
+
     /// <summary>JSON form stored in the experiment store.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json.SerializerOptions);
 
@@ -48,6 +61,8 @@ public sealed record SearchSettings(string Acquisition = "its", double Guidance 
         Guard.Positive(Samples, "samples");
         Guard.Positive(SampleSteps, "sample steps");
         Guard.NonNegative(Guidance, "guidance");
+        Evaluators.Parts(EvaluatorName);
+        ParsedConstraints();
         return bo;
     }
 }

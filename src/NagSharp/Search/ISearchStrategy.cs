@@ -8,7 +8,7 @@ namespace NagSharp.Search;
 /// strategy gets) and tells the result back. Strategies maximise the objective. Batch strategies (the BO ones) plan a
 /// whole round at once and hand it out one <see cref="Ask"/> at a time, so the harness counts queries exactly and a
 /// crash mid-round loses nothing. A strategy's state is its seed plus the (ask, tell) history: replaying the history
-/// restores it (see <see cref="SearchHarness.Run"/>), which is how the experiment store resumes any strategy.
+/// restores it (see <see cref="SearchHarness.Run(ISearchStrategy, Evaluation.IEvaluator, SearchGoal, int, int, IReadOnlyList{Trial}?, ITrialRecorder?)"/>), which is how the experiment store resumes any strategy.
 /// </summary>
 public interface ISearchStrategy
 {

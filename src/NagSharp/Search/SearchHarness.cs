@@ -1,4 +1,5 @@
 using NagSharp.Benchmarks;
+using NagSharp.Evaluation;
 using NagSharp.Spaces;
 
 namespace NagSharp.Search;
@@ -10,7 +11,14 @@ namespace NagSharp.Search;
 /// <param name="Arch">Architecture queried.</param>
 /// <param name="Objective">Objective value (what the strategy saw).</param>
 /// <param name="Report">Report-column value (never shown to the strategy).</param>
-public sealed record Trial(string Strategy, int Seed, int Query, string Arch, double Objective, double Report);
+/// <param name="Violation">Summed relative violation of the search's constraints (<see cref="Constraint.Violation(IReadOnlyList{Constraint}, IReadOnlyDictionary{string, double})"/>):
+/// 0 for a feasible candidate.</param>
+/// <param name="Seconds">Wall-clock seconds the evaluation cost (0 where not measured, e.g. replayed from older records).</param>
+public sealed record Trial(string Strategy, int Seed, int Query, string Arch, double Objective, double Report, double Violation = 0, double Seconds = 0)
+{
+    /// <summary>True when the candidate met every constraint.</summary>
+    public bool Feasible => Violation == 0;
+}
 
 /// <summary>Aggregate figures of one strategy over seeds.</summary>
 /// <param name="Strategy">Strategy name.</param>
@@ -20,8 +28,28 @@ public sealed record Trial(string Strategy, int Seed, int Query, string Arch, do
 /// (censored runs count as the budget).</param>
 /// <param name="FoundOptimum">Runs that found it within the budget.</param>
 /// <param name="QueriesStd">Sample standard deviation of the per-run queries behind <paramref name="QueriesToOptimum"/>.</param>
+/// <param name="Infeasible">Mean infeasible trials per run (constrained searches; 0 otherwise).</param>
 public sealed record StrategySummary(string Strategy, int Seeds, IReadOnlyDictionary<int, (double Mean, double Std)> BestReport,
-    double QueriesToOptimum, int FoundOptimum, double QueriesStd = 0);
+    double QueriesToOptimum, int FoundOptimum, double QueriesStd = 0, double Infeasible = 0);
+
+/// <summary>What a search optimises.</summary>
+/// <param name="Objective">Column the strategy is told (each evaluation counts against the budget).</param>
+/// <param name="Report">Column read only for the final numbers.</param>
+/// <param name="Minimize">The objective is lower-is-better: strategies (which maximise) are told its negation.</param>
+/// <param name="Constraints">Bounds a candidate must meet to count as found (empty: none).</param>
+public sealed record SearchGoal(string Objective, string Report, bool Minimize = false, IReadOnlyList<Constraint>? Constraints = null)
+{
+    /// <summary>The constraints, never null.</summary>
+    public IReadOnlyList<Constraint> Bounds => Constraints ?? [];
+
+    /// <summary>Checks every column against the evaluator's declared ones (a one-line user error naming the unknown one).</summary>
+    public void Validate(IEvaluator evaluator)
+    {
+        evaluator.Column(Objective);
+        evaluator.Column(Report);
+        foreach (var c in Bounds) evaluator.Column(c.Column);
+    }
+}
 
 /// <summary>Receives each new query as it starts and finishes (e.g. the SQLite experiment store).</summary>
 public interface ITrialRecorder
@@ -53,27 +81,46 @@ public static class SearchHarness
     public static List<Trial> Run(ISearchStrategy strategy, BenchmarkData data, string objective, string report, int budget, int seed,
         IReadOnlyList<Trial>? recorded = null, ITrialRecorder? recorder = null, Oracle? oracle = null, bool minimize = false)
     {
-        double sign = minimize ? -1 : 1;
         data.RequireColumn(objective);
         data.RequireColumn(report);
-        CheckBudget(data, objective, budget);
-        oracle ??= new Oracle(data);
-        var cache = new Dictionary<string, double>(StringComparer.Ordinal);
+        using var evaluator = new TableEvaluator(data, oracle, objective);
+        return Run(strategy, evaluator, new SearchGoal(objective, report, minimize), budget, seed, recorded, recorder);
+    }
+
+    /// <summary>
+    /// Runs one strategy for <paramref name="budget"/> evaluations of <paramref name="evaluator"/>. Recorded trials are
+    /// replayed first (as in the table overload). Each distinct architecture costs one evaluation; repeats are answered
+    /// from memory and proposals the evaluator cannot score on the objective are skipped, neither counted.
+    /// A candidate that misses a constraint of <paramref name="goal"/> is counted and recorded as infeasible, and the
+    /// strategy is told a penalty below every value seen so far, deeper the further it misses
+    /// (<see cref="Penalty"/>), so every strategy learns to avoid the infeasible region without a constraint model of its own.
+    /// </summary>
+    public static List<Trial> Run(ISearchStrategy strategy, IEvaluator evaluator, SearchGoal goal, int budget, int seed,
+        IReadOnlyList<Trial>? recorded = null, ITrialRecorder? recorder = null)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentNullException.ThrowIfNull(evaluator);
+        ArgumentNullException.ThrowIfNull(goal);
+        goal.Validate(evaluator);
+        CheckBudget(evaluator, goal.Objective, budget);
+        double sign = goal.Minimize ? -1 : 1;
+        var told = new Dictionary<string, double>(StringComparer.Ordinal);
+        var seen = new List<double>(budget);   // signed objective of every trial so far: the penalty's scale
         var trials = new List<Trial>(budget);
         int wasted = 0, inARow = 0;
         while (trials.Count < budget)
         {
             var arch = strategy.Ask();
             string key = arch.ToString();
-            if (cache.TryGetValue(key, out double known) || data.Get(arch, objective) is null)
+            if (told.TryGetValue(key, out double known) || !evaluator.Scores(arch, goal.Objective))
             {
-                // A repeat costs nothing (the harness remembers it); an architecture the tables cannot score is
+                // A repeat costs nothing (the harness remembers it); an architecture the evaluator cannot score is
                 // skipped. Either way the strategy learns nothing new, so stop if it keeps doing it: a bound on repeats
                 // in a row gives up quickly once a strategy has run out of new proposals.
                 if (++wasted > 100 * budget || ++inARow > MaxWastedInARow)
-                    throw new NagUserException($"strategy {strategy.Name} stopped proposing new architectures the tables score " +
+                    throw new NagUserException($"strategy {strategy.Name} stopped proposing new architectures {Scorer(evaluator)} " +
                         $"({Math.Min(inARow, MaxWastedInARow + 1)} repeated or unscored proposals in a row after {trials.Count} of {budget} queries); lower the budget");
-                if (cache.ContainsKey(key)) strategy.Tell(arch, sign * known);
+                if (told.ContainsKey(key)) strategy.Tell(arch, known);
                 continue;
             }
             inARow = 0;
@@ -88,18 +135,38 @@ public static class SearchHarness
             else
             {
                 recorder?.Start(strategy.Name, seed, query, key);
-                double v = oracle.Query(arch, objective);
-                trial = new Trial(strategy.Name, seed, query, key, v, data.Get(arch, report)!.Value);
+                var e = evaluator.Evaluate(arch);
+                double v = e.Metrics.TryGetValue(goal.Objective, out double o) ? o : double.NaN;
+                if (double.IsNaN(v))
+                    throw new NagDataException($"evaluator {evaluator.Name} gave no value of '{SafePath.Shorten(goal.Objective)}' for {SafePath.Shorten(key)}");
+                trial = new Trial(strategy.Name, seed, query, key, v, e.Metrics.TryGetValue(goal.Report, out double r) ? r : double.NaN,
+                    Constraint.Violation(goal.Bounds, e.Metrics), e.Seconds);
                 recorder?.Finish(trial);
             }
-            cache[key] = trial.Objective;
+            seen.Add(sign * trial.Objective);
+            double value = trial.Feasible ? sign * trial.Objective : Penalty(seen, trial.Violation);
+            told[key] = value;
             trials.Add(trial);
-            strategy.Tell(arch, sign * trial.Objective);
+            strategy.Tell(arch, value);
         }
         return trials;
     }
 
-    /// <summary>Most repeated or unscored proposals in a row before a run gives up (<see cref="Run"/>).</summary>
+    /// <summary>
+    /// What an infeasible candidate is told: the lowest signed objective seen so far (its own included) minus
+    /// (0.1 + min(violation, 1)) times the spread of those values (1 while they have none). Below every candidate seen, so
+    /// selection prefers any feasible one; graded by the violation, so surrogates learn the direction back to feasibility.
+    /// It depends only on the history, so a replayed run tells exactly the same values.
+    /// </summary>
+    public static double Penalty(IReadOnlyList<double> seen, double violation)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        double lo = seen.Min(), hi = seen.Max();
+        double spread = hi > lo ? hi - lo : Math.Max(Math.Abs(lo) * 0.01, 1e-9);
+        return lo - (0.1 + Math.Min(violation, 1)) * spread;
+    }
+
+    /// <summary>Most repeated or unscored proposals in a row before a run gives up.</summary>
     public const int MaxWastedInARow = 1000;
 
     /// <summary>
@@ -126,29 +193,62 @@ public static class SearchHarness
                 $"'{SafePath.Shorten(objective)}'; every query is a new architecture, so the budget can be at most {n}");
     }
 
+    /// <summary>
+    /// Throws a user error naming the limit when <paramref name="budget"/> is below 1 or above the distinct architectures
+    /// <paramref name="evaluator"/> can score on <paramref name="objective"/>.
+    /// </summary>
+    public static void CheckBudget(IEvaluator evaluator, string objective, int budget)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        if (budget < 1) throw new NagUserException($"search budget must be at least 1, got {budget}");
+        if (evaluator.Capacity(objective) is long n && budget > n)
+            throw new NagUserException($"budget {budget} is more than the {n} distinct {evaluator.Space.Name} architectures {Scorer(evaluator)} on " +
+                $"'{SafePath.Shorten(objective)}'; every query is a new architecture, so the budget can be at most {n}");
+    }
+
+    private static string Scorer(IEvaluator evaluator) => evaluator is TableEvaluator ? "the tables score" : $"the {evaluator.Name} evaluator scores";
+
     /// <summary>Aggregates the trials of one strategy over its seeds; "best" is the lowest value with <paramref name="minimize"/>.</summary>
     public static StrategySummary Summarise(string strategy, IReadOnlyList<Trial> trials, BenchmarkData data, string objective, int budget,
-        bool minimize = false)
+        bool minimize = false) => Summarise(strategy, trials, OptimumArchs(data, objective, minimize), budget, minimize);
+
+    /// <summary>
+    /// Aggregates the trials of one strategy over its seeds: at each report budget, the mean and spread of the report
+    /// value of the best feasible trial so far (the lowest objective with <paramref name="minimize"/>; runs without a
+    /// feasible trial by then are left out, and a budget no run has one at is NaN), queries until one of
+    /// <paramref name="optimum"/> was found (null: no known optimum, NaN), and the mean infeasible trials per run.
+    /// </summary>
+    public static StrategySummary Summarise(string strategy, IReadOnlyList<Trial> trials, IReadOnlySet<string>? optimum, int budget, bool minimize = false)
     {
         double sign = minimize ? -1 : 1;
-        var optimum = OptimumArchs(data, objective, minimize);
         var runs = trials.Where(t => t.Strategy == strategy).GroupBy(t => t.Seed).Select(g => g.OrderBy(t => t.Query).ToList()).ToList();
         var best = new Dictionary<int, (double, double)>();
         foreach (int b in ReportBudgets.Where(b => b <= budget).Append(budget).Distinct())
         {
-            var values = runs.Select(r => r.Take(b).MaxBy(t => sign * t.Objective)!.Report).ToArray();
-            best[b] = (values.Average(), Stats.SampleStd(values));
+            var values = runs.Select(r => r.Take(b).Where(t => t.Feasible).MaxBy(t => sign * t.Objective)).Where(t => t is not null).Select(t => t!.Report).ToArray();
+            best[b] = values.Length == 0 ? (double.NaN, double.NaN) : (values.Average(), Stats.SampleStd(values));
         }
-        var hits = runs.Select(r => r.FirstOrDefault(t => optimum.Contains(t.Arch))?.Query).ToArray();
+        double infeasible = runs.Count == 0 ? 0 : runs.Average(r => (double)r.Count(t => !t.Feasible));
+        if (optimum is null) return new StrategySummary(strategy, runs.Count, best, double.NaN, 0, double.NaN, infeasible);
+        var hits = runs.Select(r => r.FirstOrDefault(t => t.Feasible && optimum.Contains(t.Arch))?.Query).ToArray();
         var queries = hits.Select(h => (double)(h ?? budget)).ToArray();
-        return new StrategySummary(strategy, runs.Count, best, queries.Average(), hits.Count(h => h is not null), Stats.SampleStd(queries));
+        return new StrategySummary(strategy, runs.Count, best, queries.Average(), hits.Count(h => h is not null), Stats.SampleStd(queries), infeasible);
     }
 
     /// <summary>String forms of the table's architectures with the best <paramref name="objective"/> value (ties all count).</summary>
-    public static HashSet<string> OptimumArchs(BenchmarkData data, string objective, bool minimize = false)
+    public static HashSet<string> OptimumArchs(BenchmarkData data, string objective, bool minimize = false) => OptimumArchs(data, objective, minimize, []);
+
+    /// <summary>String forms of the table's architectures with the best <paramref name="objective"/> value among those
+    /// meeting every constraint (ties all count; empty when no row meets them).</summary>
+    public static HashSet<string> OptimumArchs(BenchmarkData data, string objective, bool minimize, IReadOnlyList<Constraint> constraints)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(constraints);
         double sign = minimize ? -1 : 1;
-        double top = sign * data.ColumnEntries(objective).Max(e => sign * e.Value);
-        return data.ColumnEntries(objective).Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
+        var entries = data.ColumnEntries(objective)
+            .Where(e => constraints.Count == 0 || Constraint.Violation(constraints, data.MetricsOf(e.Arch)) == 0).ToList();
+        if (entries.Count == 0) return new HashSet<string>(StringComparer.Ordinal);
+        double top = sign * entries.Max(e => sign * e.Value);
+        return entries.Where(e => e.Value == top).Select(e => e.Arch.ToString()).ToHashSet(StringComparer.Ordinal);
     }
 }

@@ -77,6 +77,46 @@ public sealed record TableLayout(string Folder, string? KeyColumn, IReadOnlyList
     /// <summary>True when an empty metric cell means "not measured" (Accel-NASBench lacks some devices' figures for a few
     /// networks) rather than a corrupt table. Such an architecture simply has no value for that column.</summary>
     public bool MissingValues { get; init; }
+
+    /// <summary>Which metric columns are lower-is-better, as file-name-style patterns over column names (<c>*</c> and
+    /// <c>?</c>): the layout states the unit conventions of its tables (<c>*_ms</c> latency, <c>*_ppl</c> perplexity,
+    /// <c>*params*</c> size), and every other column is higher-is-better. Tables appended by <c>nag latency</c> follow the
+    /// same conventions. Empty by default: every column is higher-is-better.</summary>
+    public IReadOnlyList<string> LowerIsBetter { get; init; } = [];
+
+    /// <summary>Direction of a metric column under <see cref="LowerIsBetter"/>.</summary>
+    public MetricDirection DirectionOf(string column) =>
+        LowerIsBetter.Any(p => ColumnPattern.Matches(p, column)) ? MetricDirection.LowerIsBetter : MetricDirection.HigherIsBetter;
+}
+
+/// <summary>Whether larger or smaller values of a metric are better.</summary>
+public enum MetricDirection
+{
+    /// <summary>Larger is better (accuracy, SSIM, throughput).</summary>
+    HigherIsBetter,
+    /// <summary>Smaller is better (latency, perplexity, size).</summary>
+    LowerIsBetter,
+}
+
+/// <summary>Glob matching of column names (<c>*</c> any run of characters, <c>?</c> one character), ordinal.</summary>
+public static class ColumnPattern
+{
+    /// <summary>True when <paramref name="name"/> matches <paramref name="pattern"/> as a whole.</summary>
+    public static bool Matches(string pattern, string name)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        ArgumentNullException.ThrowIfNull(name);
+        int p = 0, n = 0, star = -1, mark = 0;
+        while (n < name.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n])) { p++; n++; }
+            else if (p < pattern.Length && pattern[p] == '*') { star = p++; mark = n; }
+            else if (star >= 0) { p = star + 1; n = ++mark; }
+            else return false;
+        }
+        while (p < pattern.Length && pattern[p] == '*') p++;
+        return p == pattern.Length;
+    }
 }
 
 /// <summary>

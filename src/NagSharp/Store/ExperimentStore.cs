@@ -59,13 +59,15 @@ public sealed class ExperimentStore : IDisposable
             using var tx = _db.BeginTransaction();
             if (known && !HasColumn("experiments", "settings"))
                 Exec("ALTER TABLE experiments ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';");   // stores made before settings were kept
+            if (known && !HasColumn("trials", "violation"))   // stores made before constraints: every trial was feasible
+                Exec("ALTER TABLE trials ADD COLUMN violation REAL NOT NULL DEFAULT 0; ALTER TABLE trials ADD COLUMN seconds REAL NOT NULL DEFAULT 0;");
             Exec("""
                 CREATE TABLE IF NOT EXISTS experiments (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, space TEXT NOT NULL,
                     objective TEXT NOT NULL, report TEXT NOT NULL, strategies TEXT NOT NULL, budget INTEGER NOT NULL, seeds INTEGER NOT NULL,
                     first_seed INTEGER NOT NULL, status TEXT NOT NULL, settings TEXT NOT NULL DEFAULT '{}');
                 CREATE TABLE IF NOT EXISTS trials (experiment_id INTEGER NOT NULL, strategy TEXT NOT NULL, seed INTEGER NOT NULL, query INTEGER NOT NULL,
                     arch TEXT NOT NULL, objective REAL NOT NULL, report REAL NOT NULL, started TEXT NOT NULL, finished TEXT NOT NULL,
-                    PRIMARY KEY (experiment_id, strategy, seed, query));
+                    violation REAL NOT NULL DEFAULT 0, seconds REAL NOT NULL DEFAULT 0, PRIMARY KEY (experiment_id, strategy, seed, query));
                 CREATE TABLE IF NOT EXISTS inflight (experiment_id INTEGER NOT NULL, strategy TEXT NOT NULL, seed INTEGER NOT NULL, query INTEGER NOT NULL,
                     arch TEXT NOT NULL, started TEXT NOT NULL, PRIMARY KEY (experiment_id, strategy, seed));
                 CREATE TABLE IF NOT EXISTS leases (experiment_id INTEGER PRIMARY KEY, token TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
@@ -240,11 +242,11 @@ public sealed class ExperimentStore : IDisposable
     public List<Trial> Trials(long id) => Guarded("cannot read the trials", () =>
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT strategy, seed, query, arch, objective, report FROM trials WHERE experiment_id = $id ORDER BY strategy, seed, query";
+        cmd.CommandText = "SELECT strategy, seed, query, arch, objective, report, violation, seconds FROM trials WHERE experiment_id = $id ORDER BY strategy, seed, query";
         cmd.Parameters.AddWithValue("$id", id);
         using var r = cmd.ExecuteReader();
         var list = new List<Trial>();
-        while (r.Read()) list.Add(new Trial(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetString(3), r.GetDouble(4), r.GetDouble(5)));
+        while (r.Read()) list.Add(new Trial(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetString(3), r.GetDouble(4), r.GetDouble(5), r.GetDouble(6), r.GetDouble(7)));
         return list;
     });
 
@@ -266,8 +268,9 @@ public sealed class ExperimentStore : IDisposable
     public void Finish(long id, Trial t, string started) => Guarded("cannot record a trial", () =>
     {
         using var tx = _db.BeginTransaction();
-        Exec("INSERT INTO trials (experiment_id, strategy, seed, query, arch, objective, report, started, finished) VALUES ($e, $s, $seed, $q, $a, $o, $r, $st, $f)",
-            ("$e", id), ("$s", t.Strategy), ("$seed", t.Seed), ("$q", t.Query), ("$a", t.Arch), ("$o", t.Objective), ("$r", t.Report), ("$st", started), ("$f", Now()));
+        Exec("INSERT INTO trials (experiment_id, strategy, seed, query, arch, objective, report, started, finished, violation, seconds) VALUES ($e, $s, $seed, $q, $a, $o, $r, $st, $f, $v, $sec)",
+            ("$e", id), ("$s", t.Strategy), ("$seed", t.Seed), ("$q", t.Query), ("$a", t.Arch), ("$o", t.Objective), ("$r", t.Report),
+            ("$st", started), ("$f", Now()), ("$v", t.Violation), ("$sec", t.Seconds));
         Exec("DELETE FROM inflight WHERE experiment_id = $e AND strategy = $s AND seed = $seed", ("$e", id), ("$s", t.Strategy), ("$seed", t.Seed));
         tx.Commit();
     });

@@ -109,7 +109,7 @@ public abstract class SurrogateSearch : ISearchStrategy, IDisposable
         torch.manual_seed(RoundSeed(17));
         var preds = useEnsemble ? ensemble.Predict(candidates) : zeros(ensemble.Config.Members, candidates.Count);   // [K, C]
         if (offset is not null) preds = preds + tensor(offset.Select(v => (float)v).ToArray()).unsqueeze(0);
-        var score = Acquisition.Rank(Config.Acquisition, preds, best, Config.Kappa).data<float>().ToArray();
+        var score = Acquisition.Rank(Config.Acquisition, preds, best, Config.Kappa).to_type(ScalarType.Float64).data<double>().ToArray();
         return Enumerable.Range(0, candidates.Count).OrderByDescending(i => score[i]).ThenBy(i => i).Take(batch).Select(i => candidates[i]).ToList();
     }
 

@@ -98,6 +98,7 @@ public sealed class AnbSpace : SearchSpace<AnbArch>, Diagrams.ICellDiagramSource
         Enumerable.Range(0, BlockCount).SelectMany(b => new[] { "e", "k", "l", "se" }.Select(a => $"block{b}_{a}")).ToArray(), ",", CompleteTables: false)
     {
         RepeatedArchitectures = true,
+        LowerIsBetter = ["latency_*", "*_ms", "macs_M", "params_M", "train_time_s"],
         MissingValues = true,
     };
 

@@ -107,7 +107,10 @@ public sealed class Nb101Space : SearchSpace<Nb101Arch>
     /// columns, the 7x7 matrix and the ops, which joined by ':' are the string form. Rows list random specs: several
     /// prune to the same cell, each row with its own training run.
     /// </summary>
-    public override TableLayout? Tables { get; } = new("nb101", null, ["adjacency_7x7_rowmajor", "ops"], ":", CompleteTables: false);
+    public override TableLayout? Tables { get; } = new("nb101", null, ["adjacency_7x7_rowmajor", "ops"], ":", CompleteTables: false)
+    {
+        LowerIsBetter = ["*_ms", "params_M", "flops_M"],
+    };
 
     /// <summary>Builds a cell from a spec (an n x n matrix and n node labels); prunes it; throws
     /// <see cref="ArchFormatException"/> when it is not a valid cell.</summary>

@@ -75,7 +75,10 @@ public sealed class Nb201Space : SearchSpace<Nb201Arch>
     /// <inheritdoc />
     public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
     /// <inheritdoc />
-    public override TableLayout? Tables { get; } = new("nb201", "index", "arch_str", CompleteTables: true);
+    public override TableLayout? Tables { get; } = new("nb201", "index", "arch_str", CompleteTables: true)
+    {
+        LowerIsBetter = ["*_ms", "*_params_M", "*_flops_M"],
+    };
 
     // Graph node k (1..6) carries edge k-1; node 0 is the input and node 7 the output. Data flows from an
     // edge into every edge that leaves its target cell node; edges into cell node 3 feed the output.

@@ -117,6 +117,7 @@ public sealed partial class Nb301Space : SearchSpace<Nb301Arch>, Diagrams.ICellD
     {
         ArchListPattern = "*.json",
         TextColumns = ["naslib_compact"],
+        LowerIsBetter = ["*_ms", "params_M", "flops_M"],
     };
 
     private static int GraphNode(int cell, int slot) => cell * NodesPerCell + 2 + slot;

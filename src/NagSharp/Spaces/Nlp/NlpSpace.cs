@@ -121,6 +121,7 @@ public sealed class NlpSpace : SearchSpace<NlpArch>, ISlotRoles, Diagrams.ICellD
     public override TableLayout? Tables { get; } = new("nbnlp", null, "recepie_json", CompleteTables: false)
     {
         TextColumns = ["recepie_id", "status"],
+        LowerIsBetter = ["*_ppl*", "num_params", "*_ms"],
         MissingValues = true,
     };
 

@@ -88,7 +88,7 @@ public sealed class OfaSpace : SearchSpace<OfaArch>, Diagrams.ICellDiagramSource
     /// <summary>HELP's 5,000 subnets with measured GPU latency (lower is better), keyed by <c>index</c>, the architecture the
     /// columns ks, e, d, r joined by '|'; only <c>ofa_mbv3_*.csv</c> (the folder also holds the predictor and lookup tables).
     /// Empty cells are allowed: tables written by <c>nag ofa label</c> lack latencies their lookup table does not cover.</summary>
-    public override TableLayout? Tables { get; } = new("ofa_mbv3", "index", ["ks", "e", "d", "r"], "|", CompleteTables: false) { FilePattern = "ofa_mbv3_*.csv", MissingValues = true };
+    public override TableLayout? Tables { get; } = new("ofa_mbv3", "index", ["ks", "e", "d", "r"], "|", CompleteTables: false) { FilePattern = "ofa_mbv3_*.csv", MissingValues = true, LowerIsBetter = ["*_ms", "params_M", "flops_M"] };
 
     /// <summary>Builds a subnet, checking every value; values in slots beyond a stage's depth are ignored (OFA lists 20 of
     /// each whatever the depths) and stored as 0.</summary>

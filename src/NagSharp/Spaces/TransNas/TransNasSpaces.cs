@@ -65,7 +65,7 @@ public sealed class TnbMicroSpace : SearchSpace<TnbMicroArch>
     public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
 
     /// <summary>No key column: the architecture column is NASLib's tuple; the micro and macro tables share a folder.</summary>
-    public override TableLayout? Tables { get; } = new("transnas101", null, "arch_naslib", CompleteTables: true) { FilePattern = "tnb101_micro_*.csv" };
+    public override TableLayout? Tables { get; } = new("transnas101", null, "arch_naslib", CompleteTables: true) { FilePattern = "tnb101_micro_*.csv", LowerIsBetter = ["*_ms"] };
 
     /// <summary>
     /// Parses the benchmark's string <c>64-41414-a_bc_def</c>, NASLib's tuple <c>(a, b, c, d, e, f)</c> (the tables' form)
@@ -264,7 +264,7 @@ public sealed class TnbMacroSpace : SearchSpace<TnbMacroArch>, Diagrams.ICellDia
     public override bool[,]? FixedAdjacency => (bool[,])Adjacency.Clone();
 
     /// <summary>No key column; NASLib's tuple is the architecture; shares the folder with the micro tables.</summary>
-    public override TableLayout? Tables { get; } = new("transnas101", null, "arch_naslib", CompleteTables: true) { FilePattern = "tnb101_macro_*.csv" };
+    public override TableLayout? Tables { get; } = new("transnas101", null, "arch_naslib", CompleteTables: true) { FilePattern = "tnb101_macro_*.csv", LowerIsBetter = ["*_ms"] };
 
     /// <summary>Why a module list is not a skeleton of the space, or null when it is.</summary>
     public static string? Violation(IReadOnlyList<int> modules)
