@@ -95,6 +95,7 @@ public sealed class EvaluatorTests
         Assert.Equal(trials.Count(t => !t.Feasible), summary.Infeasible);
         var bestFeasible = trials.Where(t => t.Feasible).MaxBy(t => t.Objective)!;
         Assert.Equal(bestFeasible.Report, summary.BestReport[60].Mean);
+        Assert.Equal(1, summary.FeasibleRuns![60]);
         Assert.True(trials.Max(t => t.Objective) >= bestFeasible.Objective);
     }
 
@@ -246,5 +247,30 @@ public sealed class EvaluatorTests
         var acc = GenerationMetrics.Summarise(records, new Oracle(data), "cifar10_valid_acc200", k: 10)!;
         var accs = records.Select(r => data.Get(r.Arch!, "cifar10_valid_acc200")!.Value).Order().ToArray();
         Assert.Equal(accs.TakeLast(10).Average(), acc.TopK, 9);
+    }
+
+    [SkippableFact]
+    public void TheSearchCommandRunsTheOfaModelEvaluatorWithAConstraintAndRefusesBadInputInOneLine()
+    {
+        string data = TestData.RequireDir();
+        using var tmp = new TempDir();
+        string outDir = tmp.File("out");
+        var ok = CliRunner.Run("search", "--space", "ofa_mbv3", "--evaluator", "model", "--objective", "ofa_pred_top1", "--constraint", "note10_lut_ms<=30.5",
+            "--strategy", "random", "--budget", "6", "--seeds", "1", "--out", outDir, "--data-dir", data, "--models-dir", tmp.File("models"));
+        Assert.True(ok.Code == 0, ok.Err);
+        Assert.Contains("ofa_pred_top1 (higher is better), evaluator model, constraints note10_lut_ms<=30.5", ok.Out);
+        Assert.StartsWith("strategy,seed,query,arch,objective,report,violation,seconds", File.ReadAllText(Path.Combine(outDir, "trials.csv")));
+        foreach (var args in new[]
+        {
+            new[] { "--evaluator", "model", "--objective", "top1" },
+            new[] { "--evaluator", "oracle", "--objective", "ofa_pred_top1" },
+            new[] { "--evaluator", "model", "--objective", "ofa_pred_top1", "--constraint", "note10_lut_ms<=fast" },
+            new[] { "--evaluator", "model", "--objective", "ofa_pred_top1", "--constraint", "nope<=3" },
+        })
+        {
+            var bad = CliRunner.Run(["search", "--space", "ofa_mbv3", .. args, "--budget", "3", "--seeds", "1", "--out", tmp.File("bad"), "--data-dir", data]);
+            Assert.Equal(1, bad.Code);
+            Assert.Single(bad.Err.Trim().Split('\n'));
+        }
     }
 }

@@ -40,11 +40,13 @@ public static class SearchCommand
         var costInputs = new Option<bool>("--cost-inputs") { Description = "gp-bo and generator-bo --ranker gp: the space's analytic costs (params, FLOPs) join the GP's inputs" };
         var ranker = new Option<string>("--ranker") { Description = $"generator-bo: what ranks the generated candidates ({string.Join(", ", BoConfig.Rankers)}; gp adds the mutation candidates)", DefaultValueFactory = _ => new SearchSettings().Ranker };
         var surrogateEncoding = new Option<string>("--surrogate-encoding") { Description = $"Inputs of the MLP ensemble of bananas, generator-bo and transfer ({string.Join(", ", EnsembleConfig.Encodings)})", DefaultValueFactory = _ => new SearchSettings().SurrogateEncoding };
-        var minimize = new Option<bool>("--minimize") { Description = "The objective is lower-is-better (perplexity, latency): strategies minimise it" };
+        var minimize = new Option<bool>("--minimize") { Description = "Minimise the objective even where its table layout or evaluator declares it higher-is-better (lower-is-better columns are minimised without it)" };
+        var evaluator = new Option<string?>("--evaluator") { Description = $"What answers the queries: {string.Join(", ", NagSharp.Evaluation.Evaluators.Names)}, or several joined by + (default: table)" };
+        var constraints = new Option<string[]>("--constraint") { Description = "Bound a candidate must meet to count, e.g. note10_lut_ms<=25 (repeatable; <=, <, >=, >)" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => ModelCache.DefaultDir };
         var json = CliHelpers.JsonOption();
-        var cmd = new Command("search", "Run NAS strategies on a benchmark table and aggregate over seeds")
-            { json, space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker };
+        var cmd = new Command("search", "Run NAS strategies against an evaluator (a benchmark table, a model oracle, a measurement) and aggregate over seeds")
+            { json, space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker, evaluator, constraints };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
@@ -54,7 +56,7 @@ public static class SearchCommand
                 var e = stored.Get(resumeId);
                 RefuseContradictions(p, stored.Path, e, SearchSettings.FromJson(e.Settings, $"{stored.Path}: experiment {resumeId}"), space, objective, report,
                     strategies, budget, seeds, seed, transferFrom, acquisition, generator, guidance, samples, sampleSteps, minimize, randomCandidates,
-                    costInputs, surrogateEncoding, ranker);
+                    costInputs, surrogateEncoding, ranker, evaluator, constraints);
             }
             string? genPath = p.GetValue(generator);
             var sources = p.GetValue(transferFrom)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
@@ -62,27 +64,34 @@ public static class SearchCommand
                 p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed),
                 new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
                     genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates), p.GetValue(costInputs),
-                    p.GetValue(surrogateEncoding)!, p.GetValue(ranker)!),
+                    p.GetValue(surrogateEncoding)!, p.GetValue(ranker)!, p.GetValue(evaluator), p.GetValue(constraints) is { Length: > 0 } cs ? cs : null),
                 p.GetValue(db), p.GetValue(resume), p.GetValue(modelsDir)!, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
             var result = CliHelpers.WithFlags(Flags, () => ProgressRunner.Observe(ctx, progress => SearchRun.Run(settings, progress)));
             SearchOutput.Write(p.GetValue(outDir)!, result);
-            if (p.GetValue(json)) ctx.Out.WriteLine(ExperimentHost.Json(result.Summaries));
-            else ctx.Console.Write(Table(result.Report, result.Summaries));
+            if (p.GetValue(json)) { ctx.Out.WriteLine(SearchOutput.SummaryText(result)); return ExitCodes.Ok; }
+            ctx.Out.WriteLine($"objective {result.Objective} ({(result.Minimize ? "lower" : "higher")} is better), evaluator {result.Evaluator}" +
+                (result.Constraints is { Count: > 0 } c ? $", constraints {string.Join(" and ", c)}" : ""));
+            foreach (var note in result.Notes ?? []) ctx.Out.WriteLine(note);
+            ctx.Console.Write(Table(result.Report, result.Summaries, result.Constraints is { Count: > 0 }));
             return ExitCodes.Ok;
         }));
         return cmd;
     }
 
     /// <summary>The console table of a summary: best-so-far report value at each budget (mean ± std over seeds).</summary>
-    public static Table Table(string report, IReadOnlyList<StrategySummary> summaries)
+    public static Table Table(string report, IReadOnlyList<StrategySummary> summaries, bool constrained = false)
     {
         var budgets = SearchOutput.Budgets(summaries);
         var table = new Table().AddColumn("strategy");
         foreach (var x in budgets) table.AddColumn($"{Markup.Escape(report)} @{x}");
         table.AddColumn("queries to optimum").AddColumn("found");
+        if (constrained) table.AddColumn("infeasible / run");
         foreach (var sm in summaries)
-            table.AddRow(new[] { sm.Strategy }.Concat(budgets.Select(x => string.Create(CultureInfo.InvariantCulture, $"{sm.BestReport[x].Mean:F3} ± {sm.BestReport[x].Std:F3}")))
-                .Append(sm.QueriesToOptimum.ToString("F1", CultureInfo.InvariantCulture)).Append($"{sm.FoundOptimum}/{sm.Seeds}").ToArray());
+            table.AddRow(new[] { sm.Strategy }.Concat(budgets.Select(x => string.Create(CultureInfo.InvariantCulture, $"{sm.BestReport[x].Mean:F3} ± {sm.BestReport[x].Std:F3}")
+                    + (sm.FeasibleRuns is { } f ? $" ({f[x]}/{sm.Seeds} runs)" : "")))
+                .Append(double.IsNaN(sm.QueriesToOptimum) ? "-" : sm.QueriesToOptimum.ToString("F1", CultureInfo.InvariantCulture))
+                .Append(double.IsNaN(sm.QueriesToOptimum) ? "-" : $"{sm.FoundOptimum}/{sm.Seeds}")
+                .Concat(constrained ? [sm.Infeasible.ToString("F1", CultureInfo.InvariantCulture)] : []).ToArray());
         return table;
     }
 
@@ -94,7 +103,7 @@ public static class SearchCommand
         Option<string?> objective, Option<string?> report, Option<string[]> strategies, Option<int> budget, Option<int> seeds, Option<int> seed,
         Option<string?> transferFrom, Option<string> acquisition, Option<string?> generator, Option<double> guidance, Option<int> samples,
         Option<int> sampleSteps, Option<bool> minimize, Option<int> randomCandidates, Option<bool> costInputs, Option<string> surrogateEncoding,
-        Option<string> ranker)
+        Option<string> ranker, Option<string?> evaluator, Option<string[]> constraints)
     {
         var inv = CultureInfo.InvariantCulture;
         void Check<T>(Option<T> option, Func<T, string> given, string stored)
@@ -124,5 +133,7 @@ public static class SearchCommand
         Check(costInputs, v => v ? "on" : "off", st.CostInputs ? "on" : "off");
         Check(surrogateEncoding, v => v, st.SurrogateEncoding);
         Check(ranker, v => v, st.Ranker);
+        Check(evaluator, v => v ?? "table", st.EvaluatorName);
+        Check(constraints, v => List(v), List(st.Constraints));
     }
 }

@@ -49,13 +49,22 @@ public static class SearchOutput
                     .Append(Num(sm.QueriesToOptimum)).Append(sm.FoundOptimum.ToString(CultureInfo.InvariantCulture))
                     .Append(seconds is not null && seconds.TryGetValue(sm.Strategy, out double sec) ? Num(sec) : "")));
         });
+        AtomicFile.WriteText(Path.Combine(dir, "summary.json"), w => w.WriteLine(SummaryText(result)));
+    }
+
+    /// <summary>The content of summary.json (one line of JSON; figures that do not exist are null).</summary>
+    public static string SummaryText(SearchRunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var budgets = Budgets(result.Summaries);
+        var seconds = result.Seconds;
         bool constrained = result.Constraints is { Count: > 0 };
         var summary = new SummaryJson(result.Space, result.Objective, result.Report, result.Budget, result.Seeds, result.Minimize, result.Settings,
             result.Summaries.Select(sm => new StrategyJson(sm.Strategy, budgets.ToDictionary(x => x, x => new MeanStd(Finite(sm.BestReport[x].Mean), Finite(sm.BestReport[x].Std))),
                 Finite(sm.QueriesToOptimum), sm.FoundOptimum, seconds is not null && seconds.TryGetValue(sm.Strategy, out double sec) ? sec : null,
-                constrained ? sm.Infeasible : null)).ToArray(),
+                constrained ? sm.Infeasible : null, constrained ? sm.FeasibleRuns ?? budgets.ToDictionary(x => x, _ => sm.Seeds) : null)).ToArray(),
             result.Evaluator == "table" ? null : result.Evaluator, constrained ? result.Constraints : null, result.Notes is { Count: > 0 } ? result.Notes : null);
-        AtomicFile.WriteText(Path.Combine(dir, "summary.json"), w => w.WriteLine(JsonSerializer.Serialize(summary, Json.SerializerOptions)));
+        return JsonSerializer.Serialize(summary, Json.SerializerOptions);
     }
 
     /// <summary>The budgets a summary reports at, ascending.</summary>
@@ -128,7 +137,8 @@ public static class SearchOutput
 
     private sealed record StrategyJson(string Strategy, IReadOnlyDictionary<int, MeanStd> BestReport, double? QueriesToOptimum, int FoundOptimum,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Seconds,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Infeasible = null);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Infeasible = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<int, int>? FeasibleRuns = null);
 
     private sealed record MeanStd(double? Mean, double? Std);
 }

@@ -29,8 +29,10 @@ public sealed record Trial(string Strategy, int Seed, int Query, string Arch, do
 /// <param name="FoundOptimum">Runs that found it within the budget.</param>
 /// <param name="QueriesStd">Sample standard deviation of the per-run queries behind <paramref name="QueriesToOptimum"/>.</param>
 /// <param name="Infeasible">Mean infeasible trials per run (constrained searches; 0 otherwise).</param>
+/// <param name="FeasibleRuns">Budget -&gt; runs with a feasible trial by then, the runs behind <paramref name="BestReport"/>
+/// (null: every run, as in unconstrained searches).</param>
 public sealed record StrategySummary(string Strategy, int Seeds, IReadOnlyDictionary<int, (double Mean, double Std)> BestReport,
-    double QueriesToOptimum, int FoundOptimum, double QueriesStd = 0, double Infeasible = 0);
+    double QueriesToOptimum, int FoundOptimum, double QueriesStd = 0, double Infeasible = 0, IReadOnlyDictionary<int, int>? FeasibleRuns = null);
 
 /// <summary>What a search optimises.</summary>
 /// <param name="Objective">Column the strategy is told (each evaluation counts against the budget).</param>
@@ -223,16 +225,19 @@ public static class SearchHarness
         double sign = minimize ? -1 : 1;
         var runs = trials.Where(t => t.Strategy == strategy).GroupBy(t => t.Seed).Select(g => g.OrderBy(t => t.Query).ToList()).ToList();
         var best = new Dictionary<int, (double, double)>();
+        var feasibleRuns = new Dictionary<int, int>();
         foreach (int b in ReportBudgets.Where(b => b <= budget).Append(budget).Distinct())
         {
             var values = runs.Select(r => r.Take(b).Where(t => t.Feasible).MaxBy(t => sign * t.Objective)).Where(t => t is not null).Select(t => t!.Report).ToArray();
             best[b] = values.Length == 0 ? (double.NaN, double.NaN) : (values.Average(), Stats.SampleStd(values));
+            feasibleRuns[b] = values.Length;
         }
         double infeasible = runs.Count == 0 ? 0 : runs.Average(r => (double)r.Count(t => !t.Feasible));
-        if (optimum is null) return new StrategySummary(strategy, runs.Count, best, double.NaN, 0, double.NaN, infeasible);
+        var feasible = trials.Any(t => t.Strategy == strategy && !t.Feasible) ? feasibleRuns : null;
+        if (optimum is null) return new StrategySummary(strategy, runs.Count, best, double.NaN, 0, double.NaN, infeasible, feasible);
         var hits = runs.Select(r => r.FirstOrDefault(t => t.Feasible && optimum.Contains(t.Arch))?.Query).ToArray();
         var queries = hits.Select(h => (double)(h ?? budget)).ToArray();
-        return new StrategySummary(strategy, runs.Count, best, queries.Average(), hits.Count(h => h is not null), Stats.SampleStd(queries), infeasible);
+        return new StrategySummary(strategy, runs.Count, best, queries.Average(), hits.Count(h => h is not null), Stats.SampleStd(queries), infeasible, feasible);
     }
 
     /// <summary>String forms of the table's architectures with the best <paramref name="objective"/> value (ties all count).</summary>
