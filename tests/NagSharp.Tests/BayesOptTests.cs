@@ -320,11 +320,14 @@ public sealed class BayesOptTests
     {
         // Two members per candidate: mean 1, std sqrt(2) (unbiased) for candidate 0; mean 0, std 0 -> clamped for 1.
         using var preds = tensor(new float[] { 0, 0, 2, 0 }).view(2, 2);
-        using var ei = Acquisition.Rank("ei", preds, 0.5, 0);
-        double s = Math.Sqrt(2), z = 0.5 / s;
+        using var ei = Acquisition.Rank("ei", preds, 0.5, 0);   // ranked by log EI (float64), which never underflows
+        double s = Math.Sqrt(2), z = (1 - 0.5) / s;
         double cdf = 0.5 * (1 + Erf(z / Math.Sqrt(2))), pdf = Math.Exp(-z * z / 2) / Math.Sqrt(2 * Math.PI);
-        Assert.Equal(s * (z * cdf + pdf), ei[0].item<float>(), 4);
-        Assert.True(ei[1].item<float>() < 1e-4);
+        Assert.Equal(Math.Log(s * (z * cdf + pdf)), ei[0].item<double>(), 4);
+        Assert.True(ei[1].item<double>() < Math.Log(1e-4));
+        Assert.True(double.IsFinite(ei[1].item<double>()));
+        using var guide = Acquisition.Guide("ei", preds, 0.5, 0, tensor(new long[] { 0, 0 }));   // guidance: EI itself
+        Assert.Equal(s * (z * cdf + pdf), guide[0].item<float>(), 4);
         using var ucb = Acquisition.Rank("ucb", preds, 0, 0.5);
         Assert.Equal(1 + 0.5 * s, ucb[0].item<float>(), 4);
         using var member = tensor(new long[] { 1, 0 });

@@ -259,7 +259,7 @@ public sealed class EvaluatorTests
             "--strategy", "random", "--budget", "6", "--seeds", "1", "--out", outDir, "--data-dir", data, "--models-dir", tmp.File("models"));
         Assert.True(ok.Code == 0, ok.Err);
         Assert.Contains("ofa_pred_top1 (higher is better), evaluator model, constraints note10_lut_ms<=30.5", ok.Out);
-        Assert.StartsWith("strategy,seed,query,arch,objective,report,violation,seconds", File.ReadAllText(Path.Combine(outDir, "trials.csv")));
+        Assert.StartsWith("strategy,seed,query,arch,objective,report,violation\n", File.ReadAllText(Path.Combine(outDir, "trials.csv")));
         foreach (var args in new[]
         {
             new[] { "--evaluator", "model", "--objective", "top1" },
@@ -272,5 +272,31 @@ public sealed class EvaluatorTests
             Assert.Equal(1, bad.Code);
             Assert.Single(bad.Err.Trim().Split('\n'));
         }
+    }
+
+    [SkippableFact]
+    public void TheTrainEvaluatorTrainsOnAValidationSplitCarvedFromTheTrainingImagesAndReportsTheTestSplit()
+    {
+        string digits = Path.Combine(TestData.RequireDir(), "images", "sklearn_digits.csv.gz");
+        var settings = new TrainEvaluatorSettings(digits, new TrainSettings(1, Batch: 64, Augment: "none"), Width: 4, Cells: 1);
+        using var train = new TrainEvaluator(new Nb201Space(), settings);
+        Assert.Equal(["val_acc", "test_acc", "params_M", "flops_M"], train.Columns.Select(c => c.Name));
+        Assert.Equal("test_acc", train.ReportFor("val_acc"));
+        var arch = new Nb201Space().Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|");
+        var a = train.Evaluate(arch);
+        Assert.Equal(train.Columns.Select(c => c.Name).Order(), a.Metrics.Keys.Order());
+        Assert.InRange(a.Metrics["val_acc"], 0, 1);
+        Assert.InRange(a.Metrics["test_acc"], 0, 1);
+        Assert.True(a.Metrics["params_M"] > 0 && a.Metrics["flops_M"] > 0);
+        Assert.Equal(a.Metrics, train.Evaluate(arch).Metrics);   // the training seed fixes every candidate's run
+        Assert.Throws<NagUserException>(() => train.Evaluate(new OfaSpace().Sample(new Random(0))));
+        var missing = Assert.Throws<NagUserException>(() => new TrainEvaluator(new Nb201Space(), settings with { Dataset = "/no/such/dataset" }));
+        Assert.DoesNotContain('\n', missing.Message);
+        Assert.Throws<NagUserException>(() => Evaluators.Create(new Nb201Space(), new EvaluatorSettings("train")));
+        Assert.Throws<NagUserException>(() => Evaluators.Create(new Nb201Space(), new EvaluatorSettings("model", Train: settings)));
+        var full = ImageDataset.Load(digits);
+        var carved = full.WithValidationSplit(0.1, 0);
+        Assert.Equal(full.Train.Count, carved.Train.Count + carved.Test.Count);
+        Assert.Equal((int)Math.Round(full.Train.Count * 0.1), carved.Test.Count);
     }
 }

@@ -45,8 +45,10 @@ public static class SearchCommand
         var constraints = new Option<string[]>("--constraint") { Description = "Bound a candidate must meet to count, e.g. note10_lut_ms<=25 (repeatable; <=, <, >=, >)" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => ModelCache.DefaultDir };
         var json = CliHelpers.JsonOption();
+        var training = new SearchTrainOptions();
         var cmd = new Command("search", "Run NAS strategies against an evaluator (a benchmark table, a model oracle, a measurement) and aggregate over seeds")
             { json, space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker, evaluator, constraints };
+        training.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
@@ -64,7 +66,8 @@ public static class SearchCommand
                 p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed),
                 new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
                     genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates), p.GetValue(costInputs),
-                    p.GetValue(surrogateEncoding)!, p.GetValue(ranker)!, p.GetValue(evaluator), p.GetValue(constraints) is { Length: > 0 } cs ? cs : null),
+                    p.GetValue(surrogateEncoding)!, p.GetValue(ranker)!, p.GetValue(evaluator), p.GetValue(constraints) is { Length: > 0 } cs ? cs : null,
+                    training.Read(p, p.GetValue(seed))),
                 p.GetValue(db), p.GetValue(resume), p.GetValue(modelsDir)!, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
             var result = CliHelpers.WithFlags(Flags, () => ProgressRunner.Observe(ctx, progress => SearchRun.Run(settings, progress)));
             SearchOutput.Write(p.GetValue(outDir)!, result);

@@ -47,6 +47,9 @@ public sealed class CompositeEvaluator : IEvaluator
     /// <inheritdoc />
     public long? Capacity(string objective) => Owner(objective).Capacity(objective);
 
+    /// <inheritdoc />
+    public string ReportFor(string objective) => Owner(objective).ReportFor(objective);
+
     private IEvaluator Owner(string column)
     {
         this.Column(column);   // a one-line error naming the available columns

@@ -15,8 +15,10 @@ namespace NagSharp.Evaluation;
 /// and seed asks the same oracle.</param>
 /// <param name="Network">Network shape the latency evaluator times (null: the space's standard network).</param>
 /// <param name="Meter">How the latency evaluator times (null: <c>nag latency</c>'s defaults).</param>
+/// <param name="Train">The train evaluator's dataset and training settings (required by it, refused by the others).</param>
 public sealed record EvaluatorSettings(string Name = "table", string? DataDir = null, IReadOnlyList<string>? ExtraTables = null,
-    IReadOnlyList<string>? Columns = null, string? Predictor = null, int Seed = 0, NetworkOptions? Network = null, LatencySettings? Meter = null);
+    IReadOnlyList<string>? Columns = null, string? Predictor = null, int Seed = 0, NetworkOptions? Network = null, LatencySettings? Meter = null,
+    TrainEvaluatorSettings? Train = null);
 
 /// <summary>Creates evaluators by name.</summary>
 public static class Evaluators
@@ -24,9 +26,10 @@ public static class Evaluators
     /// <summary>
     /// The evaluators: <c>table</c> (the space's benchmark tables), <c>model</c> (the OFA accuracy predictor and latency
     /// lookup tables on ofa_mbv3; elsewhere a surrogate fitted to the tables, which scores architectures they lack),
-    /// <c>latency</c> (measured on this machine). Join names with <c>+</c> for a composite.
+    /// <c>latency</c> (measured on this machine), <c>train</c> (each candidate trained on a user's images). Join names
+    /// with <c>+</c> for a composite.
     /// </summary>
-    public static readonly IReadOnlyList<string> Names = ["table", "model", "latency"];
+    public static readonly IReadOnlyList<string> Names = ["table", "model", "latency", "train"];
 
     /// <summary>The names a composite name is made of; a user error for an unknown or repeated one.</summary>
     public static IReadOnlyList<string> Parts(string name)
@@ -49,6 +52,8 @@ public static class Evaluators
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(settings);
         var names = Parts(settings.Name);
+        if (settings.Train is not null && !names.Contains("train"))
+            throw new NagUserException($"a training dataset is given, but evaluator {settings.Name} trains nothing (use train, or e.g. train+latency)");
         BenchmarkData Data() => data ??= BenchmarkData.Load(space, DataLocator.Resolve(settings.DataDir), settings.ExtraTables ?? []);
         var parts = new List<IEvaluator>();
         try
@@ -58,6 +63,7 @@ public static class Evaluators
                 {
                     "table" => new TableEvaluator(Data()),
                     "model" => Model(space, settings, Data),
+                    "train" => new TrainEvaluator(space, settings.Train ?? throw new NagUserException("evaluator train needs a dataset (TrainEvaluatorSettings.Dataset)")),
                     _ => new LatencyEvaluator(space, settings.Network, settings.Meter, settings.Seed),
                 });
         }

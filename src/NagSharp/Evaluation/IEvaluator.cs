@@ -57,6 +57,11 @@ public interface IEvaluator : IDisposable
     /// </summary>
     long? Capacity(string objective);
 
+    /// <summary>The column reported for a search on <paramref name="objective"/> when none is named: the objective
+    /// itself, unless the evaluator holds a separate measurement of the same quality the search never sees (the
+    /// train evaluator's test accuracy for its validation accuracy).</summary>
+    string ReportFor(string objective) => objective;
+
     /// <summary>Evaluates one architecture (counts one query). A user error names the problem for an architecture of
     /// another space.</summary>
     Evaluation Evaluate(Arch arch);

@@ -23,8 +23,9 @@ public sealed record SearchHeader(string Space, string Objective, string Report,
 public static class SearchOutput
 {
     private const string TrialsHeader = "strategy,seed,query,arch,objective,report";
-    // Constrained and non-table searches add each trial's constraint violation (0: feasible) and evaluation seconds.
-    private const string DetailedTrialsHeader = TrialsHeader + ",violation,seconds";
+    // Constrained and non-table searches add each trial's constraint violation (0: feasible). The seconds an evaluation
+    // took stay in the experiment store: the file is the same for the same seed.
+    private const string DetailedTrialsHeader = TrialsHeader + ",violation";
 
     /// <summary>Writes trials.csv, summary.csv and summary.json into <paramref name="dir"/> (each atomically).</summary>
     public static void Write(string dir, SearchRunResult result)
@@ -36,7 +37,7 @@ public static class SearchOutput
             w.WriteLine(details ? DetailedTrialsHeader : TrialsHeader);
             foreach (var t in result.Trials)
                 w.WriteLine(string.Join(",", t.Strategy, t.Seed.ToString(CultureInfo.InvariantCulture), t.Query.ToString(CultureInfo.InvariantCulture),
-                    CsvField(t.Arch), Num(t.Objective), Num(t.Report)) + (details ? "," + Num(t.Violation) + "," + Num(t.Seconds) : ""));
+                    CsvField(t.Arch), Num(t.Objective), Num(t.Report)) + (details ? "," + Num(t.Violation) : ""));
         });
         var budgets = Budgets(result.Summaries);
         var seconds = result.Seconds;
@@ -105,16 +106,15 @@ public static class SearchOutput
                 continue;
             }
             if (f.Length != fields) throw new NagDataException($"{path}:{line}: {f.Length} fields, expected {fields}");
-            double violation = 0, seconds = 0;
-            if (fields == 8 && (!double.TryParse(f[6], NumberStyles.Float, CultureInfo.InvariantCulture, out violation) || !(violation >= 0) ||
-                !double.TryParse(f[7], NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)))
-                throw new NagDataException($"{path}:{line}: malformed violation or seconds");
+            double violation = 0;
+            if (fields == 7 && (!double.TryParse(f[6], NumberStyles.Float, CultureInfo.InvariantCulture, out violation) || !(violation >= 0)))
+                throw new NagDataException($"{path}:{line}: malformed violation");
             if (!int.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ||
                 !int.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out int query) ||
                 !double.TryParse(f[4], NumberStyles.Float, CultureInfo.InvariantCulture, out double obj) ||
                 !double.TryParse(f[5], NumberStyles.Float, CultureInfo.InvariantCulture, out double rep))
                 throw new NagDataException($"{path}:{line}: malformed number");
-            list.Add(new Trial(f[0], seed, query, f[3], obj, rep, violation, seconds));
+            list.Add(new Trial(f[0], seed, query, f[3], obj, rep, violation));
         }
         if (list.Count == 0) throw new NagDataException($"{path}: no trials");
         return list;

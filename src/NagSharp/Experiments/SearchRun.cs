@@ -89,7 +89,7 @@ public static class SearchRun
             obj = settings.Objective ?? throw new NagUserException("objective is required");
             strategy = settings.Strategy ?? new SearchSettings();
             // A table has separate validation and test columns; another evaluator's objective is its own report by default.
-            rep = settings.Report ?? (strategy.EvaluatorName == "table" ? throw new NagUserException("report is required") : obj);
+            rep = settings.Report ?? (strategy.EvaluatorName == "table" ? throw new NagUserException("report is required") : "");
             var sources = strategy.TransferFrom ?? [];
             names = settings.Strategies is { Count: > 0 } given ? given.ToArray()
                 : StrategyRegistry.Names.Where(n => (n != "transfer" || sources.Count > 0) && (!StrategyRegistry.NeedsGenerator(n) || DefaultsIncludeGenerator(s, strategy.Generator))).ToArray();
@@ -98,6 +98,7 @@ public static class SearchRun
         string evaluatorName = strategy.EvaluatorName;
         var constraints = strategy.ParsedConstraints();
         bool table = evaluatorName == "table";
+        if (table && strategy.Train is not null) throw new NagUserException("a training dataset is given, but evaluator table trains nothing (use train, or e.g. train+latency)");
         // Other evaluators load the tables themselves where they need them; transfer's sources are table columns.
         BenchmarkData? data = table || strategy.TransferFrom is { Count: > 0 }
             ? BenchmarkData.Load(s, DataLocator.Resolve(settings.DataDir), settings.ExtraTables ?? [])
@@ -108,7 +109,9 @@ public static class SearchRun
         if (table) SearchHarness.CheckBudget(data!, obj, b);   // a budget no search can spend is refused before any work
         strategy.Bo();
         using var evaluator = table ? new TableEvaluator(data!, null, obj) : Evaluators.Create(s, new EvaluatorSettings(evaluatorName, settings.DataDir,
-            settings.ExtraTables, [obj, rep, .. constraints.Select(c => c.Column)]), data, line => progress.Note(line));
+            settings.ExtraTables, [obj, .. rep.Length > 0 ? [rep] : Array.Empty<string>(), .. constraints.Select(c => c.Column)], Train: strategy.Train),
+            data, line => progress.Note(line));
+        if (rep.Length == 0) rep = evaluator.ReportFor(obj);   // another evaluator than the tables names its own report
         var goal = new SearchGoal(obj, rep, strategy.Minimize, constraints);
         goal.Validate(evaluator);
         // A new search follows the objective's declared direction (--minimize can only force lower-is-better); a resumed

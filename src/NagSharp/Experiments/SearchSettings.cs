@@ -26,11 +26,13 @@ namespace NagSharp.Experiments;
 /// <param name="Evaluator">What answers the queries (<see cref="Evaluators.Names"/>, or several joined by +); null: the
 /// benchmark tables.</param>
 /// <param name="Constraints">Bounds a candidate must meet (<c>column&lt;=value</c>, ...); null: none.</param>
+/// <param name="Train">The train evaluator's dataset and training settings; null: no training.</param>
 public sealed record SearchSettings(string Acquisition = "its", double Guidance = 10, int Samples = 64, int SampleSteps = 25,
     string? Generator = null, IReadOnlyList<string>? TransferFrom = null, bool Minimize = false, int RandomCandidates = 50,
     bool CostInputs = false, string SurrogateEncoding = "onehot", string Ranker = "ensemble",
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Evaluator = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Constraints = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Constraints = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TrainEvaluatorSettings? Train = null)
 {
     /// <summary>The evaluator's name (<c>table</c> when none was given).</summary>
     [JsonIgnore] public string EvaluatorName => Evaluator ?? "table";

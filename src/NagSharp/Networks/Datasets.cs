@@ -71,6 +71,30 @@ public sealed class ImageDataset
     public int Classes => ClassNames.Count;
 
     /// <summary>
+    /// A dataset whose test split is a fixed <paramref name="fraction"/> of this one's training images (drawn by
+    /// <paramref name="seed"/>) and whose training split is the rest; normalisation is recomputed on the rest, so
+    /// selecting by validation accuracy never sees this dataset's test split. Its source names the carve-out.
+    /// </summary>
+    public ImageDataset WithValidationSplit(double fraction, int seed)
+    {
+        if (!(fraction > 0 && fraction < 1)) throw new NagUserException($"validation fraction must be in (0, 1), got {fraction}");
+        int n = Train.Count, held = (int)Math.Round(n * fraction);
+        if (held < 1 || held >= n) throw new NagUserException($"{Source}: {n} training images cannot give a validation split of {fraction} (at least one image on each side)");
+        var order = Enumerable.Range(0, n).ToArray();
+        new Random(seed).Shuffle(order);
+        ImageSplit Take(IEnumerable<int> rows)
+        {
+            var idx = rows.Order().ToArray();
+            int pixels = Train.Pixels.Length / n;
+            var px = new float[idx.Length * pixels];
+            for (int i = 0; i < idx.Length; i++) Array.Copy(Train.Pixels, (long)idx[i] * pixels, px, (long)i * pixels, pixels);
+            return new ImageSplit(px, idx.Select(i => Train.Labels[i]).ToArray());
+        }
+        return new ImageDataset(string.Create(CultureInfo.InvariantCulture, $"{Source} (validation {fraction:G4} of train, seed {seed})"), Format, Channels, Size, NativeSize,
+            ClassNames, Take(order.Skip(held)), Take(order.Take(held)));
+    }
+
+    /// <summary>
     /// Reads a dataset. <paramref name="inputSize"/> is the network input side: IDX/CSV images are zero-padded
     /// (centred) up to it, folder images resized to it. Null: the source side rounded up to a multiple of
     /// <paramref name="multiple"/> for IDX/CSV, 32 for folders.

@@ -18,6 +18,14 @@ public sealed record Trial(string Strategy, int Seed, int Query, string Arch, do
 {
     /// <summary>True when the candidate met every constraint.</summary>
     public bool Feasible => Violation == 0;
+
+    /// <summary>Equal when everything but <see cref="Seconds"/> is: the time an evaluation took is a measurement of the
+    /// machine, not part of what the search did, so a rerun with the same seed has equal trials.</summary>
+    public bool Equals(Trial? other) => other is not null && Strategy == other.Strategy && Seed == other.Seed && Query == other.Query &&
+        Arch == other.Arch && Objective.Equals(other.Objective) && Report.Equals(other.Report) && Violation.Equals(other.Violation);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Strategy, Seed, Query, Arch, Objective, Report, Violation);
 }
 
 /// <summary>Aggregate figures of one strategy over seeds.</summary>
