@@ -299,4 +299,52 @@ public sealed class EvaluatorTests
         Assert.Equal(full.Train.Count, carved.Train.Count + carved.Test.Count);
         Assert.Equal((int)Math.Round(full.Train.Count * 0.1), carved.Test.Count);
     }
+
+    [SkippableFact]
+    public void TheSearchBenchmarkRunsAgainstAnEvaluatorUnderAConstraint()
+    {
+        TestData.RequireDir();
+        using var tmp = new TempDir();
+        var result = SearchBench.Run(new SearchBenchSettings("ofa_mbv3", [("ofa_pred_top1", "")], ["random", "evolution"], Budget: 8, Seeds: 1,
+            Strategy: new SearchSettings(Evaluator: "model", Constraints: ["i7_8700k_lut_ms<=14"]), OutDir: tmp.Path, ModelsDir: tmp.File("models")));
+        var run = Assert.Single(result.Pairs).Run;
+        Assert.Equal(["random", "evolution"], run.Summaries.Select(x => x.Strategy));
+        Assert.Equal(16, run.Trials.Count);
+        Assert.Equal(run.Trials.Count(t => !t.Feasible), run.Summaries.Sum(x => x.Infeasible));
+        string md = File.ReadAllText(Path.Combine(tmp.Path, "bench_search.md"));
+        Assert.Contains("Evaluator model, constraints `i7_8700k_lut_ms<=14`", md);
+        Assert.Contains("\"queries_to_optimum\":null", File.ReadAllText(Path.Combine(tmp.Path, "bench_search.json")));
+        Assert.Throws<NagUserException>(() => SearchBench.Run(new SearchBenchSettings("ofa_mbv3", null, ["random"], Budget: 4, Seeds: 1,
+            Strategy: new SearchSettings(Evaluator: "model"), OutDir: tmp.File("none"))));
+    }
+
+    [Fact]
+    public void AStoreWrittenBeforeConstraintsOpensWithEveryTrialFeasible()
+    {
+        using var tmp = new TempDir();
+        string db = tmp.File("old.db");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE experiments (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, space TEXT NOT NULL, objective TEXT NOT NULL,
+                    report TEXT NOT NULL, strategies TEXT NOT NULL, budget INTEGER NOT NULL, seeds INTEGER NOT NULL, first_seed INTEGER NOT NULL,
+                    status TEXT NOT NULL, settings TEXT NOT NULL DEFAULT '{}');
+                CREATE TABLE trials (experiment_id INTEGER NOT NULL, strategy TEXT NOT NULL, seed INTEGER NOT NULL, query INTEGER NOT NULL,
+                    arch TEXT NOT NULL, objective REAL NOT NULL, report REAL NOT NULL, started TEXT NOT NULL, finished TEXT NOT NULL,
+                    PRIMARY KEY (experiment_id, strategy, seed, query));
+                INSERT INTO experiments (created, space, objective, report, strategies, budget, seeds, first_seed, status)
+                    VALUES ('2026-01-01', 'nb201', 'a', 'b', 'random', 5, 1, 0, 'running');
+                INSERT INTO trials VALUES (1, 'random', 0, 1, 'x', 0.5, 0.6, 't', 't');
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        using var store = new ExperimentStore(db);
+        var t = Assert.Single(store.Trials(1));
+        Assert.True(t.Feasible);
+        store.Finish(1, new Trial("random", 0, 2, "y", 0.1, 0.2, Violation: 0.25, Seconds: 1.5), "t");
+        Assert.Equal(0.25, store.Trials(1)[1].Violation);
+        Assert.Equal(1.5, store.Trials(1)[1].Seconds);
+    }
 }

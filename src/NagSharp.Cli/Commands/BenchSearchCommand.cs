@@ -14,7 +14,9 @@ public static class BenchSearchCommand
     public static Command Create(CliContext ctx)
     {
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
-        var pairsOpt = new Option<string?>("--pairs") { Description = "objective:report pairs (comma-separated; default: every <x>valid<y> column with a <x>test<y> twin)" };
+        var pairsOpt = new Option<string?>("--pairs") { Description = "objective:report pairs (comma-separated; default: every <x>valid<y> column with a <x>test<y> twin; with --evaluator other than table an objective alone reports the evaluator's own report)" };
+        var evaluator = new Option<string?>("--evaluator") { Description = $"What answers the queries: {string.Join(", ", NagSharp.Evaluation.Evaluators.Names)}, or several joined by + (default: table)" };
+        var constraints = new Option<string[]>("--constraint") { Description = "Bound a candidate must meet to count, e.g. note10_lut_ms<=25 (repeatable; <=, <, >=, >)" };
         var strategies = new Option<string[]>("--strategy") { Description = $"Strategy (repeatable or comma-separated; default: {string.Join(",", StrategyRegistry.Names)})" };
         var budget = new Option<int>("--budget") { Description = "Queries per run", DefaultValueFactory = _ => new SearchBenchSettings().Budget };
         var seeds = new Option<int>("--seeds") { Description = "Runs per strategy and pair", DefaultValueFactory = _ => new SearchBenchSettings().Seeds };
@@ -27,23 +29,25 @@ public static class BenchSearchCommand
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => ModelCache.DefaultDir };
         var json = CliHelpers.JsonOption();
         var cmd = new Command("search", "Benchmark all search strategies on every objective/report pair: markdown table, JSON and plots")
-            { json, space, pairsOpt, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir, costInputs, ranker };
+            { json, space, pairsOpt, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir, costInputs, ranker, evaluator, constraints };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
             var pairs = p.GetValue(pairsOpt)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x =>
             {
                 var parts = x.Split(':');
+                if (parts.Length == 1 && p.GetValue(evaluator) is not null) return (Objective: parts[0], Report: "");
                 if (parts.Length != 2) throw new NagUserException($"--pairs: '{x}' is not objective:report");
                 return (Objective: parts[0], Report: parts[1]);
             }).ToList();
             string? genPath = p.GetValue(generator);
             var settings = new SearchBenchSettings(p.GetValue(space)!, pairs, CliHelpers.Items(p.GetValue(strategies)),
                 p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed),
-                new SearchSettings(p.GetValue(acquisition)!, Generator: genPath is null ? null : Path.GetFullPath(genPath), CostInputs: p.GetValue(costInputs), Ranker: p.GetValue(ranker)!),
+                new SearchSettings(p.GetValue(acquisition)!, Generator: genPath is null ? null : Path.GetFullPath(genPath), CostInputs: p.GetValue(costInputs), Ranker: p.GetValue(ranker)!,
+                    Evaluator: p.GetValue(evaluator), Constraints: p.GetValue(constraints) is { Length: > 0 } cs ? cs : null),
                 p.GetValue(outDir)!, p.GetValue(modelsDir)!, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
             var result = CliHelpers.WithFlags(SearchCommand.Flags, () => ProgressRunner.Observe(ctx, progress => SearchBench.Run(settings, progress)));
-            foreach (var pair in result.Pairs) PlotCommand.Render(pair.Dir, p.GetValue(ctx.DataDir));
+            foreach (var pair in result.Pairs.Where(x => !x.Run.HasTrialDetails)) PlotCommand.Render(pair.Dir, p.GetValue(ctx.DataDir));
             ctx.Out.Write(p.GetValue(json) ? ExperimentHost.Json(result) + Environment.NewLine : SearchBench.Markdown(result));
             return ExitCodes.Ok;
         }));

@@ -81,6 +81,7 @@ public static class SearchBench
     public static SearchBenchResult Run(SearchBenchSettings settings, IProgress<ExperimentEvent>? progress = null)
     {
         var clock = Stopwatch.StartNew();
+        if (settings.Strategy is { } st && (st.EvaluatorName != "table" || st.Constraints is { Count: > 0 })) return RunWithEvaluator(settings, st, clock, progress);
         var s = SpaceRegistry.Get(settings.Space);
         var data = BenchmarkData.Load(s, DataLocator.Resolve(settings.DataDir), settings.ExtraTables ?? []);
         var pairs = settings.Pairs?.ToList() ?? DiscoverPairs(data);
@@ -127,6 +128,50 @@ public static class SearchBench
         return result;
     }
 
+    /// <summary>
+    /// The benchmark against another evaluator than the plain tables, or under constraints: each strategy of each given
+    /// pair is one <see cref="SearchRun"/> (timed on its own). Transfer and the source-order baseline need the tables'
+    /// other columns as sources and are left out; a pair's report may be empty (the evaluator's own report).
+    /// </summary>
+    private static SearchBenchResult RunWithEvaluator(SearchBenchSettings settings, SearchSettings common, Stopwatch clock, IProgress<ExperimentEvent>? progress)
+    {
+        var s = SpaceRegistry.Get(settings.Space);
+        var pairs = settings.Pairs?.ToList() is { Count: > 0 } given ? given
+            : throw new NagUserException($"evaluator {common.EvaluatorName}: give the objective (and report) pairs; they are discovered in tables only");
+        var names = (settings.Strategies ?? StrategyRegistry.Names.Where(n => !StrategyRegistry.NeedsGenerator(n) || SearchRun.DefaultsIncludeGenerator(s, common.Generator))).ToList();
+        foreach (var n in names) StrategyRegistry.Validate(n);
+        if (names.Remove("transfer")) progress.Note("transfer draws on the tables' other columns: skipped with another evaluator or constraints");
+        if (settings.Budget < 1 || settings.Seeds < 1) throw new NagUserException("budget and seeds must be at least 1");
+        common.Bo();   // bad settings fail before the output directory exists
+        string dir = settings.OutDir ?? SearchBenchSettings.DefaultOutDir;
+        Directory.CreateDirectory(dir);
+        var results = new List<SearchBenchPair>();
+        foreach (var (obj, rep) in pairs)
+        {
+            var trials = new List<Trial>();
+            var summaries = new List<StrategySummary>();
+            var seconds = new Dictionary<string, double>();
+            SearchRunResult? last = null;
+            foreach (var n in names)
+            {
+                var sw = Stopwatch.StartNew();
+                last = SearchRun.Run(new SearchRunSettings(s.Name, obj, rep.Length == 0 ? null : rep, [n], settings.Budget, settings.Seeds, settings.FirstSeed, common,
+                    ModelsDir: settings.ModelsDir, DataDir: settings.DataDir, ExtraTables: settings.ExtraTables), progress);
+                trials.AddRange(last.Trials);
+                summaries.AddRange(last.Summaries);
+                seconds[n] = sw.Elapsed.TotalSeconds;
+            }
+            var run = last! with { Trials = trials, Summaries = summaries, Seconds = seconds };
+            string sub = SafePath.Under(dir, obj);
+            SearchOutput.Write(sub, run);
+            results.Add(new SearchBenchPair(run, sub, [], null));
+        }
+        var result = new SearchBenchResult(s.Name, settings.Budget, settings.Seeds, common, results, clock.Elapsed.TotalSeconds);
+        AtomicFile.WriteText(Path.Combine(dir, "bench_search.md"), w => w.Write(Markdown(result)));
+        AtomicFile.WriteText(Path.Combine(dir, "bench_search.json"), w => w.WriteLine(JsonSerializer.Serialize(BenchJson.Of(result), Json.SerializerOptions)));
+        return result;
+    }
+
     /// <summary>The markdown report: settings, then one table per pair with the source-order baseline and the plots' names.</summary>
     public static string Markdown(SearchBenchResult result)
     {
@@ -142,17 +187,27 @@ public static class SearchBench
         {
             var r = p.Run;
             sb.AppendLine();
-            sb.AppendLine(inv, $"## objective {r.Objective}, report {r.Report}");
+            sb.AppendLine(inv, $"## objective {r.Objective} ({(r.Minimize ? "lower" : "higher")} is better), report {r.Report}");
             sb.AppendLine();
+            bool constrained = r.Constraints is { Count: > 0 };
+            if (r.Evaluator != "table" || constrained)
+            {
+                sb.AppendLine(inv, $"Evaluator {r.Evaluator}{(constrained ? $", constraints {string.Join(" and ", r.Constraints!.Select(c => $"`{c}`"))}" : "")}; best-so-far over feasible candidates (runs with one in parentheses).");
+                foreach (var note in r.Notes ?? []) sb.AppendLine(inv, $"{note}.");
+                sb.AppendLine();
+            }
             var budgets = SearchOutput.Budgets(r.Summaries);
-            sb.AppendLine("| strategy | " + string.Join(" | ", budgets.Select(x => $"@{x}")) + " | queries to optimum | found | seconds |");
-            sb.AppendLine("|---|" + string.Concat(budgets.Select(_ => "---|")) + "---|---|---|");
+            sb.AppendLine("| strategy | " + string.Join(" | ", budgets.Select(x => $"@{x}")) + " | queries to optimum | found | seconds |" + (constrained ? " infeasible / run |" : ""));
+            sb.AppendLine("|---|" + string.Concat(budgets.Select(_ => "---|")) + "---|---|---|" + (constrained ? "---|" : ""));
             foreach (var sm in r.Summaries)
-                sb.AppendLine($"| {sm.Strategy} | " + string.Join(" | ", budgets.Select(x => string.Create(inv, $"{sm.BestReport[x].Mean:F2} ± {sm.BestReport[x].Std:F2}")))
-                    + string.Create(inv, $" | {sm.QueriesToOptimum:F1} | {sm.FoundOptimum}/{sm.Seeds} | {r.Seconds![sm.Strategy]:F0} |"));
+                sb.AppendLine($"| {sm.Strategy} | " + string.Join(" | ", budgets.Select(x => string.Create(inv, $"{sm.BestReport[x].Mean:F2} ± {sm.BestReport[x].Std:F2}")
+                        + (sm.FeasibleRuns is { } f ? string.Create(inv, $" ({f[x]}/{sm.Seeds})") : "")))
+                    + (double.IsNaN(sm.QueriesToOptimum) ? " | - | -" : string.Create(inv, $" | {sm.QueriesToOptimum:F1} | {sm.FoundOptimum}/{sm.Seeds}"))
+                    + string.Create(inv, $" | {r.Seconds![sm.Strategy]:F0} |") + (constrained ? string.Create(inv, $" {sm.Infeasible:F1} |") : ""));
             if (p.Sources.Count > 0)
                 sb.AppendLine().AppendLine(string.Create(inv, $"Querying in the order of the transfer sources ({string.Join(", ", p.Sources)}) reaches the optimum after {(p.SourceOrder is int q ? q.ToString(inv) : "never")} queries."));
-            sb.AppendLine().AppendLine(string.Create(inv, $"Plots: `{SafePath.Part(r.Objective)}/best_so_far.png`, `{SafePath.Part(r.Objective)}/regret.png`, `{SafePath.Part(r.Objective)}/queries_to_optimum.png`."));
+            if (!r.HasTrialDetails)   // the plots read the table's optimum, which a constrained or non-table search does not have
+                sb.AppendLine().AppendLine(string.Create(inv, $"Plots: `{SafePath.Part(r.Objective)}/best_so_far.png`, `{SafePath.Part(r.Objective)}/regret.png`, `{SafePath.Part(r.Objective)}/queries_to_optimum.png`."));
         }
         return sb.ToString();
     }
@@ -173,8 +228,10 @@ public static class SearchBench
     private static Dictionary<string, object> StrategyJson(StrategySummary sm, double seconds)
     {
         var fields = new Dictionary<string, object> { ["strategy"] = sm.Strategy };
-        foreach (var (k, v) in sm.BestReport.OrderBy(x => x.Key)) { fields[$"mean_at_{k}"] = v.Mean; fields[$"std_at_{k}"] = v.Std; }
-        fields["queries_to_optimum"] = sm.QueriesToOptimum;
+        // JSON has no NaN: a figure that does not exist (no feasible candidate, no known optimum) is null.
+        static object? Finite(double v) => double.IsFinite(v) ? v : null;
+        foreach (var (k, v) in sm.BestReport.OrderBy(x => x.Key)) { fields[$"mean_at_{k}"] = Finite(v.Mean)!; fields[$"std_at_{k}"] = Finite(v.Std)!; }
+        fields["queries_to_optimum"] = Finite(sm.QueriesToOptimum)!;
         fields["found_optimum"] = sm.FoundOptimum;
         fields["seconds"] = seconds;
         return fields;

@@ -59,8 +59,6 @@ public sealed class ExperimentStore : IDisposable
             using var tx = _db.BeginTransaction();
             if (known && !HasColumn("experiments", "settings"))
                 Exec("ALTER TABLE experiments ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';");   // stores made before settings were kept
-            if (known && !HasColumn("trials", "violation"))   // stores made before constraints: every trial was feasible
-                Exec("ALTER TABLE trials ADD COLUMN violation REAL NOT NULL DEFAULT 0; ALTER TABLE trials ADD COLUMN seconds REAL NOT NULL DEFAULT 0;");
             Exec("""
                 CREATE TABLE IF NOT EXISTS experiments (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, space TEXT NOT NULL,
                     objective TEXT NOT NULL, report TEXT NOT NULL, strategies TEXT NOT NULL, budget INTEGER NOT NULL, seeds INTEGER NOT NULL,
@@ -73,6 +71,8 @@ public sealed class ExperimentStore : IDisposable
                 CREATE TABLE IF NOT EXISTS leases (experiment_id INTEGER PRIMARY KEY, token TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
                     expires TEXT NOT NULL);
                 """);
+            if (!HasColumn("trials", "violation"))   // stores made before constraints: every trial was feasible
+                Exec("ALTER TABLE trials ADD COLUMN violation REAL NOT NULL DEFAULT 0; ALTER TABLE trials ADD COLUMN seconds REAL NOT NULL DEFAULT 0;");
             Exec($"PRAGMA application_id={ApplicationId};");
             tx.Commit();
         }
