@@ -91,7 +91,7 @@ public sealed class ImageDataset
             return new ImageSplit(px, idx.Select(i => Train.Labels[i]).ToArray());
         }
         return new ImageDataset(string.Create(CultureInfo.InvariantCulture, $"{Source} (validation {fraction:G4} of train, seed {seed})"), Format, Channels, Size, NativeSize,
-            ClassNames, Take(order.Skip(held)), Take(order.Take(held)));
+            ClassNames, Take(order.Skip(held)), Take(order.Take(held)), PixelScale);
     }
 
     /// <summary>
