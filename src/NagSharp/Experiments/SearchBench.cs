@@ -104,7 +104,9 @@ public static class SearchBench
         foreach (var (obj, rep) in pairs)
         {
             var sources = pairs.Select(x => x.Objective).Where(c => c != obj).ToArray();
-            var strategy = common with { TransferFrom = sources };
+            // A lower-is-better objective (a latency or perplexity pair) is minimised, as its table layout declares.
+            bool minimize = common.Minimize || data.DirectionOf(obj) == MetricDirection.LowerIsBetter;
+            var strategy = common with { TransferFrom = sources, Minimize = minimize };
             var searchSpace = TableSpace.Needed(s, data) ? new TableSpace(s, data, obj) : s;
             using var models = new StrategyModels(searchSpace, data, obj, rep, strategy, cache);
             var trials = new List<Trial>();
@@ -113,11 +115,11 @@ public static class SearchBench
             {
                 var sw = Stopwatch.StartNew();
                 trials.AddRange(SearchRun.RunStrategies([n], searchSpace, data, obj, rep, b, runs, first, models.Options, [], null,
-                    (_, _, status) => progress.Step("bench search", ++done, total, $"{obj} {status}")));
+                    (_, _, status) => progress.Step("bench search", ++done, total, $"{obj} {status}"), minimize));
                 seconds[n] = sw.Elapsed.TotalSeconds;
             }
-            var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b)).ToArray();
-            var run = new SearchRunResult(s.Name, obj, rep, b, runs, false, strategy, trials, summaries, seconds);
+            var summaries = names.Select(n => SearchHarness.Summarise(n, trials, data, obj, b, minimize)).ToArray();
+            var run = new SearchRunResult(s.Name, obj, rep, b, runs, minimize, strategy, trials, summaries, seconds);
             string sub = SafePath.Under(dir, obj);
             SearchOutput.Write(sub, run);
             results.Add(new SearchBenchPair(run, sub, sources, SourceOrderQueries(data, sources, obj)));
@@ -187,8 +189,9 @@ public static class SearchBench
         {
             var r = p.Run;
             sb.AppendLine();
-            sb.AppendLine(inv, $"## objective {r.Objective} ({(r.Minimize ? "lower" : "higher")} is better), report {r.Report}");
+            sb.AppendLine(inv, $"## objective {r.Objective}, report {r.Report}");
             sb.AppendLine();
+            if (r.Minimize) sb.AppendLine(inv, $"`{r.Objective}` is lower-is-better: the strategies minimise it.").AppendLine();
             bool constrained = r.Constraints is { Count: > 0 };
             if (r.Evaluator != "table" || constrained)
             {
