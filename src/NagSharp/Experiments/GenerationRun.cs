@@ -312,9 +312,7 @@ public static class GenerationRun
             var exhaustive = pred is not null && space.Size is long sz && sz <= ExhaustiveRanking.MaxSpace && uniques.Count > 0
                 ? ExhaustiveRanking.Top(pred, uniques.Count, settings.Reports, data) : null;
             string? sortBy = settings.Reports.FirstOrDefault();
-            // Best in the report column's declared direction: the fastest cells of a latency column, not the slowest.
-            double sign = sortBy is not null && data?.DirectionOf(sortBy) == MetricDirection.LowerIsBetter ? -1 : 1;
-            var best = uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Sort: sortBy is not null && data?.Get(a, sortBy) is double v ? sign * v : predicted?[i] ?? 0))
+            var best = uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Sort: sortBy is not null && data?.Get(a, sortBy) is double v ? v : predicted?[i] ?? 0))
                 .OrderByDescending(r => r.Sort).Take(settings.Top)
                 .Select(r => new GeneratedArch(r.Arch, r.Pred, settings.Reports.Distinct().ToDictionary(c => c, c => data?.Get(r.Arch, c)))).ToList();
             var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
