@@ -25,9 +25,9 @@ public sealed record GenerationRunSettings
     public const string DefaultPredictorPreset = "tiny";
     /// <summary>Target transform of the default predictor.</summary>
     public const string DefaultPredictorTransform = "normal";
-    /// <summary>Score engine: sampler steps; with guidance from <see cref="DefaultScoreGuidanceStart"/> down, 20 steps
-    /// reached the top-1 % level at under 10 ms per distinct cell, 25 and 50 steps cost more for little.</summary>
-    public const int DefaultScoreSampleSteps = 20;
+    /// <summary>Score engine: sampler steps. With the pool and mild guidance, 16 steps gave the same quality as 20
+    /// (CIFAR-10 93.82-93.85 against 93.82-93.83 over five seeds) for a fifth less time.</summary>
+    public const int DefaultScoreSampleSteps = 16;
     /// <summary>Score engine: no Langevin corrector (it doubled the time per step for no measured gain with guidance).</summary>
     public const int DefaultScoreCorrectorSteps = 0;
     /// <summary>Score engine: guidance scale s with a predictor. Mild on purpose: at 90-120 the samples collapse onto a
