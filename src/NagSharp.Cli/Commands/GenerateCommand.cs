@@ -111,7 +111,7 @@ public static class GenerateCommand
         ctx.Console.Write(table);
         for (int i = 0; i < r.Best.Count; i++) ctx.Out.WriteLine($"#{i + 1} {r.Best[i].Arch}");
         foreach (var (c, s) in r.Report)
-            if (s is not null) ctx.Console.MarkupLine($"{Markup.Escape(c)} over {s.Count} unique valid: mean {s.Mean:F4}, max {s.Max:F4}, top-{s.K} mean {s.TopKMean:F4}");
+            if (s is not null) ctx.Console.MarkupLine($"{Markup.Escape(c)} over {s.Count} unique valid: mean {s.Mean:F4}, best {s.Best:F4} ({(s.LowerIsBetter ? "lower" : "higher")} is better), top-{s.K} mean {s.TopKMean:F4}");
         if (r.Exhaustive is { } x)
             foreach (var (c, m) in x.ReportMean)
                 ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -21,9 +21,9 @@ public static class ExhaustiveRanking
     /// would take minutes, which is what generation is for.</summary>
     public const long MaxSpace = 100_000;
 
-    /// <summary>The <paramref name="k"/> best architectures of the predictor's space by predicted score, with the
-    /// <paramref name="reports"/> columns of <paramref name="data"/>.</summary>
-    public static ExhaustiveTop Top(NoiseAwarePredictor predictor, int k, IReadOnlyList<string> reports, BenchmarkData? data)
+    /// <summary>The <paramref name="k"/> best architectures of the predictor's space by predicted score (the lowest
+    /// when <paramref name="lowerIsBetter"/>), with the <paramref name="reports"/> columns of <paramref name="data"/>.</summary>
+    public static ExhaustiveTop Top(NoiseAwarePredictor predictor, int k, IReadOnlyList<string> reports, BenchmarkData? data, bool lowerIsBetter = false)
     {
         var space = predictor.Space;
         if (space.Size is null) throw new NagUserException($"{space.Name} cannot be enumerated");
@@ -31,7 +31,7 @@ public static class ExhaustiveRanking
         var clock = Stopwatch.StartNew();
         var archs = space.Enumerate().ToArray();
         var scores = predictor.PredictScores(archs);
-        var order = Enumerable.Range(0, archs.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(k).ToArray();
+        var order = Enumerable.Range(0, archs.Length).OrderByDescending(i => lowerIsBetter ? -scores[i] : scores[i]).ThenBy(i => i).Take(k).ToArray();
         var best = order.Select(i => new GeneratedArch(archs[i], scores[i], reports.Distinct().ToDictionary(c => c, c => data?.Get(archs[i], c)))).ToList();
         var means = reports.Distinct().ToDictionary(c => c, c => best.Select(b => b.Values[c]).OfType<double>().DefaultIfEmpty(double.NaN).Average());
         return new ExhaustiveTop(best.Count, archs.Length, clock.Elapsed.TotalSeconds, means, best);

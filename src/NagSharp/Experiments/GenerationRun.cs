@@ -158,8 +158,13 @@ public sealed record GenerationRunSettings
 /// <param name="Min">Minimum.</param>
 /// <param name="K">The k of the top-k mean.</param>
 /// <param name="TopKMean">Mean of the k best.</param>
-public sealed record ReportSummary(int Count, double Mean, double Max, double Min, [property: JsonIgnore] int K, [property: JsonIgnore] double TopKMean)
+/// <param name="LowerIsBetter">The column's direction: its best values are its lowest.</param>
+public sealed record ReportSummary(int Count, double Mean, double Max, double Min, [property: JsonIgnore] int K, [property: JsonIgnore] double TopKMean,
+    [property: JsonIgnore] bool LowerIsBetter = false)
 {
+    /// <summary>The best value in the column's direction.</summary>
+    [JsonIgnore] public double Best => LowerIsBetter ? Min : Max;
+
     /// <summary>The top-k mean under its k-specific name (<c>top10_mean</c>).</summary>
     [JsonExtensionData] public IDictionary<string, object> TopKEntry => new Dictionary<string, object> { [$"top{K}_mean"] = TopKMean };
 }
@@ -257,6 +262,7 @@ public static class GenerationRun
         NoiseAwarePredictor? pred = null;
         string? predPath = settings.Predictor;
         double scale = 0;
+        double sense = 1;   // -1 when the predictor's column is lower-is-better: its best architectures score lowest
         try
         {
             if (gen.Engine == GeneratorKind.Discrete) RefuseScoreOnly(settings, genPath);
@@ -273,10 +279,18 @@ public static class GenerationRun
                 pred = predPath is null ? null : NoiseAwarePredictor.Load(predPath);
                 if (pred is not null && (pred.Space.Name != space.Name || pred.SdeConfig != score.SdeConfig))
                     throw new NagUserException($"predictor {predPath} was trained for another space or noise process than generator {genPath}");
+                if (pred is not null)
+                {
+                    data ??= space.Tables is null || DataLocator.TryResolve(dataDir) is not string tables ? null : BenchmarkData.Load(space, tables, settings.ExtraTables);
+                    if (data is not null && data.HasColumn(pred.Target) && data.DirectionOf(pred.Target) == MetricDirection.LowerIsBetter) sense = -1;
+                }
                 scale = settings.GuidanceScale ?? (pred is null ? 0 : GenerationRunSettings.DefaultScoreGuidanceScale);
                 if (scale != 0 && pred is null)
                     throw new NagUserException("GenerationRunSettings.GuidanceScale needs GenerationRunSettings.Predictor or GenerationRunSettings.Objective");
-                gs = gs with { Guidance = (settings.PredictorGuidance with { Scale = scale }).Build(pred) };
+                var guidance = settings.PredictorGuidance with { Scale = scale };
+                // Guidance climbs the predictor; for a lower-is-better column it steers to the best (lowest) training value instead.
+                if (sense < 0 && pred is not null && guidance.TargetValue is null && guidance.TopPercent is null) guidance = guidance with { TargetValue = pred.TargetQuantile(0) };
+                gs = gs with { Guidance = guidance.Build(pred) };
                 if (pred is not null && settings.PoolFactor > 1)
                     gs = gs with { Count = (int)Math.Min(SampleCount.Max, Math.Ceiling(gs.Count * settings.PoolFactor)) };
             }
@@ -297,22 +311,24 @@ public static class GenerationRun
             if (scores is not null && uniques.Count > n && settings.PoolFactor > 1)
             {
                 // The pool's n best by the predictor (ties by generation order); the figures are over those n.
-                var order = Enumerable.Range(0, uniques.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(n).OrderBy(i => i).ToArray();
+                var order = Enumerable.Range(0, uniques.Count).OrderByDescending(i => sense * scores[i]).ThenBy(i => i).Take(n).OrderBy(i => i).ToArray();
                 uniques = order.Select(i => uniques[i]).ToList();
                 scores = order.Select(i => scores[i]).ToArray();
                 var keep = uniques.Select(a => a.ToString()).ToHashSet(StringComparer.Ordinal);
                 kept = result.Records.Where(r => r.Unique && keep.Contains(r.Arch!.ToString())).ToArray();
             }
             var report = settings.Reports.Distinct().ToDictionary(c => c, c => GenerationMetrics.Summarise(kept, oracle!, c, settings.Top) is { } s
-                ? new ReportSummary(s.Count, s.Mean, s.Max, s.Min, s.K, s.TopK) : null);
+                ? new ReportSummary(s.Count, s.Mean, s.Max, s.Min, s.K, s.TopK, data!.DirectionOf(c) == MetricDirection.LowerIsBetter) : null);
             bool tableUnits = pred?.Transform == TargetTransform.Zscore;
             double[]? predicted = scores is null ? null : tableUnits ? scores.Select(pred!.FromModel).ToArray() : scores;
             var predictions = scores is null ? new Dictionary<string, double>()
                 : uniques.Select((a, i) => (a, i)).ToDictionary(x => x.a.ToString(), x => pred!.FromModel(scores[x.i]), StringComparer.Ordinal);
             var exhaustive = pred is not null && space.Size is long sz && sz <= ExhaustiveRanking.MaxSpace && uniques.Count > 0
-                ? ExhaustiveRanking.Top(pred, uniques.Count, settings.Reports, data) : null;
+                ? ExhaustiveRanking.Top(pred, uniques.Count, settings.Reports, data, lowerIsBetter: sense < 0) : null;
+            // Best first in the first report column's own direction (the lowest latencies, not the highest), else by score.
             string? sortBy = settings.Reports.FirstOrDefault();
-            var best = uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Sort: sortBy is not null && data?.Get(a, sortBy) is double v ? v : predicted?[i] ?? 0))
+            double sign = sortBy is not null && data?.DirectionOf(sortBy) == MetricDirection.LowerIsBetter ? -1 : 1;
+            var best = uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Sort: sortBy is not null && data?.Get(a, sortBy) is double v ? sign * v : sense * (predicted?[i] ?? 0)))
                 .OrderByDescending(r => r.Sort).Take(settings.Top)
                 .Select(r => new GeneratedArch(r.Arch, r.Pred, settings.Reports.Distinct().ToDictionary(c => c, c => data?.Get(r.Arch, c)))).ToList();
             var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
