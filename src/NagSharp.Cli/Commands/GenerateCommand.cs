@@ -42,11 +42,12 @@ public static class GenerateCommand
         var weight = new Option<double>("--guidance-weight") { Description = "Discrete engine: classifier-free guidance weight W", DefaultValueFactory = _ => new GenerateSettings().GuidanceWeight };
         var edgeDecoding = new Option<string>("--edge-decoding") { Description = "Free topologies: 'in-degree' (the last step picks each node's inputs jointly, with an in-degree the training data shows for its symbol) or 'independent' (every pair sampled, or thresholded by the score engine, on its own)", DefaultValueFactory = _ => SettingNames.Name(new GenerateSettings().EdgeDecoding) };
         var slotDecoding = new Option<string>("--slot-decoding") { Description = "Score engine, free topologies: 'coupled' (node slots the training graphs always fill together, such as a state's input and output, are read as one choice among the combinations the data shows) or 'independent' (every slot read on its own)", DefaultValueFactory = _ => SettingNames.Name(new GenerateSettings().SlotDecoding) };
-        var top = new Option<int>("--top") { Description = "Show this many best generated architectures", DefaultValueFactory = _ => 10 };
+        var list = new Option<int?>("--list") { Description = "Show this many of the best generated architectures (default: all)" };
+        var top = new Option<int>("--top") { Description = "The k of the top-k mean of each --report column", DefaultValueFactory = _ => new GenerationRunSettings().Top };
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, pool, maxSamples, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, space, modelsDir };
+            { generator, predictor, target, pool, maxSamples, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, list, space, modelsDir };
         var trainBest = new TrainBest();
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
@@ -58,7 +59,7 @@ public static class GenerateCommand
                 Predictor = p.GetValue(predictor), Objective = p.GetValue(target), GuidanceScale = p.GetValue(guidance), ObjectiveValue = p.GetValue(targetValue),
                 GuideTop = p.GetValue(aboveTop), GuidanceStop = p.GetValue(stop), GuidanceDecay = p.GetValue(decay), Repulsion = p.GetValue(repulsion),
                 PoolFactor = p.GetValue(pool), Batch = p.GetValue(batch), SampleSteps = p.GetValue(steps), CorrectorSteps = p.GetValue(corrector), GuidanceStart = p.GetValue(start),
-                Reports = p.GetValue(report) ?? [], Top = p.GetValue(top), ExtraTables = CliHelpers.ExtraTables,
+                Reports = p.GetValue(report) ?? [], Top = p.GetValue(top), List = p.GetValue(list), ExtraTables = CliHelpers.ExtraTables,
                 Generate = new GenerateSettings
                 {
                     Until = GenerateUntil.DistinctValid, Count = p.GetValue(count), MaxSamples = p.GetValue(maxSamples), Seed = p.GetValue(seed),

@@ -112,7 +112,11 @@ public sealed record GenerationRunSettings
     /// <summary>Table columns reported for the generated architectures.</summary>
     public IReadOnlyList<string> Reports { get; init; } = [];
 
-    /// <summary>How many best generated architectures to list, and the k of the top-k means.</summary>
+    /// <summary>How many of the best generated architectures to list; null: all of them (a user who asked for n
+    /// architectures gets n).</summary>
+    public int? List { get; init; }
+
+    /// <summary>The k of the top-k means of the report columns.</summary>
     public int Top { get; init; } = 10;
 
     /// <summary>Metric tables of one's own loaded beside the space's tables.</summary>
@@ -145,6 +149,7 @@ public sealed record GenerationRunSettings
         For(GeneratorKind.Discrete).Validate();
         PredictorGuidance.Validate();
         Guard.InRange(Top, 0, int.MaxValue, "GenerationRunSettings.Top");
+        if (List is int l) Guard.InRange(l, 0, int.MaxValue, "GenerationRunSettings.List");
         Guard.InRange(PoolFactor, 1, 100, "GenerationRunSettings.PoolFactor");
         if (Predictor is not null && Objective is not null)
             throw new NagUserException("give either GenerationRunSettings.Predictor or GenerationRunSettings.Objective, not both");
@@ -225,7 +230,7 @@ public sealed record GenerationRunResult
 
     /// <summary>The samples.</summary>
     [JsonIgnore] public GenerationResult Generation { get; init; } = null!;
-    /// <summary>The best unique valid architectures (by the first report column, else the prediction), at most Top.</summary>
+    /// <summary>The best unique valid architectures (by the first report column, else the prediction), at most List.</summary>
     [JsonIgnore] public IReadOnlyList<GeneratedArch> Best { get; init; } = null!;
     /// <summary>The predictor's column, when one guided.</summary>
     [JsonIgnore] public string? PredictorTarget { get; init; }
@@ -329,7 +334,7 @@ public static class GenerationRun
             string? sortBy = settings.Reports.FirstOrDefault();
             double sign = sortBy is not null && data?.DirectionOf(sortBy) == MetricDirection.LowerIsBetter ? -1 : 1;
             var best = uniques.Select((a, i) => (Arch: a, Pred: predicted?[i], Sort: sortBy is not null && data?.Get(a, sortBy) is double v ? sign * v : sense * (predicted?[i] ?? 0)))
-                .OrderByDescending(r => r.Sort).Take(settings.Top)
+                .OrderByDescending(r => r.Sort).Take(settings.List ?? int.MaxValue)
                 .Select(r => new GeneratedArch(r.Arch, r.Pred, settings.Reports.Distinct().ToDictionary(c => c, c => data?.Get(r.Arch, c)))).ToList();
             var (valid, unique, novel) = GenerationMetrics.Rates(result.Records);
             return new GenerationRunResult
