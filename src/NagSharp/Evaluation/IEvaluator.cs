@@ -41,21 +41,21 @@ public interface IEvaluator : IDisposable
 
     /// <summary>
     /// True when <paramref name="arch"/> has a value of <paramref name="column"/> without evaluating it (a sparse table
-    /// scores only its rows); a search skips other proposals without counting them.
+    /// scores only its rows); a search skips other proposals without counting them. Default: always.
     /// </summary>
-    bool Scores(Arch arch, string column);
+    bool Scores(Arch arch, string column) => true;
 
     /// <summary>
     /// The space a search on <paramref name="objective"/> should propose from: the evaluator's space, or the part of it
-    /// the evaluator scores (a sparse table's rows).
+    /// the evaluator scores (a sparse table's rows). Default: the evaluator's space.
     /// </summary>
-    ISearchSpace SearchSpace(string objective);
+    ISearchSpace SearchSpace(string objective) => Space;
 
     /// <summary>
     /// The most distinct architectures a search on <paramref name="objective"/> can evaluate, or null when the space is
-    /// too large for it to matter.
+    /// too large for it to matter. Default: the size of the evaluator's space.
     /// </summary>
-    long? Capacity(string objective);
+    long? Capacity(string objective) => Space.Size;
 
     /// <summary>The column reported for a search on <paramref name="objective"/> when none is named: the objective
     /// itself, unless the evaluator holds a separate measurement of the same quality the search never sees (the

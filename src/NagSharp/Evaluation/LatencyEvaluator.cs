@@ -55,12 +55,6 @@ public sealed class LatencyEvaluator : IEvaluator
     public IReadOnlyList<string> Notes => _calibration.AnchorMs is double a
         ? [$"{Column}: measured on this machine, calibrated to the reference {SafePath.Shorten(_calibration.Arch.ToString())} at {a:F3} ms"]
         : [];
-    /// <inheritdoc />
-    public bool Scores(Arch arch, string column) => true;
-    /// <inheritdoc />
-    public ISearchSpace SearchSpace(string objective) => Space;
-    /// <inheritdoc />
-    public long? Capacity(string objective) => Space.Size;
 
     /// <inheritdoc />
     public Evaluation Evaluate(Arch arch)

@@ -50,13 +50,6 @@ public sealed class OfaModelEvaluator : IEvaluator
     public IReadOnlyList<string> Notes => ["ofa_pred_top1: the official OFA accuracy predictor (about 3-4 points above real ImageNet top-1; `nag ofa check` gives its rank correlation with published nets)"];
 
     /// <inheritdoc />
-    public bool Scores(Arch arch, string column) => true;
-    /// <inheritdoc />
-    public ISearchSpace SearchSpace(string objective) => _space;
-    /// <inheritdoc />
-    public long? Capacity(string objective) => _space.Size;
-
-    /// <inheritdoc />
     public Evaluation Evaluate(Arch arch)
     {
         var clock = Stopwatch.StartNew();

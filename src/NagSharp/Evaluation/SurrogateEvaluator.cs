@@ -53,12 +53,6 @@ public sealed class SurrogateEvaluator : IEvaluator
     public int Queries { get; private set; }
     /// <inheritdoc />
     public IReadOnlyList<string> Notes { get; }
-    /// <inheritdoc />
-    public bool Scores(Arch arch, string column) => true;
-    /// <inheritdoc />
-    public ISearchSpace SearchSpace(string objective) => Space;
-    /// <inheritdoc />
-    public long? Capacity(string objective) => Space.Size;
 
     /// <inheritdoc />
     public Evaluation Evaluate(Arch arch)

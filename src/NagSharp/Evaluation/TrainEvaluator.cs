@@ -56,12 +56,6 @@ public sealed class TrainEvaluator : IEvaluator
     public int Queries { get; private set; }
     /// <inheritdoc />
     public IReadOnlyList<string> Notes { get; }
-    /// <inheritdoc />
-    public bool Scores(Arch arch, string column) => true;
-    /// <inheritdoc />
-    public ISearchSpace SearchSpace(string objective) => Space;
-    /// <inheritdoc />
-    public long? Capacity(string objective) => Space.Size;
 
     /// <inheritdoc />
     public string ReportFor(string objective) => objective == "val_acc" ? "test_acc" : objective;
