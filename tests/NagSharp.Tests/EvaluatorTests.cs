@@ -275,12 +275,27 @@ public sealed class EvaluatorTests
     }
 
     [SkippableFact]
+    public void TheMedianPrunerStopsAHopelessCandidateAtItsFirstEpochAndLetsAnEqualOneFinish()
+    {
+        string digits = Path.Combine(TestData.RequireDir(), "images", "sklearn_digits.csv.gz");
+        var settings = new TrainEvaluatorSettings(digits, new TrainSettings(2, Batch: 64, Augment: "none"), Width: 4, Cells: 1, Pruner: PrunerKind.Median);
+        using var train = new TrainEvaluator(new Nb201Space(), settings);
+        var good = new Nb201Space().Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|");
+        var hopeless = new Nb201Space().Parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+        for (int i = 0; i < MedianPruner.DefaultWarmupTrials; i++) Assert.Equal(2, train.Evaluate(good).Metrics["epochs"]);
+        Assert.Equal(2, train.Evaluate(good).Metrics["epochs"]);       // equal to the median: not below it
+        var stopped = train.Evaluate(hopeless);
+        Assert.Equal(1, stopped.Metrics["epochs"]);
+        Assert.InRange(stopped.Metrics["val_acc"], 0, 1);
+    }
+
+    [SkippableFact]
     public void TheTrainEvaluatorTrainsOnAValidationSplitCarvedFromTheTrainingImagesAndReportsTheTestSplit()
     {
         string digits = Path.Combine(TestData.RequireDir(), "images", "sklearn_digits.csv.gz");
         var settings = new TrainEvaluatorSettings(digits, new TrainSettings(1, Batch: 64, Augment: "none"), Width: 4, Cells: 1);
         using var train = new TrainEvaluator(new Nb201Space(), settings);
-        Assert.Equal(["val_acc", "test_acc", "params_M", "flops_M"], train.Columns.Select(c => c.Name));
+        Assert.Equal(["val_acc", "test_acc", "params_M", "flops_M", "epochs"], train.Columns.Select(c => c.Name));
         Assert.Equal("test_acc", train.ReportFor("val_acc"));
         var arch = new Nb201Space().Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|");
         var a = train.Evaluate(arch);

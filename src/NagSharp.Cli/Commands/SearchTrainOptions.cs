@@ -18,6 +18,12 @@ internal sealed class SearchTrainOptions
         DefaultValueFactory = _ => new TrainEvaluatorSettings("", new Networks.TrainSettings(1)).ValidationFraction,
     };
 
+    private readonly Option<string> _pruner = new("--pruner")
+    {
+        Description = "train evaluator: early stopping, none or median (a candidate below the median of earlier ones at the same epoch stops there)",
+        DefaultValueFactory = _ => SettingNames.Name(PrunerKind.None),
+    };
+
     /// <summary>Adds the options to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
     {
@@ -25,11 +31,13 @@ internal sealed class SearchTrainOptions
         cmd.Options.Add(_width);
         cmd.Options.Add(_cells);
         cmd.Options.Add(_validation);
+        cmd.Options.Add(_pruner);
     }
 
     /// <summary>The train evaluator's settings, or null when no dataset was given (training seeded by <paramref name="seed"/>).</summary>
     public TrainEvaluatorSettings? Read(ParseResult p, int seed) =>
         p.GetValue(_train.Dataset) is string dataset
-            ? new TrainEvaluatorSettings(Path.GetFullPath(dataset), _train.Read(p, seed), p.GetValue(_width), p.GetValue(_cells), p.GetValue(_train.InputSize), p.GetValue(_validation))
+            ? new TrainEvaluatorSettings(Path.GetFullPath(dataset), _train.Read(p, seed), p.GetValue(_width), p.GetValue(_cells), p.GetValue(_train.InputSize), p.GetValue(_validation),
+                SettingNames.Parse<PrunerKind>(p.GetValue(_pruner), _pruner.Name))
             : null;
 }

@@ -12,8 +12,9 @@ namespace NagSharp.Evaluation;
 /// <param name="InputSize">Network input side (null: the dataset's side rounded up to a multiple of 4; 32 for folders).</param>
 /// <param name="ValidationFraction">Share of the training images held out as the validation split the search sees: a
 /// tenth keeps most images for training while a few hundred validation images rank candidates.</param>
+/// <param name="Pruner">Early stopping: off by default, so every candidate is judged on the same number of epochs.</param>
 public sealed record TrainEvaluatorSettings(string Dataset, TrainSettings Train, int? Width = null, int? Cells = null, int? InputSize = null,
-    double ValidationFraction = 0.1);
+    double ValidationFraction = 0.1, PrunerKind Pruner = PrunerKind.None);
 
 /// <summary>
 /// Builds the network of each candidate and trains it on a user's image dataset with <c>nag net train</c>'s trainer.
@@ -26,6 +27,7 @@ public sealed class TrainEvaluator : IEvaluator
     private readonly ImageDataset _data;     // training images minus the validation split; its test split is the validation split
     private readonly ImageSplit _test;
     private readonly TrainEvaluatorSettings _settings;
+    private readonly MedianPruner? _pruner;
 
     /// <summary>Loads the dataset and carves the validation split (a user or data error naming the problem).</summary>
     public TrainEvaluator(ISearchSpace space, TrainEvaluatorSettings settings)
@@ -41,8 +43,10 @@ public sealed class TrainEvaluator : IEvaluator
         var full = ImageDataset.Load(settings.Dataset, settings.InputSize);
         _test = full.Test;
         _data = full.WithValidationSplit(settings.ValidationFraction, settings.Train.Seed);
+        if (!Enum.IsDefined(settings.Pruner)) throw new NagUserException($"TrainEvaluatorSettings.Pruner: unknown value {(int)settings.Pruner}");
+        _pruner = settings.Pruner == PrunerKind.Median ? new MedianPruner() : null;
         Columns = [new("val_acc", MetricDirection.HigherIsBetter), new("test_acc", MetricDirection.HigherIsBetter),
-            new("params_M", MetricDirection.LowerIsBetter), new("flops_M", MetricDirection.LowerIsBetter)];
+            new("params_M", MetricDirection.LowerIsBetter), new("flops_M", MetricDirection.LowerIsBetter), new("epochs", MetricDirection.LowerIsBetter)];
         Notes = [$"val_acc: {_data.Test.Count} validation images held out of {full.Train.Count} training images of {settings.Dataset}; test_acc: its {_test.Count} test images; {settings.Train.Epochs} epochs per candidate"];
     }
 
@@ -68,13 +72,20 @@ public sealed class TrainEvaluator : IEvaluator
         Queries++;
         using var trainer = NetTrainer.Start(Space, arch, _settings.Width, _settings.Cells, _data, _settings.Train);
         EpochStats? last = null;
-        while (trainer.EpochsDone < _settings.Train.Epochs) last = trainer.RunEpoch(_data);
+        var curve = new List<double>();
+        while (trainer.EpochsDone < _settings.Train.Epochs)
+        {
+            last = trainer.RunEpoch(_data);
+            curve.Add(last.TestAccuracy);
+            if (trainer.EpochsDone < _settings.Train.Epochs && _pruner?.ShouldStop(curve) == true) break;   // hopeless: stop here
+        }
+        _pruner?.Report(curve);
         var (_, test) = NetTrainer.Evaluate(trainer.Network, _data, _test);
         var o = trainer.Network.Options;
         double flops = Space.ComputeCosts(arch, new CostOptions(o.Classes, o.InputSize, o.Width, o.CellsPerStage)).TryGetValue("flops_M", out double f) ? f : double.NaN;
         return new Evaluation(new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["val_acc"] = last!.TestAccuracy, ["test_acc"] = test, ["params_M"] = trainer.Network.ParameterCount / 1e6, ["flops_M"] = flops,
+            ["val_acc"] = last!.TestAccuracy, ["test_acc"] = test, ["params_M"] = trainer.Network.ParameterCount / 1e6, ["flops_M"] = flops, ["epochs"] = curve.Count,
         }, clock.Elapsed.TotalSeconds);
     }
 
