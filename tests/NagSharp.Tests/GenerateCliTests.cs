@@ -156,6 +156,26 @@ public sealed class GenerateCliTests : IDisposable
         Assert.Contains("--self-condition applies to the score engine", discrete.Err);
     }
 
+    [SkippableFact]
+    public void ALowerIsBetterObjectiveIsSteeredToItsLowestValues()
+    {
+        string data = TestData.RequireDir();
+        string g = TrainTiny();
+        string pth = Path.Combine(_dir, "fpga.ckpt");
+        var (pc, _, perr) = Run("train", "predictor", "--objective", "fpga_ms", "--train-archs", "50", "--train-steps", "5", "--preset", "tiny",
+            "--out", pth, "--seed", "0", "--generator", g, "--data-dir", data);
+        Assert.True(pc == 0, perr);
+        var top = Run("generate", "--generator", g, "--predictor", pth, "--guide-top", "1", "-n", "2", "--data-dir", data);
+        Assert.Equal(1, top.Code);
+        Assert.Contains("--guide-top", top.Err);
+        Assert.Contains("lower-is-better", top.Err);
+        Assert.Single(top.Err.TrimEnd().Split('\n'));
+        var (code, stdout, stderr) = Run("generate", "--generator", g, "--predictor", pth, "-n", "4", "--sample-steps", "3", "--report", "fpga_ms",
+            "--max-samples", "64", "--json", "--data-dir", data);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"fpga_ms\"", stdout);
+    }
+
     [Fact]
     public void BadInputGetsOneLineErrorsAndExitCodes()
     {

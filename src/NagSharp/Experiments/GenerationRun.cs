@@ -294,7 +294,9 @@ public static class GenerationRun
                     throw new NagUserException("GenerationRunSettings.GuidanceScale needs GenerationRunSettings.Predictor or GenerationRunSettings.Objective");
                 var guidance = settings.PredictorGuidance with { Scale = scale };
                 // Guidance climbs the predictor; for a lower-is-better column it steers to the best (lowest) training value instead.
-                if (sense < 0 && pred is not null && guidance.TargetValue is null && guidance.TopPercent is null) guidance = guidance with { TargetValue = pred.TargetQuantile(0) };
+                if (sense < 0 && guidance.TopPercent is not null)
+                    throw new NagUserException($"GenerationRunSettings.GuideTop steers towards the highest predicted values, but {pred!.Target} is lower-is-better; give GenerationRunSettings.ObjectiveValue instead");
+                if (sense < 0 && pred is not null && guidance.TargetValue is null) guidance = guidance with { TargetValue = pred.TargetQuantile(0) };
                 gs = gs with { Guidance = guidance.Build(pred) };
                 if (pred is not null && settings.PoolFactor > 1)
                     gs = gs with { Count = (int)Math.Min(SampleCount.Max, Math.Ceiling(gs.Count * settings.PoolFactor)) };
