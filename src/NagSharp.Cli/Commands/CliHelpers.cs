@@ -47,7 +47,7 @@ public static class CliHelpers
 
     /// <summary>Loads the tables when a data directory can be found, else returns null.</summary>
     public static BenchmarkData? LoadDataOrNull(ISearchSpace space, string? dataDir) =>
-        space.Tables is null || DataLocator.TryResolve(dataDir) is not string dir ? null : BenchmarkData.Load(space, dir, ExtraTables);
+        BenchmarkData.LoadIfFound(space, dataDir, ExtraTables);
 
     /// <summary>
     /// Resolves an architecture given as the space's string form or as a table key (e.g. the NB201 index).

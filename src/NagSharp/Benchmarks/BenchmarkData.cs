@@ -190,6 +190,11 @@ public sealed class BenchmarkData
     /// <summary>Loads every table of <paramref name="space"/> under <paramref name="dataDir"/>.</summary>
     public static BenchmarkData Load(ISearchSpace space, string dataDir) => Load(space, dataDir, null);
 
+    /// <summary>The space's tables (plus <paramref name="extraTables"/>) when the space has tables and a data directory
+    /// is found (<paramref name="dataDir"/>, else the usual search); null otherwise. For work the tables only enrich.</summary>
+    public static BenchmarkData? LoadIfFound(ISearchSpace space, string? dataDir, IReadOnlyList<string>? extraTables = null) =>
+        space.Tables is null || DataLocator.TryResolve(dataDir) is not string dir ? null : Load(space, dir, extraTables);
+
     /// <summary>
     /// Loads every table of <paramref name="space"/> under <paramref name="dataDir"/>, then the
     /// <paramref name="extraTables"/> (e.g. latencies measured on this machine by <c>nag latency</c>). Extra tables

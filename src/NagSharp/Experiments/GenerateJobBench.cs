@@ -46,6 +46,7 @@ public static class GenerateJobBench
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var space = SpaceRegistry.Get(settings.Space);
         var job = settings.Job ?? new GenerationRunSettings();
+        job.Validate();   // before the tables are read and default models trained
         var data = BenchmarkData.Load(space, DataLocator.Resolve(dataDir), job.ExtraTables);
         var pairs = settings.Pairs?.ToList() ?? SearchBench.DiscoverPairs(data);
         if (pairs.Count == 0) throw new NagUserException($"{space.Name}: no objective/report pairs (a *valid* column with a *test* twin); give GenerateJobBenchSettings.Pairs");
@@ -75,7 +76,7 @@ public static class GenerateJobBench
 
     // The table's n best rows by the objective (higher is better), read on the report column.
     private static double OracleTop(BenchmarkData data, string objective, string report, int n) =>
-        data.Keys.Select(k => (Obj: data.Get(data.ArchOf(k), objective), Rep: data.Get(data.ArchOf(k), report)))
+        data.Keys.Select(data.ArchOf).Select(a => (Obj: data.Get(a, objective), Rep: data.Get(a, report)))
             .Where(x => x.Obj is not null && x.Rep is not null).OrderByDescending(x => x.Obj!.Value).Take(n).Select(x => x.Rep!.Value).DefaultIfEmpty(double.NaN).Average();
 
     /// <summary>The result as markdown: one row per pair and seed, then the mean and the worst seed.</summary>

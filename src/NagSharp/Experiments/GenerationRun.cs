@@ -286,7 +286,7 @@ public static class GenerationRun
                     throw new NagUserException($"predictor {predPath} was trained for another space or noise process than generator {genPath}");
                 if (pred is not null)
                 {
-                    data ??= space.Tables is null || DataLocator.TryResolve(dataDir) is not string tables ? null : BenchmarkData.Load(space, tables, settings.ExtraTables);
+                    data ??= BenchmarkData.LoadIfFound(space, dataDir, settings.ExtraTables);
                     if (data is not null && data.HasColumn(pred.Target) && data.DirectionOf(pred.Target) == MetricDirection.LowerIsBetter) sense = -1;
                 }
                 scale = settings.GuidanceScale ?? (pred is null ? 0 : GenerationRunSettings.DefaultScoreGuidanceScale);
@@ -307,11 +307,12 @@ public static class GenerationRun
 
             // Tables are optional for unguided generation without reports; they only add figures.
             if (settings.Reports.Count > 0 || gs.Conditions.Count > 0) data ??= Load(space, dataDir, settings.ExtraTables);
-            data ??= space.Tables is null || DataLocator.TryResolve(dataDir) is not string dir ? null : BenchmarkData.Load(space, dir, settings.ExtraTables);
+            data ??= BenchmarkData.LoadIfFound(space, dataDir, settings.ExtraTables);
             foreach (var c in settings.Reports) data!.RequireColumn(c);
             var oracle = data is null ? null : new Oracle(data);
             var satisfaction = ConditionalBenchExperiment.Satisfaction(result, gs.Conditions, data, out _);
             var uniques = result.Records.Where(r => r.Unique).Select(r => r.Arch!).ToList();
+            int generated = uniques.Count;   // before the predictor keeps the best n of a pool
             double[]? scores = pred?.PredictScores(uniques);
             var kept = result.Records;
             int n = settings.Generate.Count;
@@ -342,8 +343,8 @@ public static class GenerationRun
             return new GenerationRunResult
             {
                 Generator = genPath, Predictor = predPath, Guidance = predPath is null ? null : scale, Repulsion = settings.Repulsion,
-                N = n, Until = gs.Until, Samples = result.Records.Length, Pool = gs.Count == n ? null : result.Records.Count(r => r.Unique),
-                SampleCapReached = gs.Until == GenerateUntil.DistinctValid && result.Records.Count(r => r.Unique) < gs.Count, Valid = valid, Unique = unique, Novel = novel,
+                N = n, Until = gs.Until, Samples = result.Records.Length, Pool = gs.Count == n ? null : generated,
+                SampleCapReached = gs.Until == GenerateUntil.DistinctValid && generated < gs.Count, Valid = valid, Unique = unique, Novel = novel,
                 UniqueIfUniform = space.Size is long size ? GenerationMetrics.UniformUniqueness(size, result.Records.Count(r => r.Valid)) : null,
                 UniqueValidCount = uniques.Count, Seconds = result.Seconds, WarmupSeconds = result.WarmupSeconds,
                 SecondsPerUniqueValid = uniques.Count > 0 ? result.Seconds / uniques.Count : null,

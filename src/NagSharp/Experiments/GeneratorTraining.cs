@@ -138,11 +138,11 @@ public static class GeneratorTraining
         if (settings.Engine == GeneratorKind.Score)
         {
             var trainSet = space.Size is not null ? TrainingSets.Select(space, settings.TrainFraction, seed)
-                : TrainingSets.Build(space, LoadOrNull(space, dataDir, settings.ExtraTables), TrainingSets.Lists(space, dataDir), settings.TrainFraction, settings.Unlabelled, seed);
+                : TrainingSets.Build(space, BenchmarkData.LoadIfFound(space, dataDir, settings.ExtraTables), TrainingSets.Lists(space, dataDir), settings.TrainFraction, settings.Unlabelled, seed);
             return new ScoreGenerator(space, new SdeConfig(Kind: settings.Sde), settings.Network ?? NetworkConfig.Preset("small"), settings.Train, trainSet, settings.SelfCondition ?? false);
         }
         var conds = settings.Conditions.Select(Condition.Parse).ToArray();
-        var data = conds.Length > 0 || space.Size is null ? LoadOrNull(space, dataDir, settings.ExtraTables) : null;
+        var data = conds.Length > 0 || space.Size is null ? BenchmarkData.LoadIfFound(space, dataDir, settings.ExtraTables) : null;
         var lists = space.Size is null ? TrainingSets.Lists(space, dataDir) : [];
         var set = DiscreteModels.BuildTrainingSet(space, data, conds, settings.TrainFraction, settings.Unlabelled, seed, lists);
         for (int c = 0; c < conds.Length; c++)
@@ -154,7 +154,4 @@ public static class GeneratorTraining
         if (ConditionCoverage.JointWarning(conds, set) is string warning) progress.Note($"nag: warning: {warning}");
         return new DiscreteGenerator(space, new DiscreteConfig(), settings.Denoiser ?? DenoiserConfig.Preset("small"), settings.Train, conds.Select(c => c.Text).ToList(), set);
     }
-
-    private static BenchmarkData? LoadOrNull(ISearchSpace space, string? dataDir, IReadOnlyList<string> extraTables) =>
-        space.Tables is null || DataLocator.TryResolve(dataDir) is not string dir ? null : BenchmarkData.Load(space, dir, extraTables);
 }

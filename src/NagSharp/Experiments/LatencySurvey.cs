@@ -256,7 +256,7 @@ public static class LatencySurvey
     private static BenchmarkData? LoadData(ISearchSpace space, LatencySurveySettings s, bool required)
     {
         if (required) return BenchmarkData.Load(space, DataLocator.Resolve(s.DataDir), s.ExtraTables ?? []);
-        return space.Tables is null || DataLocator.TryResolve(s.DataDir) is not string dir ? null : BenchmarkData.Load(space, dir, s.ExtraTables ?? []);
+        return BenchmarkData.LoadIfFound(space, s.DataDir, s.ExtraTables);
     }
 
     // Rank agreement with every latency column the tables have (names ending in _ms), over the rows in the table.
