@@ -79,6 +79,42 @@ public sealed class ExperimentStore : IDisposable
         catch (SqliteException e) { _db?.Dispose(); throw Error(e, "cannot open experiment store"); }
     }
 
+    /// <summary>
+    /// Opens an existing store for reading only: nothing is created, upgraded or written (a viewer such as the
+    /// dashboard must not change a store a search is writing). A missing file, an empty database or another program's
+    /// file is a one-line data error. A store made before settings or constraints were kept reads with their defaults.
+    /// Writing through the returned store fails with a data error.
+    /// </summary>
+    /// <param name="path">Database file.</param>
+    /// <param name="busyTimeout">How long a read waits for a writer's lock (default 10 s).</param>
+    public static ExperimentStore OpenReadOnly(string path, TimeSpan? busyTimeout = null)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new NagDataException($"{path}: experiment store not found");
+        if (!Identify(path)) throw new NagDataException($"{path}: not an experiment store yet (an empty database)");
+        int busyMs = (int)(busyTimeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds;
+        SqliteConnection? db = null;
+        try
+        {
+            db = Connect(path, SqliteOpenMode.ReadOnly, busyMs);
+            return new ExperimentStore(path, db, busyMs);
+        }
+        catch (SqliteException e) { db?.Dispose(); throw Error(path, e, "cannot open experiment store"); }
+    }
+
+    private ExperimentStore(string path, SqliteConnection db, int busyMs)
+    {
+        (Path, _db, _busyMs, IsReadOnly) = (path, db, busyMs, true);
+        if (!HasColumn("experiments", "settings")) _settingsSql = "'{}'";
+        if (!HasColumn("trials", "violation")) _trialExtrasSql = "0.0, 0.0";
+    }
+
+    // What the read queries select for columns older stores lack (a read-only store cannot add them).
+    private readonly string _settingsSql = "settings";
+    private readonly string _trialExtrasSql = "violation, seconds";
+
+    /// <summary>True for a store opened with <see cref="OpenReadOnly"/>.</summary>
+    public bool IsReadOnly { get; }
+
     /// <summary>SQLite application id marking a NagSharp store ("NAGS").</summary>
     public const int ApplicationId = 0x4E414753;
 
@@ -226,7 +262,7 @@ public sealed class ExperimentStore : IDisposable
     public List<Experiment> List() => Guarded("cannot read the experiments", () =>
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT id, space, objective, report, strategies, budget, seeds, first_seed, status, created, settings FROM experiments ORDER BY id DESC";
+        cmd.CommandText = $"SELECT id, space, objective, report, strategies, budget, seeds, first_seed, status, created, {_settingsSql} FROM experiments ORDER BY id DESC";
         using var r = cmd.ExecuteReader();
         var list = new List<Experiment>();
         while (r.Read())
@@ -242,7 +278,7 @@ public sealed class ExperimentStore : IDisposable
     public List<Trial> Trials(long id) => Guarded("cannot read the trials", () =>
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT strategy, seed, query, arch, objective, report, violation, seconds FROM trials WHERE experiment_id = $id ORDER BY strategy, seed, query";
+        cmd.CommandText = $"SELECT strategy, seed, query, arch, objective, report, {_trialExtrasSql} FROM trials WHERE experiment_id = $id ORDER BY strategy, seed, query";
         cmd.Parameters.AddWithValue("$id", id);
         using var r = cmd.ExecuteReader();
         var list = new List<Trial>();
