@@ -290,6 +290,20 @@ public sealed class EvaluatorTests
     }
 
     [SkippableFact]
+    public void TheAshaPrunerLetsTheFirstCandidateFinishAndStopsAWorseOneAtTheFirstRung()
+    {
+        string digits = Path.Combine(TestData.RequireDir(), "images", "sklearn_digits.csv.gz");
+        var settings = new TrainEvaluatorSettings(digits, new TrainSettings(2, Batch: 64, Augment: "none"), Width: 4, Cells: 1, Pruner: PrunerKind.Asha);
+        using var train = new TrainEvaluator(new Nb201Space(), settings);
+        var good = new Nb201Space().Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|");
+        var hopeless = new Nb201Space().Parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
+        Assert.Equal(2, train.Evaluate(good).Metrics["epochs"]);       // alone at rung 1: the best there
+        var stopped = train.Evaluate(hopeless);                         // below the only other value at rung 1
+        Assert.Equal(1, stopped.Metrics["epochs"]);
+        Assert.InRange(stopped.Metrics["val_acc"], 0, 1);
+    }
+
+    [SkippableFact]
     public void TheTrainEvaluatorTrainsOnAValidationSplitCarvedFromTheTrainingImagesAndReportsTheTestSplit()
     {
         string digits = Path.Combine(TestData.RequireDir(), "images", "sklearn_digits.csv.gz");

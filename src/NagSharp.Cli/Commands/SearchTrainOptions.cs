@@ -20,7 +20,7 @@ internal sealed class SearchTrainOptions
 
     private readonly Option<string> _pruner = new("--pruner")
     {
-        Description = "train evaluator: early stopping, none or median (a candidate below the median of earlier ones at the same epoch stops there)",
+        Description = "train evaluator: early stopping, none, median (a candidate below the median of earlier ones at the same epoch stops there) or asha (successive halving: at epochs 1, 3, 9, ... only the top third continues)",
         DefaultValueFactory = _ => SettingNames.Name(PrunerKind.None),
     };
 

@@ -10,6 +10,8 @@ public enum PrunerKind
     None,
     /// <summary>Median stopping (<see cref="MedianPruner"/>).</summary>
     Median,
+    /// <summary>Asynchronous successive halving (<see cref="AshaPruner"/>).</summary>
+    Asha,
 }
 
 /// <summary>
@@ -19,7 +21,7 @@ public enum PrunerKind
 /// </summary>
 /// <param name="WarmupTrials">Trials that must have reached an epoch before the rule judges it.</param>
 /// <param name="MinEpochs">No trial stops before this many epochs (one epoch says little about a network).</param>
-public sealed class MedianPruner(int WarmupTrials = MedianPruner.DefaultWarmupTrials, int MinEpochs = 1)
+public sealed class MedianPruner(int WarmupTrials = MedianPruner.DefaultWarmupTrials, int MinEpochs = 1) : IPruner
 {
     /// <summary>Default <c>WarmupTrials</c>.</summary>
     public const int DefaultWarmupTrials = 4;

@@ -27,7 +27,7 @@ public sealed class TrainEvaluator : IEvaluator
     private readonly ImageDataset _data;     // training images minus the validation split; its test split is the validation split
     private readonly ImageSplit _test;
     private readonly TrainEvaluatorSettings _settings;
-    private readonly MedianPruner? _pruner;
+    private readonly IPruner? _pruner;
 
     /// <summary>Loads the dataset and carves the validation split (a user or data error naming the problem).</summary>
     public TrainEvaluator(ISearchSpace space, TrainEvaluatorSettings settings)
@@ -44,7 +44,7 @@ public sealed class TrainEvaluator : IEvaluator
         _test = full.Test;
         _data = full.WithValidationSplit(settings.ValidationFraction, settings.Train.Seed);
         if (!Enum.IsDefined(settings.Pruner)) throw new NagUserException($"TrainEvaluatorSettings.Pruner: unknown value {(int)settings.Pruner}");
-        _pruner = settings.Pruner == PrunerKind.Median ? new MedianPruner() : null;
+        _pruner = settings.Pruner switch { PrunerKind.Median => new MedianPruner(), PrunerKind.Asha => new AshaPruner(), _ => null };
         Columns = [new("val_acc", MetricDirection.HigherIsBetter), new("test_acc", MetricDirection.HigherIsBetter),
             new("params_M", MetricDirection.LowerIsBetter), new("flops_M", MetricDirection.LowerIsBetter), new("epochs", MetricDirection.LowerIsBetter)];
         Notes = [$"val_acc: {_data.Test.Count} validation images held out of {full.Train.Count} training images of {settings.Dataset}; test_acc: its {_test.Count} test images; {settings.Train.Epochs} epochs per candidate"];
