@@ -14,18 +14,33 @@ namespace NagSharp.Search;
 /// <param name="Violation">Summed relative violation of the search's constraints (<see cref="Constraint.Violation(IReadOnlyList{Constraint}, IReadOnlyDictionary{string, double})"/>):
 /// 0 for a feasible candidate.</param>
 /// <param name="Seconds">Wall-clock seconds the evaluation cost (0 where not measured, e.g. replayed from older records).</param>
-public sealed record Trial(string Strategy, int Seed, int Query, string Arch, double Objective, double Report, double Violation = 0, double Seconds = 0)
+/// <param name="AskedAfter">Results the strategy had been told when it asked for this one (null: Query - 1, a sequential run).</param>
+/// <param name="Told">1-based order in which the strategy was told the result (null: Query, a sequential run).</param>
+/// <param name="Error">Why the evaluation failed (null: it did not); a failed trial counts against the budget and is
+/// never feasible.</param>
+public sealed record Trial(string Strategy, int Seed, int Query, string Arch, double Objective, double Report, double Violation = 0, double Seconds = 0,
+    int? AskedAfter = null, int? Told = null, string? Error = null)
 {
-    /// <summary>True when the candidate met every constraint.</summary>
-    public bool Feasible => Violation == 0;
+    /// <summary>True when the evaluation succeeded and the candidate met every constraint.</summary>
+    public bool Feasible => Error is null && Violation == 0;
 
-    /// <summary>Equal when everything but <see cref="Seconds"/> is: the time an evaluation took is a measurement of the
-    /// machine, not part of what the search did, so a rerun with the same seed has equal trials.</summary>
+    /// <summary>True when the evaluation failed.</summary>
+    public bool Failed => Error is not null;
+
+    /// <summary>Results told before this trial was asked for.</summary>
+    public int AskedAfterOrDefault => AskedAfter ?? Query - 1;
+
+    /// <summary>The order the strategy was told this result in.</summary>
+    public int ToldOrDefault => Told ?? Query;
+
+    /// <summary>Equal when everything but <see cref="Seconds"/> and the ask/tell order is: the time an evaluation took
+    /// and the order parallel results arrived in are measurements of the machine, not part of what the search did, so a
+    /// rerun with the same seed has equal trials.</summary>
     public bool Equals(Trial? other) => other is not null && Strategy == other.Strategy && Seed == other.Seed && Query == other.Query &&
-        Arch == other.Arch && Objective.Equals(other.Objective) && Report.Equals(other.Report) && Violation.Equals(other.Violation);
+        Arch == other.Arch && Objective.Equals(other.Objective) && Report.Equals(other.Report) && Violation.Equals(other.Violation) && Error == other.Error;
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Strategy, Seed, Query, Arch, Objective, Report, Violation);
+    public override int GetHashCode() => HashCode.Combine(Strategy, Seed, Query, Arch, Objective, Report, Violation, Error);
 }
 
 /// <summary>Aggregate figures of one strategy over seeds.</summary>
@@ -98,68 +113,170 @@ public static class SearchHarness
     }
 
     /// <summary>
-    /// Runs one strategy for <paramref name="budget"/> evaluations of <paramref name="evaluator"/>. Recorded trials are
-    /// replayed first (as in the table overload). Each distinct architecture costs one evaluation; repeats are answered
-    /// from memory and proposals the evaluator cannot score on the objective are skipped, neither counted.
-    /// A candidate that misses a constraint of <paramref name="goal"/> is counted and recorded as infeasible, and the
-    /// strategy is told a penalty below every value seen so far, deeper the further it misses
-    /// (<see cref="Penalty"/>), so every strategy learns to avoid the infeasible region without a constraint model of its own.
+    /// Runs one strategy for <paramref name="budget"/> evaluations of <paramref name="evaluator"/>, one at a time in this
+    /// process (see the executor overload).
     /// </summary>
     public static List<Trial> Run(ISearchStrategy strategy, IEvaluator evaluator, SearchGoal goal, int budget, int seed,
         IReadOnlyList<Trial>? recorded = null, ITrialRecorder? recorder = null)
     {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        using var executor = new InProcessExecutor(evaluator, recorder);
+        return Run(strategy, evaluator, goal, budget, seed, executor, recorded, [], recorder);
+    }
+
+    /// <summary>
+    /// Runs one strategy for <paramref name="budget"/> evaluations through <paramref name="executor"/>, keeping up to its
+    /// <see cref="ITrialExecutor.Slots"/> evaluations pending: the strategy is asked again while earlier results are
+    /// outstanding and told each result as it arrives (asynchronous ask/tell). Each distinct architecture costs one
+    /// evaluation; repeats of a told architecture are answered from memory, proposals still pending or that
+    /// <paramref name="evaluator"/> cannot score on the objective are skipped, none of them counted.
+    /// A candidate that misses a constraint of <paramref name="goal"/> is counted and recorded as infeasible, and the
+    /// strategy is told a penalty below every value seen so far, deeper the further it misses (<see cref="Penalty"/>), so
+    /// every strategy learns to avoid the infeasible region without a constraint model of its own; a failed evaluation is
+    /// counted and told the deepest penalty.
+    /// <para>Resume: <paramref name="recorded"/> (trials the strategy was told, with their ask/tell order) and
+    /// <paramref name="outstanding"/> (requests asked and not told) of an interrupted run are replayed first, in the order
+    /// they happened (each ask after as many tells as it was made after), so the strategy reaches the state it had;
+    /// every replayed ask must propose the recorded architecture. Outstanding requests are submitted again (executors
+    /// treat that idempotently) and nothing recorded is evaluated again. <paramref name="recorder"/> gets each new result
+    /// when the strategy is told it.</para>
+    /// </summary>
+    public static List<Trial> Run(ISearchStrategy strategy, IEvaluator evaluator, SearchGoal goal, int budget, int seed, ITrialExecutor executor,
+        IReadOnlyList<Trial>? recorded, IReadOnlyList<TrialRequest>? outstanding, ITrialRecorder? recorder)
+    {
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentNullException.ThrowIfNull(evaluator);
         ArgumentNullException.ThrowIfNull(goal);
+        ArgumentNullException.ThrowIfNull(executor);
         goal.Validate(evaluator);
         CheckBudget(evaluator, goal.Objective, budget);
+        var history = new Replay(strategy.Name, seed, recorded ?? [], outstanding ?? [], budget);
         double sign = goal.Minimize ? -1 : 1;
         var told = new Dictionary<string, double>(StringComparer.Ordinal);
-        var seen = new List<double>(budget);   // signed objective of every trial so far: the penalty's scale
+        var pending = new Dictionary<string, (TrialRequest Request, Arch Arch)>(StringComparer.Ordinal);
+        var seen = new List<double>(budget);   // signed objective of every successful trial so far: the penalty's scale
         var trials = new List<Trial>(budget);
-        int wasted = 0, inARow = 0;
+        int asked = 0, wasted = 0;
         while (trials.Count < budget)
         {
-            var arch = strategy.Ask();
-            string key = arch.ToString();
-            if (told.TryGetValue(key, out double known) || !evaluator.Scores(arch, goal.Objective))
+            // Ask while the history says this ask came next, or (live) while a slot is free.
+            while (asked < budget && history.MayAsk(asked + 1, trials.Count, pending.Count, executor.Slots))
             {
-                // A repeat costs nothing (the harness remembers it); an architecture the evaluator cannot score is
-                // skipped. Either way the strategy learns nothing new, so stop if it keeps doing it: a bound on repeats
-                // in a row gives up quickly once a strategy has run out of new proposals.
-                if (++wasted > 100 * budget || ++inARow > MaxWastedInARow)
-                    throw new NagUserException($"strategy {strategy.Name} stopped proposing new architectures {Scorer(evaluator)} " +
-                        $"({Math.Min(inARow, MaxWastedInARow + 1)} repeated or unscored proposals in a row after {trials.Count} of {budget} queries); lower the budget");
-                if (told.ContainsKey(key)) strategy.Tell(arch, known);
-                continue;
+                var arch = AskNew(strategy, evaluator, goal, told, pending, ref wasted, trials.Count, budget);
+                var request = new TrialRequest(strategy.Name, seed, ++asked, arch.ToString(), trials.Count);
+                history.CheckAsk(request);
+                pending[request.Arch] = (request, arch);
+                if (!history.IsTold(request.Query)) executor.Submit(request, arch);
             }
-            inARow = 0;
-            int query = trials.Count + 1;
             Trial trial;
-            if (recorded is not null && query <= recorded.Count)
+            (TrialRequest Request, Arch Arch) ask;
+            if (history.NextTell(trials.Count) is { } replayed)
             {
-                trial = recorded[query - 1];
-                if (trial.Arch != key)
-                    throw new NagDataException($"replay of {strategy.Name} seed {seed} diverged at query {query}: recorded {trial.Arch}, asked {key}");
+                if (!pending.Remove(replayed.Arch, out ask))
+                    throw new NagDataException($"replay of {strategy.Name} seed {seed} diverged: recorded result {trials.Count + 1} ({SafePath.Shorten(replayed.Arch)}) was never asked");
+                trial = replayed;
             }
             else
             {
-                recorder?.Start(strategy.Name, seed, query, key);
-                var e = evaluator.Evaluate(arch);
-                double v = e.Metrics.TryGetValue(goal.Objective, out double o) ? o : double.NaN;
-                if (double.IsNaN(v))
-                    throw new NagDataException($"evaluator {evaluator.Name} gave no value of '{SafePath.Shorten(goal.Objective)}' for {SafePath.Shorten(key)}");
-                trial = new Trial(strategy.Name, seed, query, key, v, e.Metrics.TryGetValue(goal.Report, out double r) ? r : double.NaN,
-                    Constraint.Violation(goal.Bounds, e.Metrics), e.Seconds);
+                if (pending.Count == 0) throw new InvalidOperationException("nothing pending and the budget not spent");
+                var outcome = executor.Next();
+                if (!pending.Remove(outcome.Request.Arch, out ask))
+                    throw new InvalidOperationException($"executor returned a request that is not pending: query {outcome.Request.Query}");
+                trial = ToTrial(outcome, goal, evaluator, trials.Count + 1);
                 recorder?.Finish(trial);
             }
-            seen.Add(sign * trial.Objective);
-            double value = trial.Feasible ? sign * trial.Objective : Penalty(seen, trial.Violation);
-            told[key] = value;
+            double value;
+            if (trial.Failed) value = seen.Count > 0 ? Penalty(seen, 1) : FailedFirst;
+            else
+            {
+                seen.Add(sign * trial.Objective);
+                value = trial.Feasible ? sign * trial.Objective : Penalty(seen, trial.Violation);
+            }
+            told[trial.Arch] = value;
             trials.Add(trial);
-            strategy.Tell(arch, value);
+            strategy.Tell(ask.Arch, value);
         }
         return trials;
+    }
+
+    /// <summary>What a strategy is told for a failed evaluation when no other result has been seen yet.</summary>
+    public const double FailedFirst = -1e9;
+
+    // The next new architecture: told repeats are answered from memory, pending repeats and unscored proposals skipped.
+    private static Arch AskNew(ISearchStrategy strategy, IEvaluator evaluator, SearchGoal goal, Dictionary<string, double> told,
+        Dictionary<string, (TrialRequest, Arch)> pending, ref int wasted, int done, int budget)
+    {
+        int inARow = 0;
+        while (true)
+        {
+            var arch = strategy.Ask();
+            string key = arch.ToString();
+            bool repeat = told.TryGetValue(key, out double known);
+            if (!repeat && !pending.ContainsKey(key) && evaluator.Scores(arch, goal.Objective)) return arch;
+            // The strategy learns nothing new, so stop if it keeps doing it: a bound on repeats in a row gives up
+            // quickly once a strategy has run out of new proposals.
+            if (++wasted > 100 * budget || ++inARow > MaxWastedInARow)
+                throw new NagUserException($"strategy {strategy.Name} stopped proposing new architectures {Scorer(evaluator)} " +
+                    $"({Math.Min(inARow, MaxWastedInARow + 1)} repeated or unscored proposals in a row after {done} of {budget} queries); lower the budget");
+            if (repeat) strategy.Tell(arch, known);
+        }
+    }
+
+    private static Trial ToTrial(TrialOutcome outcome, SearchGoal goal, IEvaluator evaluator, int toldOrder)
+    {
+        var r = outcome.Request;
+        if (outcome.Result is not { } e)
+            return new Trial(r.Strategy, r.Seed, r.Query, r.Arch, double.NaN, double.NaN, 0, 0, r.AskedAfter, toldOrder, outcome.Error ?? "failed");
+        double v = e.Metrics.TryGetValue(goal.Objective, out double o) ? o : double.NaN;
+        if (double.IsNaN(v))
+            throw new NagDataException($"evaluator {evaluator.Name} gave no value of '{SafePath.Shorten(goal.Objective)}' for {SafePath.Shorten(r.Arch)}");
+        return new Trial(r.Strategy, r.Seed, r.Query, r.Arch, v, e.Metrics.TryGetValue(goal.Report, out double rep) ? rep : double.NaN,
+            Constraint.Violation(goal.Bounds, e.Metrics), e.Seconds, r.AskedAfter, toldOrder);
+    }
+
+    /// <summary>
+    /// The recorded history of an interrupted run, in the order it happened: asks by query number (each after as many
+    /// tells as it was made after) and tells by their order. A run without records replays nothing.
+    /// </summary>
+    private sealed class Replay
+    {
+        private readonly string _run;
+        private readonly List<Trial> _tells;                   // recorded results, by tell order
+        private readonly Dictionary<int, (string Arch, int AskedAfter)> _asks = [];
+        private readonly HashSet<int> _told = [];
+
+        public Replay(string strategy, int seed, IReadOnlyList<Trial> recorded, IReadOnlyList<TrialRequest> outstanding, int budget)
+        {
+            _run = $"{strategy} seed {seed}";
+            _tells = recorded.OrderBy(t => t.ToldOrDefault).ToList();
+            for (int i = 0; i < _tells.Count; i++)
+                if (_tells[i].ToldOrDefault != i + 1) throw new NagDataException($"records of {_run} are not a whole history: result {i + 1} is missing");
+            foreach (var t in _tells) { _asks[t.Query] = (t.Arch, t.AskedAfterOrDefault); _told.Add(t.Query); }
+            foreach (var o in outstanding)
+                if (!_asks.TryAdd(o.Query, (o.Arch, o.AskedAfter))) throw new NagDataException($"records of {_run}: query {o.Query} is recorded twice");
+            int asks = _asks.Count;
+            if (asks > budget || Enumerable.Range(1, asks).Any(q => !_asks.ContainsKey(q)))
+                throw new NagDataException($"records of {_run} are not a whole history: {asks} asks recorded, not numbered 1..{asks} within the budget {budget}");
+            var toldAt = _tells.ToDictionary(t => t.Query, t => t.ToldOrDefault);
+            foreach (var (q, (_, after)) in _asks)
+                if (after < 0 || after > _tells.Count || (toldAt.TryGetValue(q, out int at) && after >= at))
+                    throw new NagDataException($"records of {_run}: query {q} says it was asked after {after} results, which the history does not allow");
+        }
+
+        /// <summary>True when ask <paramref name="query"/> happens now: a recorded ask once its tells are replayed; a new
+        /// ask only after the whole history is replayed and while a slot is free.</summary>
+        public bool MayAsk(int query, int toldSoFar, int pending, int slots) =>
+            _asks.TryGetValue(query, out var a) ? a.AskedAfter <= toldSoFar : toldSoFar >= _tells.Count && pending < slots;
+
+        public void CheckAsk(TrialRequest request)
+        {
+            if (_asks.TryGetValue(request.Query, out var a) && a.Arch != request.Arch)
+                throw new NagDataException($"replay of {_run} diverged at query {request.Query}: recorded {SafePath.Shorten(a.Arch)}, asked {SafePath.Shorten(request.Arch)}");
+        }
+
+        public bool IsTold(int query) => _told.Contains(query);
+
+        public Trial? NextTell(int toldSoFar) => toldSoFar < _tells.Count ? _tells[toldSoFar] : null;
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ public sealed class GeneratorBoSearch : SurrogateSearch
     private readonly TransferPrior? _prior;
     private readonly EnsembleSurrogate _ensemble;
     private readonly List<Arch> _pool = [];
-    private readonly List<double> _priorObserved = [];
+    private readonly Dictionary<string, double> _priorScores = new(StringComparer.Ordinal);   // prior score of each observed architecture
 
     /// <summary>Creates the strategy for one seed; the generator and prior are shared and only read.</summary>
     public GeneratorBoSearch(ISearchSpace space, int seed, IArchGenerator generator, BoConfig? config = null, GeneratorBoConfig? gen = null,
@@ -94,13 +94,15 @@ public sealed class GeneratorBoSearch : SurrogateSearch
     {
         var prior = _prior!;
         int n = Observed.Count;
-        while (_priorObserved.Count < n) _priorObserved.Add(prior.Score([Observed[_priorObserved.Count]])[0]);
+        foreach (var a in Observed)   // one at a time, as scores were always computed (a batch may round differently)
+            if (!_priorScores.ContainsKey(a.ToString())) _priorScores[a.ToString()] = prior.Score([a])[0];
+        var priorObserved = Observed.Select(a => _priorScores[a.ToString()]).ToList();
         double c = 0, beta = 1, best = 0;
         if (n > 0)
         {
             var y = Stats.RankScores(Values);
-            (c, beta) = ShrunkLine(_priorObserved, y, Shrinkage);
-            var residual = y.Select((v, i) => v - (c + beta * _priorObserved[i])).ToList();
+            (c, beta) = ShrunkLine(priorObserved, y, Shrinkage);
+            var residual = y.Select((v, i) => v - (c + beta * priorObserved[i])).ToList();
             _ensemble.Fit(Observed, residual, RoundSeed());
             best = y.Max();
         }

@@ -33,6 +33,7 @@ public abstract class SurrogateSearch : ISearchStrategy, IDisposable
     protected int Round { get; private set; }
 
     private readonly Queue<Arch> _queue = new();
+    private readonly List<Arch> _pending = [];   // asked and not yet told, in ask order
 
     /// <summary>Sets up the loop.</summary>
     protected SurrogateSearch(ISearchSpace space, BoConfig config, int seed)
@@ -50,17 +51,49 @@ public abstract class SurrogateSearch : ISearchStrategy, IDisposable
         while (_queue.Count == 0)
         {
             int batch = Config.BatchAt(Observed.Count);
-            foreach (var a in Plan(batch).Take(batch))
+            foreach (var a in PlanWithFantasies(batch))
                 if (Seen.Add(a.ToString())) _queue.Enqueue(a);
             if (_queue.Count == 0) _queue.Enqueue(FreshRandom());
             Round++;
         }
-        return _queue.Dequeue();
+        var next = _queue.Dequeue();
+        _pending.Add(next);
+        return next;
     }
+
+    /// <summary>
+    /// Plans a round. With results still pending (a parallel search asks before earlier answers are in), each pending
+    /// architecture joins the history for this plan with a fantasised value, the median of the values told so far
+    /// (constant liar, Ginsbourger et al. 2010): the surrogate then expects nothing new near a pending point, so the round
+    /// spreads out instead of piling onto what is already being evaluated. Pending architectures are never proposed
+    /// again (they are in <see cref="Seen"/>). A sequential run never has pending points here and plans as it always did.
+    /// </summary>
+    private List<Arch> PlanWithFantasies(int batch)
+    {
+        int real = Observed.Count;
+        if (_pending.Count == 0 || real == 0) return Plan(batch).Take(batch).ToList();
+        double lie = Median(Values);
+        Observed.AddRange(_pending);
+        Values.AddRange(Enumerable.Repeat(lie, _pending.Count));
+        try { return Plan(batch).Take(batch).ToList(); }
+        finally
+        {
+            Observed.RemoveRange(real, Observed.Count - real);
+            Values.RemoveRange(real, Values.Count - real);
+        }
+    }
+
+    private static double Median(List<double> values) => MathNet.Numerics.Statistics.Statistics.Median(values);
+
+    /// <summary>Architectures asked for and not yet told, in ask order.</summary>
+    protected IReadOnlyList<Arch> Pending => _pending;
 
     /// <inheritdoc />
     public void Tell(Arch arch, double objective)
     {
+        string key = arch.ToString();
+        int i = _pending.FindIndex(a => a.ToString() == key);
+        if (i >= 0) _pending.RemoveAt(i);
         Observed.Add(arch);
         Values.Add(objective);
     }
