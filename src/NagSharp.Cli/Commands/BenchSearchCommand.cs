@@ -27,9 +27,11 @@ public static class BenchSearchCommand
         var costInputs = new Option<bool>("--cost-inputs") { Description = "gp-bo and generator-bo --ranker gp: the space's analytic costs (params, FLOPs) join the GP's inputs" };
         var ranker = new Option<string>("--ranker") { Description = $"generator-bo: what ranks the generated candidates ({string.Join(", ", BoConfig.Rankers)})", DefaultValueFactory = _ => new SearchSettings().Ranker };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => ModelCache.DefaultDir };
+        var objectives = new Option<string[]>("--objective") { Description = "Two objectives (the flag twice) instead of --pairs: the two-objective benchmark (hypervolume of each strategy's Pareto front)" };
+        var referencePoint = new Option<string?>("--reference-point") { Description = "Two objectives: the hypervolume's reference point, one value per objective, e.g. 70,40 (default: the worst value of each objective among the feasible trials)" };
         var json = CliHelpers.JsonOption();
         var cmd = new Command("search", "Benchmark all search strategies on every objective/report pair: markdown table, JSON and plots")
-            { json, space, pairsOpt, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir, costInputs, ranker, evaluator, constraints };
+            { json, space, pairsOpt, objectives, referencePoint, strategies, budget, seeds, seed, outDir, acquisition, generator, modelsDir, costInputs, ranker, evaluator, constraints };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             AtomicFile.RequireWritableDirectory(p.GetValue(outDir)!, "--out");   // before any work
@@ -46,6 +48,19 @@ public static class BenchSearchCommand
                 new SearchSettings(p.GetValue(acquisition)!, Generator: genPath is null ? null : Path.GetFullPath(genPath), CostInputs: p.GetValue(costInputs), Ranker: p.GetValue(ranker)!,
                     Evaluator: p.GetValue(evaluator), Constraints: p.GetValue(constraints) is { Length: > 0 } cs ? cs : null),
                 p.GetValue(outDir)!, p.GetValue(modelsDir)!, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
+            if (CliHelpers.Items(p.GetValue(objectives)) is { Length: > 0 } objs)
+            {
+                if (objs.Length != 2) throw new NagUserException($"--objective: the two-objective benchmark takes the flag twice, got {objs.Length} (one objective: --pairs)");
+                var inv = System.Globalization.CultureInfo.InvariantCulture;
+                double[]? reference = p.GetValue(referencePoint)?.Split(',', StringSplitOptions.TrimEntries).Select(x =>
+                    double.TryParse(x, System.Globalization.NumberStyles.Float, inv, out double v) && double.IsFinite(v) ? v
+                        : throw new NagUserException($"--reference-point: '{SafePath.Shorten(x)}' is not a number")).ToArray();
+                var (mo, seconds) = CliHelpers.WithFlags(SearchCommand.Flags, () => ProgressRunner.Observe(ctx, progress => SearchBench.RunPareto(settings, objs, reference, progress)));
+                ctx.Out.Write(p.GetValue(json) ? NagSharp.Search.MultiObjective.ParetoRun.SummaryJson(mo) + Environment.NewLine
+                    : NagSharp.Search.MultiObjective.ParetoRun.Markdown(mo) + string.Create(inv, $"{Environment.NewLine}{seconds:F0} s wall time{Environment.NewLine}"));
+                return ExitCodes.Ok;
+            }
+            if (p.GetValue(referencePoint) is not null) throw new NagUserException("--reference-point needs two objectives (--objective twice)");
             var result = CliHelpers.WithFlags(SearchCommand.Flags, () => ProgressRunner.Observe(ctx, progress => SearchBench.Run(settings, progress)));
             foreach (var pair in result.Pairs.Where(x => !x.Run.HasTrialDetails)) PlotCommand.Render(pair.Dir, p.GetValue(ctx.DataDir));
             ctx.Out.Write(p.GetValue(json) ? ExperimentHost.Json(result) + Environment.NewLine : SearchBench.Markdown(result));

@@ -21,7 +21,8 @@ public static class SearchCommand
     public static Command Create(CliContext ctx)
     {
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
-        var objective = new Option<string?>("--objective") { Description = "Column the strategies may query (counted)" };
+        var objective = new Option<string[]>("--objective") { Description = "Column the strategies may query (counted); give it twice for a two-objective search that returns the Pareto front and its hypervolume (strategies random, bananas, gp-bo, generator-bo)" };
+        var referencePoint = new Option<string?>("--reference-point") { Description = "Two objectives: the hypervolume's reference point, one value per objective in its units, e.g. 70,40 (default: the worst value of each objective among the search's feasible trials)" };
         var report = new Option<string?>("--report") { Description = "Column used only for the final numbers" };
         var db = new Option<string?>("--db") { Description = "SQLite experiment store: record trials as they happen (resumable)" };
         var resume = new Option<long?>("--resume") { Description = "Continue experiment ID of --db after a crash (no trial is queried twice)" };
@@ -47,7 +48,7 @@ public static class SearchCommand
         var json = CliHelpers.JsonOption();
         var training = new SearchTrainOptions();
         var cmd = new Command("search", "Run NAS strategies against an evaluator (a benchmark table, a model oracle, a measurement) and aggregate over seeds")
-            { json, space, objective, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker, evaluator, constraints };
+            { json, space, objective, referencePoint, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker, evaluator, constraints };
         training.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -61,8 +62,14 @@ public static class SearchCommand
                     costInputs, surrogateEncoding, ranker, evaluator, constraints);
             }
             string? genPath = p.GetValue(generator);
+            var objectives = CliHelpers.Items(p.GetValue(objective));
+            if (objectives is { Length: > 1 })
+                return TwoObjectives(ctx, p, objectives, p.GetValue(referencePoint), genPath is null ? null : Path.GetFullPath(genPath), space, report, db, resume,
+                    strategies, budget, seeds, seed, acquisition, guidance, samples, sampleSteps, minimize, randomCandidates, costInputs, surrogateEncoding,
+                    ranker, evaluator, constraints, training, modelsDir, outDir, json);
+            if (p.GetValue(referencePoint) is not null) throw new NagUserException("--reference-point needs two objectives (--objective twice)");
             var sources = p.GetValue(transferFrom)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-            var settings = new SearchRunSettings(p.GetValue(space)!, p.GetValue(objective), p.GetValue(report), CliHelpers.Items(p.GetValue(strategies)),
+            var settings = new SearchRunSettings(p.GetValue(space)!, objectives?.FirstOrDefault(), p.GetValue(report), CliHelpers.Items(p.GetValue(strategies)),
                 p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed),
                 new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps),
                     genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates), p.GetValue(costInputs),
@@ -79,6 +86,34 @@ public static class SearchCommand
             return ExitCodes.Ok;
         }));
         return cmd;
+    }
+
+    // Two objectives: the Pareto search (in-process; nothing to resume) with its hypervolume table and the front.
+    private static int TwoObjectives(CliContext ctx, ParseResult p, IReadOnlyList<string> objectives, string? referencePoint, string? generator,
+        Option<string> space, Option<string?> report, Option<string?> db, Option<long?> resume, Option<string[]> strategies, Option<int> budget,
+        Option<int> seeds, Option<int> seed, Option<string> acquisition, Option<double> guidance, Option<int> samples, Option<int> sampleSteps,
+        Option<bool> minimize, Option<int> randomCandidates, Option<bool> costInputs, Option<string> surrogateEncoding, Option<string> ranker,
+        Option<string?> evaluator, Option<string[]> constraints, SearchTrainOptions training, Option<string> modelsDir, Option<string> outDir, Option<bool> json)
+    {
+        if (p.GetValue(db) is not null || p.GetValue(resume) is not null)
+            throw new NagUserException("a two-objective search runs in this process and records no experiment: drop --db and --resume");
+        if (p.GetValue(report) is not null) throw new NagUserException("--report names one objective's report column; a two-objective search reports its objectives");
+        if (p.GetValue(minimize)) throw new NagUserException("--minimize applies to one objective; each of two objectives is optimised in its column's declared direction");
+        var inv = CultureInfo.InvariantCulture;
+        double[]? reference = referencePoint?.Split(',', StringSplitOptions.TrimEntries).Select(x =>
+            double.TryParse(x, NumberStyles.Float, inv, out double v) && double.IsFinite(v) ? v
+                : throw new NagUserException($"--reference-point: '{SafePath.Shorten(x)}' is not a number")).ToArray();
+        var st = new SearchSettings(p.GetValue(acquisition)!, p.GetValue(guidance), p.GetValue(samples), p.GetValue(sampleSteps), generator, null, false,
+            p.GetValue(randomCandidates), p.GetValue(costInputs), p.GetValue(surrogateEncoding)!, p.GetValue(ranker)!, p.GetValue(evaluator),
+            p.GetValue(constraints) is { Length: > 0 } cs ? cs : null, training.Read(p, p.GetValue(seed)));
+        var settings = new NagSharp.Search.MultiObjective.ParetoRunSettings(p.GetValue(space)!, objectives, CliHelpers.Items(p.GetValue(strategies)),
+            p.GetValue(budget), p.GetValue(seeds), p.GetValue(seed), st, reference, p.GetValue(modelsDir)!, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
+        var result = CliHelpers.WithFlags(Flags, () => ProgressRunner.Observe(ctx, progress => NagSharp.Search.MultiObjective.ParetoRun.Run(settings, progress)));
+        NagSharp.Search.MultiObjective.ParetoRun.Write(p.GetValue(outDir)!, result);
+        if (p.GetValue(json)) { ctx.Out.WriteLine(NagSharp.Search.MultiObjective.ParetoRun.SummaryJson(result)); return ExitCodes.Ok; }
+        foreach (var note in result.Notes) ctx.Out.WriteLine(note);
+        ctx.Out.Write(NagSharp.Search.MultiObjective.ParetoRun.Markdown(result));
+        return ExitCodes.Ok;
     }
 
     /// <summary>The console table of a summary: best-so-far report value at each budget (mean ± std over seeds).</summary>
@@ -103,7 +138,7 @@ public static class SearchCommand
     /// one is refused (naming the flag and both values), since silently ignoring it would report another search than asked.
     /// </summary>
     private static void RefuseContradictions(ParseResult p, string storePath, Store.Experiment e, SearchSettings st, Option<string> space,
-        Option<string?> objective, Option<string?> report, Option<string[]> strategies, Option<int> budget, Option<int> seeds, Option<int> seed,
+        Option<string[]> objective, Option<string?> report, Option<string[]> strategies, Option<int> budget, Option<int> seeds, Option<int> seed,
         Option<string?> transferFrom, Option<string> acquisition, Option<string?> generator, Option<double> guidance, Option<int> samples,
         Option<int> sampleSteps, Option<bool> minimize, Option<int> randomCandidates, Option<bool> costInputs, Option<string> surrogateEncoding,
         Option<string> ranker, Option<string?> evaluator, Option<string[]> constraints)
@@ -119,7 +154,7 @@ public static class SearchCommand
         }
         static string List(IEnumerable<string>? xs) => string.Join(",", xs ?? []);
         Check(space, v => NagSharp.Spaces.SpaceRegistry.Get(v).Name, e.Space);
-        Check(objective, v => v!, e.Objective);
+        Check(objective, v => List(CliHelpers.Items(v)), e.Objective);
         Check(report, v => v!, e.Report);
         Check(strategies, v => List(CliHelpers.Items(v)), List(e.Strategies));
         Check(budget, v => v.ToString(inv), e.Budget.ToString(inv));

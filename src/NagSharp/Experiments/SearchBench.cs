@@ -131,6 +131,33 @@ public static class SearchBench
     }
 
     /// <summary>
+    /// The two-objective benchmark: every strategy of <paramref name="settings"/> (default: those that search several
+    /// objectives) runs <see cref="Search.MultiObjective.ParetoRun"/> on <paramref name="objectives"/>; the output directory gets
+    /// the search output plus bench_search.md with the wall time. <paramref name="reference"/>: the hypervolume's
+    /// reference point (null: the nadir of the feasible trials).
+    /// </summary>
+    public static (NagSharp.Search.MultiObjective.ParetoRunResult Result, double Seconds) RunPareto(SearchBenchSettings settings, IReadOnlyList<string> objectives,
+        IReadOnlyList<double>? reference, IProgress<ExperimentEvent>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Pairs is { Count: > 0 }) throw new NagUserException("a two-objective benchmark takes its objectives, not objective/report pairs");
+        var clock = Stopwatch.StartNew();
+        string dir = settings.OutDir ?? SearchBenchSettings.DefaultOutDir;
+        var run = NagSharp.Search.MultiObjective.ParetoRun.Run(new NagSharp.Search.MultiObjective.ParetoRunSettings(settings.Space, objectives,
+            settings.Strategies ?? NagSharp.Search.MultiObjective.ParetoRun.DefaultStrategies, settings.Budget, settings.Seeds, settings.FirstSeed,
+            settings.Strategy, reference, settings.ModelsDir, settings.DataDir, settings.ExtraTables), progress);
+        NagSharp.Search.MultiObjective.ParetoRun.Write(dir, run);
+        double seconds = clock.Elapsed.TotalSeconds;
+        AtomicFile.WriteText(Path.Combine(dir, "bench_search.md"), w =>
+        {
+            w.Write(NagSharp.Search.MultiObjective.ParetoRun.Markdown(run));
+            w.WriteLine();
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Seeds} seeds, budget {run.Budget}, {seconds:F0} s wall time ({string.Join(", ", run.Seconds.Select(kv => $"{kv.Key} {kv.Value:F0} s"))})."));
+        });
+        return (run, seconds);
+    }
+
+    /// <summary>
     /// The benchmark against another evaluator than the plain tables, or under constraints: each strategy of each given
     /// pair is one <see cref="SearchRun"/> (timed on its own). Transfer and the source-order baseline need the tables'
     /// other columns as sources and are left out; a pair's report may be empty (the evaluator's own report).

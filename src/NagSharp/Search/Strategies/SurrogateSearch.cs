@@ -98,6 +98,17 @@ public abstract class SurrogateSearch : ISearchStrategy, IDisposable
         Values.Add(objective);
     }
 
+    /// <summary>
+    /// Replaces the values told so far (one per told architecture, in the order told): a multi-objective search
+    /// re-scalarises its whole history with new weights before each round (<see cref="MultiObjective.ParegoSearch"/>).
+    /// </summary>
+    public void Retell(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count != Values.Count) throw new ArgumentException($"{values.Count} values for {Values.Count} told architectures");
+        for (int i = 0; i < values.Count; i++) Values[i] = values[i];
+    }
+
     /// <summary>Proposes up to <paramref name="batch"/> unseen architectures, best first.</summary>
     protected abstract IEnumerable<Arch> Plan(int batch);
 
