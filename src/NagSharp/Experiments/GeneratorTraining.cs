@@ -45,6 +45,9 @@ public sealed record GeneratorTrainingSettings
     /// <summary>Score engine network (null: the small preset).</summary>
     public NetworkConfig? Network { get; init; }
 
+    /// <summary>Discrete engine: the diffusion process and how conditions are learned.</summary>
+    public DiscreteConfig Discrete { get; init; } = new();
+
     /// <summary>Discrete engine denoiser (null: the small preset).</summary>
     public DenoiserConfig? Denoiser { get; init; }
 
@@ -152,6 +155,6 @@ public static class GeneratorTraining
             progress.Note($"condition {count.Condition}: {count.Satisfy} satisfy, {count.DoNotSatisfy} do not, {count.Unknown} unknown");
         }
         if (ConditionCoverage.JointWarning(conds, set) is string warning) progress.Note($"nag: warning: {warning}");
-        return new DiscreteGenerator(space, new DiscreteConfig(), settings.Denoiser ?? DenoiserConfig.Preset("small"), settings.Train, conds.Select(c => c.Text).ToList(), set);
+        return new DiscreteGenerator(space, settings.Discrete, settings.Denoiser ?? DenoiserConfig.Preset("small"), settings.Train, conds.Select(c => c.Text).ToList(), set);
     }
 }

@@ -16,7 +16,13 @@ namespace NagSharp.Diffusion.Discrete;
 /// <param name="BalanceConditions">Draw labelled training examples so every combination of condition states has equal
 /// weight: a target met by 36 of 15,625 cells is otherwise seen too rarely to learn what it means. Unlabelled examples
 /// (every state unknown) keep their natural share, so the unconditional distribution stays that of the data.</param>
-public sealed record DiscreteConfig(int DiffusionSteps = 500, double EdgeWeight = 5, double ConditionDropout = 0.1, bool BalanceConditions = true) : ICheckedSettings
+/// <param name="NullDropout">Probability of dropping the whole condition vector to null in training, beside the
+/// per-condition dropout: sampling's unconditional input is the all-null vector, which per-condition dropout alone
+/// produces in only p^C of labelled rows (1 % for two conditions).</param>
+/// <param name="ClampInTraining">Keep the slots that never vary in the training set clean in the noised training input,
+/// as sampling does, so the network sees them in training as it will at every sampling step.</param>
+public sealed record DiscreteConfig(int DiffusionSteps = 500, double EdgeWeight = 5, double ConditionDropout = 0.1, bool BalanceConditions = true,
+    double NullDropout = 0, bool ClampInTraining = false) : ICheckedSettings
 {
     /// <summary>Throws a user error for unusable values.</summary>
     public void Validate()
@@ -24,6 +30,7 @@ public sealed record DiscreteConfig(int DiffusionSteps = 500, double EdgeWeight 
         Guard.InRange(DiffusionSteps, 2, 100_000, "DiscreteConfig.DiffusionSteps");
         Guard.NonNegative(EdgeWeight, "DiscreteConfig.EdgeWeight");
         Guard.InRange(ConditionDropout, 0, 1, "DiscreteConfig.ConditionDropout");
+        Guard.InRange(NullDropout, 0, 1, "DiscreteConfig.NullDropout");
     }
 }
 
@@ -210,6 +217,8 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>, IArchGe
         var (x0All, e0All, maskAll, condAll) = Encode(TrainingSet);
         using var _x = x0All; using var _e = e0All; using var _m = maskAll; using var _c = condAll;
         using var weights = tensor(SamplingWeights());                                          // [M]
+        var (nodeKeep, nodeValue, edgeKeep, edgeValue) = ClampTensors();
+        using var _k1 = nodeKeep; using var _k2 = nodeValue; using var _k3 = edgeKeep; using var _k4 = edgeValue;
         RunTraining(() =>
         {
             int b = Train.Batch;
@@ -224,7 +233,12 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>, IArchGe
             var ze = _fixed is null
                 ? MarginalTransition.SampleOneHot(EdgeTransition.ForwardProbs(e0, ab.view(b, 1, 1, 1))) * pairs
                 : FixedEdges(b);
-            if (Conditions.Count > 0) cond = DropConditions(cond, Config.ConditionDropout);
+            if (Config.ClampInTraining)
+            {
+                zx = ClampNodes(zx, nodeKeep, nodeValue) * mask.unsqueeze(-1);
+                if (_fixed is null) ze = ClampEdges(ze, edgeKeep, edgeValue) * pairs;
+            }
+            if (Conditions.Count > 0) cond = DropConditions(cond, Config.ConditionDropout, Config.NullDropout);
             var (lx, le) = Model.forward(zx, ze, mask, t.to_type(ScalarType.Float32) / _schedule.Steps, cond);
             var loss = -(lx.log_softmax(-1) * x0).sum(-1).mul(mask).sum() / mask.sum().clamp_min(1);
             if (_fixed is null)
@@ -244,8 +258,14 @@ public sealed class DiscreteGenerator : TrainedGenerator<GraphDenoiser>, IArchGe
         return patterns.Select(p => p is null ? 1f : share / counts[p]).ToArray();
     }
 
-    /// <summary>Sets each condition state independently to null (0) with probability <paramref name="p"/>. cond [B, C] int64.</summary>
-    public static Tensor DropConditions(Tensor cond, double p) => cond * (rand(cond.shape) >= p).to_type(ScalarType.Int64);
+    /// <summary>Sets each condition state independently to null (0) with probability <paramref name="p"/>, and each whole
+    /// row with probability <paramref name="whole"/>. cond [B, C] int64.</summary>
+    public static Tensor DropConditions(Tensor cond, double p, double whole = 0)
+    {
+        var keep = (rand(cond.shape) >= p).to_type(ScalarType.Int64);                              // [B, C]
+        if (whole > 0) keep = keep * (rand(cond.shape[0], 1) >= whole).to_type(ScalarType.Int64);  // [B, 1] broadcast
+        return cond * keep;
+    }
 
     /// <summary>
     /// Samples <paramref name="n"/> graphs with <paramref name="steps"/> evenly spaced reverse steps. Conditions whose
