@@ -34,6 +34,9 @@ public static class FlagAliases
         new("bench task-transfer", "--k", "-n"),
         new("bench surrogate", "--column", "--objective"),
         new("bench surrogate", "--encoding", "--surrogate-encoding"),
+        new("search", "--db", "--store"),
+        new("runs list", "--db", "--store"),
+        new("runs show", "--db", "--store"),
     ];
 
     /// <summary>

@@ -95,6 +95,8 @@ public static class NagCli
             PredictCommand.Create(ctx),
             SearchCommand.Create(ctx),
             RunsCommand.Create(ctx),
+            WorkerCommand.Create(ctx),
+            StoreCommand.Create(ctx),
             PlotCommand.Create(ctx),
             PoolCommand.Create(ctx),
             NetCommand.Create(ctx),

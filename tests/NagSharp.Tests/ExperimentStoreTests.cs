@@ -67,28 +67,28 @@ public sealed class ExperimentStoreTests : IDisposable
             "--budget", "15", "--seeds", "2", "--out", Path.Combine(_dir, "a"), "--db", db, "--data-dir", data);
         Assert.True(first.Code == 0, first.Err);
         Assert.Contains("experiment 1", first.Err);
-        var resumed = CliRunner.Run("search", "--resume", "1", "--db", db, "--out", Path.Combine(_dir, "b"), "--data-dir", data);
+        var resumed = CliRunner.Run("search", "--resume", "1", "--store", db, "--out", Path.Combine(_dir, "b"), "--data-dir", data);
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Equal(File.ReadAllText(Path.Combine(_dir, "a", "trials.csv")), File.ReadAllText(Path.Combine(_dir, "b", "trials.csv")));
-        var list = CliRunner.Run("runs", "list", "--db", db);
+        var list = CliRunner.Run("runs", "list", "--store", db);
         Assert.Equal(0, list.Code);
         Assert.Contains("done", list.Out);
-        var show = CliRunner.Run("runs", "show", "1", "--db", db);
+        var show = CliRunner.Run("runs", "show", "1", "--store", db);
         Assert.Equal(0, show.Code);
         Assert.Contains("\"trials\":30", show.Out);
         Assert.Equal("its", System.Text.Json.JsonDocument.Parse(show.Out).RootElement.GetProperty("settings").GetProperty("acquisition").GetString());
         // A lower-is-better experiment shows its lowest objective as the best.
         string low = Path.Combine(_dir, "low.db");
         var minimized = CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--strategy", "random", "--minimize",
-            "--budget", "10", "--seeds", "1", "--out", Path.Combine(_dir, "low"), "--db", low, "--data-dir", data);
+            "--budget", "10", "--seeds", "1", "--out", Path.Combine(_dir, "low"), "--store", low, "--data-dir", data);
         Assert.True(minimized.Code == 0, minimized.Err);
         double lowest = File.ReadAllLines(Path.Combine(_dir, "low", "trials.csv")).Skip(1)
             .Min(l => double.Parse(l.Split(',')[4], System.Globalization.CultureInfo.InvariantCulture));
-        var lowShow = System.Text.Json.JsonDocument.Parse(CliRunner.Run("runs", "show", "1", "--db", low).Out).RootElement;
+        var lowShow = System.Text.Json.JsonDocument.Parse(CliRunner.Run("runs", "show", "1", "--store", low).Out).RootElement;
         Assert.Equal(lowest, lowShow.GetProperty("best_objective").GetProperty("random").GetDouble(), 9);
         Assert.True(lowShow.GetProperty("settings").GetProperty("minimize").GetBoolean());
-        Assert.Equal(1, CliRunner.Run("runs", "show", "9", "--db", db).Code);
-        Assert.Equal(2, CliRunner.Run("runs", "list", "--db", Path.Combine(_dir, "none.db")).Code);
+        Assert.Equal(1, CliRunner.Run("runs", "show", "9", "--store", db).Code);
+        Assert.Equal(2, CliRunner.Run("runs", "list", "--store", Path.Combine(_dir, "none.db")).Code);
         Assert.Equal(1, CliRunner.Run("search", "--resume", "1", "--out", Path.Combine(_dir, "c"), "--data-dir", data).Code);
     }
 
@@ -138,6 +138,6 @@ public sealed class ExperimentStoreTests : IDisposable
         string ours = Path.Combine(_dir, "ours.db");
         using (var s = new ExperimentStore(ours)) s.Create("nb201", "a", "b", ["random"], 5, 1, 0, "{\"acquisition\":\"ei\"}");
         using (var s = new ExperimentStore(ours)) Assert.Equal("{\"acquisition\":\"ei\"}", s.Get(1).Settings);
-        Assert.Equal(2, CliRunner.Run("runs", "list", "--db", foreign).Code);
+        Assert.Equal(2, CliRunner.Run("runs", "list", "--store", foreign).Code);
     }
 }

@@ -404,15 +404,15 @@ public sealed partial class FuzzTests(FuzzInputs inputs, ITestOutputHelper outpu
                     cmd.ExecuteNonQuery();
                 }
             }
-            Cli(["runs", "list", "--db", path], Path.GetFileName(path), null, [path]);
+            Cli(["runs", "list", "--store", path], Path.GetFileName(path), null, [path]);
         }
         // Not SQLite at all: text and random bytes.
         string text = inputs.Dir.File("sqlite", "text.db");
         File.WriteAllText(text, "id,space\n1,nb201\n");
-        Cli(["runs", "list", "--db", text], "text.db", null, [text]);
+        Cli(["runs", "list", "--store", text], "text.db", null, [text]);
         string noise = inputs.Dir.File("sqlite", "noise.db");
         File.WriteAllBytes(noise, Enumerable.Range(0, 8192).Select(i => (byte)(i * 31 + 7)).ToArray());
-        Cli(["runs", "list", "--db", noise], "noise.db", null, [noise]);
+        Cli(["runs", "list", "--store", noise], "noise.db", null, [noise]);
         Report("foreign SQLite files", clock);
     }
 

@@ -57,7 +57,7 @@ public sealed class OutputPathTests
         File.WriteAllText(file, "x");
         string under = Path.Combine(file, "out");
         var search = CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--strategy", "random",
-            "--budget", "5", "--seeds", "1", "--out", under, "--db", tmp.File("runs.db"), "--data-dir", data);
+            "--budget", "5", "--seeds", "1", "--out", under, "--store", tmp.File("runs.db"), "--data-dir", data);
         Assert.Equal(1, search.Code);
         Assert.Equal($"nag: error: --out '{under}' cannot be created: '{file}' is a file", search.Err.Trim());
         Assert.False(File.Exists(tmp.File("runs.db")));   // refused before the store recorded anything

@@ -50,7 +50,7 @@ public sealed class StoreSafetyTests : IDisposable
         Assert.Equal(mixedBefore, Hash(mixed));
 
         // Through the CLI: one line, exit 2, the file untouched.
-        var run = CliRunner.Run("runs", "list", "--db", foreign);
+        var run = CliRunner.Run("runs", "list", "--store", foreign);
         Assert.Equal(2, run.Code);
         Assert.Single(run.Err.Trim().Split('\n'));
         Assert.Equal(before, Hash(foreign));
@@ -163,37 +163,37 @@ public sealed class StoreSafetyTests : IDisposable
         string data = TestData.RequireDir();
         string db = _tmp.File("cli.db");
         var first = CliRunner.Run("search", "--objective", "cifar10_valid_acc200", "--report", "cifar10_test_acc200", "--strategy", "random",
-            "--budget", "6", "--seeds", "1", "--out", _tmp.File("a"), "--db", db, "--data-dir", data);
+            "--budget", "6", "--seeds", "1", "--out", _tmp.File("a"), "--store", db, "--data-dir", data);
         Assert.True(first.Code == 0, first.Err);
         string before = File.ReadAllText(_tmp.File("a", "trials.csv"));
 
         using (var holder = new ExperimentStore(db))
         using (holder.Acquire(1))
         {
-            var second = CliRunner.Run("search", "--resume", "1", "--db", db, "--out", _tmp.File("b"), "--data-dir", data);
+            var second = CliRunner.Run("search", "--resume", "1", "--store", db, "--out", _tmp.File("b"), "--data-dir", data);
             Assert.Equal(1, second.Code);
             Assert.Single(second.Err.Trim().Split('\n'));
             Assert.Contains("experiment 1 is being run by process", second.Err);
             Assert.False(Directory.Exists(_tmp.File("b")));
         }
 
-        var budget = CliRunner.Run("search", "--resume", "1", "--budget", "20", "--db", db, "--out", _tmp.File("c"), "--data-dir", data);
+        var budget = CliRunner.Run("search", "--resume", "1", "--budget", "20", "--store", db, "--out", _tmp.File("c"), "--data-dir", data);
         Assert.Equal(1, budget.Code);
         Assert.Equal($"nag: error: --budget 20 contradicts experiment 1 of {db}, which has --budget 6; --resume continues the experiment as recorded: drop the flag, or start a new experiment",
             budget.Err.Trim());
         foreach (var (flag, value) in new[] { ("--objective", "cifar100_valid_acc200"), ("--space", "nb101"), ("--strategy", "evolution"), ("--acquisition", "ei"), ("--seed", "3") })
         {
-            var r = CliRunner.Run("search", "--resume", "1", flag, value, "--db", db, "--out", _tmp.File("c"), "--data-dir", data);
+            var r = CliRunner.Run("search", "--resume", "1", flag, value, "--store", db, "--out", _tmp.File("c"), "--data-dir", data);
             Assert.Equal(1, r.Code);
             Assert.Contains($"{flag} {value} contradicts experiment 1", r.Err);
         }
-        var minimize = CliRunner.Run("search", "--resume", "1", "--minimize", "--db", db, "--out", _tmp.File("c"), "--data-dir", data);
+        var minimize = CliRunner.Run("search", "--resume", "1", "--minimize", "--store", db, "--out", _tmp.File("c"), "--data-dir", data);
         Assert.Contains("--minimize on contradicts experiment 1", minimize.Err);
         Assert.False(Directory.Exists(_tmp.File("c")));
 
         // The stored values given again agree: the resumed run is the recorded one.
         var same = CliRunner.Run("search", "--resume", "1", "--budget", "6", "--strategy", "random", "--objective", "cifar10_valid_acc200",
-            "--db", db, "--out", _tmp.File("d"), "--data-dir", data);
+            "--store", db, "--out", _tmp.File("d"), "--data-dir", data);
         Assert.True(same.Code == 0, same.Err);
         Assert.Equal(before, File.ReadAllText(_tmp.File("d", "trials.csv")));
     }

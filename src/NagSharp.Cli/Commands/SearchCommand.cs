@@ -13,7 +13,7 @@ public static class SearchCommand
     {
         ["objective"] = "--objective", ["report"] = "--report", ["budget and seeds"] = "--budget and --seeds",
         ["random candidates"] = "--random-candidates", ["samples"] = "--generated-candidates", ["sample steps"] = "--sample-steps", ["guidance"] = "--guidance-scale",
-        ["transfer source"] = "--transfer-from", ["resuming needs an experiment store"] = "--resume needs --db",
+        ["transfer source"] = "--transfer-from", ["resuming needs an experiment store"] = "--resume needs --store",
         ["strategy transfer needs transfer sources (columns)"] = "strategy transfer needs --transfer-from <column>[,<column>...]",
     };
 
@@ -24,8 +24,8 @@ public static class SearchCommand
         var objective = new Option<string[]>("--objective") { Description = "Column the strategies may query (counted); give it twice for a two-objective search that returns the Pareto front and its hypervolume (strategies random, bananas, gp-bo, generator-bo)" };
         var referencePoint = new Option<string?>("--reference-point") { Description = "Two objectives: the hypervolume's reference point, one value per objective in its units, e.g. 70,40 (default: the worst value of each objective among the search's feasible trials)" };
         var report = new Option<string?>("--report") { Description = "Column used only for the final numbers" };
-        var db = new Option<string?>("--db") { Description = "SQLite experiment store: record trials as they happen (resumable)" };
-        var resume = new Option<long?>("--resume") { Description = "Continue experiment ID of --db after a crash (no trial is queried twice)" };
+        var db = StoreOption.Create(description: StoreOption.Description + ": record trials as they happen (resumable)");
+        var resume = new Option<long?>("--resume") { Description = "Continue experiment ID of --store after a crash (no trial is queried twice)" };
         var strategies = new Option<string[]>("--strategy") { Description = $"Strategy (repeatable or comma-separated: {string.Join(", ", StrategyRegistry.Names)}; default: all, transfer only with --transfer-from)" };
         var budget = new Option<int>("--budget") { Description = "Queries per run", DefaultValueFactory = _ => new SearchRunSettings().Budget };
         var seeds = new Option<int>("--seeds") { Description = "Runs per strategy (seeds 0..N-1 plus --seed)", DefaultValueFactory = _ => new SearchRunSettings().Seeds };

@@ -356,6 +356,17 @@ public sealed class ExperimentStore : IDisposable
         catch (Exception e) when (e is not NagUserException and not NagDataException && _backend.Translate(e, what) is { } error) { throw error; }
     }
 
+    /// <summary>As <see cref="Use{T}"/>, on a connection of its own (for another thread).</summary>
+    private T Own<T>(string what, Func<DbConnection, T> body)
+    {
+        try
+        {
+            using var db = _backend.Connect();
+            return body(db);
+        }
+        catch (Exception e) when (e is not NagUserException and not NagDataException && _backend.Translate(e, what) is { } error) { throw error; }
+    }
+
     private void Use(string what, Action<DbConnection> body) => Use(what, db => { body(db); return 0; });
 
     /// <summary>True when <paramref name="e"/> (a data error of this store) came from a server that may be back soon: a
@@ -575,8 +586,9 @@ public sealed class ExperimentStore : IDisposable
 
     private static (string, object?)[] Key(QueuedTrial t) => [("@ke", t.Experiment), ("@ks", t.Strategy), ("@kseed", t.Seed), ("@kq", t.Query)];
 
-    /// <summary>Extends a claimed trial's lease (a worker's heartbeat); false when the lease was lost (expired and taken over, or finished).</summary>
-    public bool Renew(ClaimedTrial claim, TimeSpan lease) => Use("cannot renew a trial's lease", db =>
+    /// <summary>Extends a claimed trial's lease (a worker's heartbeat); false when the lease was lost (expired and taken over, or finished).
+    /// Runs on its own connection, so a heartbeat thread never shares the worker's.</summary>
+    public bool Renew(ClaimedTrial claim, TimeSpan lease) => Own("cannot renew a trial's lease", db =>
         Exec(db, null, "UPDATE requests SET expires_ms = @x" + KeyWhere + " AND token = @t AND state = 'running'",
             [("@x", NowMs() + (long)lease.TotalMilliseconds), ("@t", claim.Token), .. Key(claim.Trial)]) == 1);
 
