@@ -45,10 +45,12 @@ public static class SearchCommand
         var evaluator = new Option<string?>("--evaluator") { Description = $"What answers the queries: {string.Join(", ", NagSharp.Evaluation.Evaluators.Names)}, or several joined by + (default: table)" };
         var constraints = new Option<string[]>("--constraint") { Description = "Bound a candidate must meet to count, e.g. note10_lut_ms<=25 (repeatable; <=, <, >=, >)" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => ModelCache.DefaultDir };
+        var parallel = new Option<int>("--parallel") { Description = "Evaluations pending at once, run by `nag worker` processes through the store (default store: store.db in --out); 0: one at a time in this process", DefaultValueFactory = _ => 0 };
+        var workers = new Option<int?>("--workers") { Description = "Local worker processes for --parallel (default: --parallel; 0: none, workers started elsewhere serve the store)" };
         var json = CliHelpers.JsonOption();
         var training = new SearchTrainOptions();
         var cmd = new Command("search", "Run NAS strategies against an evaluator (a benchmark table, a model oracle, a measurement) and aggregate over seeds")
-            { json, space, objective, referencePoint, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker, evaluator, constraints };
+            { json, space, objective, referencePoint, report, strategies, budget, seeds, seed, outDir, db, resume, transferFrom, acquisition, generator, guidance, samples, sampleSteps, modelsDir, minimize, randomCandidates, costInputs, surrogateEncoding, ranker, evaluator, constraints, parallel, workers };
         training.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
         {
@@ -61,6 +63,7 @@ public static class SearchCommand
                     strategies, budget, seeds, seed, transferFrom, acquisition, generator, guidance, samples, sampleSteps, minimize, randomCandidates,
                     costInputs, surrogateEncoding, ranker, evaluator, constraints);
             }
+            if (p.GetValue(parallel) > 0 && p.GetValue(db) is null) Directory.CreateDirectory(p.GetValue(outDir)!);   // its store.db goes there
             string? genPath = p.GetValue(generator);
             var objectives = CliHelpers.Items(p.GetValue(objective));
             if (objectives is { Length: > 1 })
@@ -75,7 +78,8 @@ public static class SearchCommand
                     genPath is null ? null : Path.GetFullPath(genPath), sources, p.GetValue(minimize), p.GetValue(randomCandidates), p.GetValue(costInputs),
                     p.GetValue(surrogateEncoding)!, p.GetValue(ranker)!, p.GetValue(evaluator), p.GetValue(constraints) is { Length: > 0 } cs ? cs : null,
                     training.Read(p, p.GetValue(seed))),
-                p.GetValue(db), p.GetValue(resume), p.GetValue(modelsDir)!, p.GetValue(ctx.DataDir), CliHelpers.ExtraTables);
+                p.GetValue(db) ?? (p.GetValue(parallel) > 0 ? Path.Combine(p.GetValue(outDir)!, "store.db") : null), p.GetValue(resume), p.GetValue(modelsDir)!,
+                p.GetValue(ctx.DataDir), CliHelpers.ExtraTables, p.GetValue(parallel), p.GetValue(workers));
             var result = CliHelpers.WithFlags(Flags, () => ProgressRunner.Observe(ctx, progress => SearchRun.Run(settings, progress)));
             SearchOutput.Write(p.GetValue(outDir)!, result);
             if (p.GetValue(json)) { ctx.Out.WriteLine(SearchOutput.SummaryText(result)); return ExitCodes.Ok; }

@@ -25,9 +25,13 @@ namespace NagSharp.Experiments;
 /// <param name="ModelsDir">Where default generators are cached.</param>
 /// <param name="DataDir">Benchmark data directory (null: the default lookup).</param>
 /// <param name="ExtraTables">Extra metric tables loaded beside the space's own.</param>
+/// <param name="Parallel">Evaluations pending at once, run by worker processes through <see cref="Store"/> (required);
+/// 0: evaluated in this process, one at a time.</param>
+/// <param name="Workers">Local <c>nag worker</c> processes started for a parallel search (null: <see cref="Parallel"/>;
+/// 0: none, workers started elsewhere serve the store).</param>
 public sealed record SearchRunSettings(string Space = "nb201", string? Objective = null, string? Report = null, IReadOnlyList<string>? Strategies = null,
     int Budget = 100, int Seeds = 20, int FirstSeed = 0, SearchSettings? Strategy = null, string? Store = null, long? Resume = null,
-    string? ModelsDir = null, string? DataDir = null, IReadOnlyList<string>? ExtraTables = null);
+    string? ModelsDir = null, string? DataDir = null, IReadOnlyList<string>? ExtraTables = null, int Parallel = 0, int? Workers = null);
 
 /// <summary>What a search produced: every trial and the per-strategy summaries.</summary>
 /// <param name="Space">Search space name.</param>
@@ -68,6 +72,8 @@ public static class SearchRun
     /// <summary>Runs the search (or resumes it) and returns its trials and summaries.</summary>
     public static SearchRunResult Run(SearchRunSettings settings, IProgress<ExperimentEvent>? progress = null)
     {
+        if (settings.Parallel < 0 || settings.Workers < 0) throw new NagUserException("parallel evaluations and workers cannot be negative");
+        if (settings.Parallel > 0 && settings.Store is null) throw new NagUserException("parallel evaluation needs an experiment store");
         using var store = settings.Store is null ? null : new ExperimentStore(settings.Store);
         Experiment? experiment = null;
         string[] names;
@@ -142,8 +148,15 @@ public static class SearchRun
         }
         var recordedAll = experiment is null ? [] : store!.Trials(experiment.Id);
         var recorder = experiment is null ? null : new StoreRecorder(store!, experiment.Id);
+        using var workers = settings.Parallel > 0 && (settings.Workers ?? settings.Parallel) > 0
+            ? StartWorkers(store!, experiment!.Id, settings.Workers ?? settings.Parallel, settings) : null;
+        Func<ITrialExecutor>? executor = settings.Parallel > 0
+            ? () => new Workers.StoreExecutor(store!, experiment!.Id, settings.Parallel, workers is null ? null : workers.Dead)
+            : null;
+        var outstanding = settings.Parallel > 0 ? store!.Outstanding(experiment!.Id).Select(q => new TrialRequest(q.Strategy, q.Seed, q.Query, q.Arch, q.AskedAfter)).ToList() : [];
+        if (outstanding.Count > 0) progress.Note($"{outstanding.Count} evaluations asked and not told: submitted again (a finished one is not evaluated twice)");
         var trials = RunStrategies(names, searchSpace, evaluator, goal, b, runs, first, models.Options, recordedAll, recorder,
-            (done, total, status) => progress.Step("search", done, total, status));
+            (done, total, status) => progress.Step("search", done, total, status), executor, outstanding);
         if (experiment is not null) store!.Complete(experiment.Id);
         // The queries-to-optimum figure needs the whole table's optimum, so only a table search has one.
         var optimum = table ? SearchHarness.OptimumArchs(data!, obj, goal.Minimize, constraints) : null;
@@ -152,11 +165,44 @@ public static class SearchRun
             Evaluator: evaluator.Name, Constraints: constraints.Select(c => c.ToString()).ToArray(), Notes: evaluator.Notes);
     }
 
-    /// <summary>Runs every (strategy, seed) against <paramref name="evaluator"/>, replaying recorded trials first, and
-    /// returns all trials in order.</summary>
-    public static List<Trial> RunStrategies(IReadOnlyList<string> names, ISearchSpace space, IEvaluator evaluator, SearchGoal goal, int budget,
-        int seeds, int first, StrategyOptions options, IReadOnlyList<Trial> recordedAll, ITrialRecorder? recorder, Action<int, int, string>? progress)
+    // Local `nag worker` processes serving this experiment; they stop once it is done (or are killed when the run fails).
+    private static Workers.WorkerProcesses StartWorkers(ExperimentStore store, long id, int count, SearchRunSettings settings)
     {
+        var args = new List<string> { "--store", store.Location, "--experiment", id.ToString(CultureInfo.InvariantCulture) };
+        if (settings.DataDir is string dir) args.AddRange(["--data-dir", dir]);
+        foreach (var t in settings.ExtraTables ?? []) args.AddRange(["--extra-table", t]);
+        return new Workers.WorkerProcesses(count, args);
+    }
+
+    /// <summary>Runs every (strategy, seed) against <paramref name="evaluator"/>, replaying recorded trials first, and
+    /// returns all trials in order. With <paramref name="executor"/> each run's evaluations go through a new executor
+    /// from it (e.g. worker processes), <paramref name="outstanding"/> being the requests an interrupted run had asked
+    /// and not told; without, they run in this process one at a time.</summary>
+    public static List<Trial> RunStrategies(IReadOnlyList<string> names, ISearchSpace space, IEvaluator evaluator, SearchGoal goal, int budget,
+        int seeds, int first, StrategyOptions options, IReadOnlyList<Trial> recordedAll, ITrialRecorder? recorder, Action<int, int, string>? progress,
+        Func<ITrialExecutor>? executor = null, IReadOnlyList<TrialRequest>? outstanding = null)
+    {
+        if (executor is not null)
+        {
+            var all = new List<Trial>();
+            int finished = 0;
+            foreach (var n in names)
+                for (int k = 0; k < seeds; k++)
+                {
+                    int seed = first + k;
+                    var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == seed).ToList();
+                    var asked = (outstanding ?? []).Where(r => r.Strategy == n && r.Seed == seed).ToList();
+                    var strategy = StrategyRegistry.Create(n, space, seed, options);
+                    try
+                    {
+                        using var run = executor();
+                        all.AddRange(SearchHarness.Run(strategy, evaluator, goal, budget, seed, run, recorded, asked, recorder));
+                    }
+                    finally { (strategy as IDisposable)?.Dispose(); }
+                    progress?.Invoke(++finished, names.Count * seeds, $"{n} seed {seed}");
+                }
+            return all;
+        }
         var trials = new List<Trial>();
         int done = 0;
         foreach (var n in names)

@@ -44,7 +44,9 @@ public sealed record ClaimedTrial(QueuedTrial Trial, string Token, int Attempt);
 /// <param name="Violation">Summed relative constraint violation.</param>
 /// <param name="Seconds">Evaluation time.</param>
 /// <param name="Error">Why the evaluation failed, or null.</param>
-public sealed record QueuedResult(QueuedTrial Trial, double Objective, double Report, double Violation, double Seconds, string? Error);
+/// <param name="Metrics">Every metric the evaluation returned (null when failed).</param>
+public sealed record QueuedResult(QueuedTrial Trial, double Objective, double Report, double Violation, double Seconds, string? Error,
+    IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <summary>
 /// Record of experiments: search experiments with their trials (as they happen), in-flight queries and the queue of
@@ -163,13 +165,14 @@ public sealed class ExperimentStore : IDisposable
             if (!experiments.Contains("settings")) _settingsSql = "'{}'";
             if (!experiments.Contains("kind")) _kindSql = "'search'";
             if (!trials.Contains("violation")) _trialExtrasSql = "0.0, 0.0";
+            if (!trials.Contains("told")) _asyncSql = "NULL, NULL, NULL";
             _hasQueue = tables.Contains("requests");
             _hasRuns = tables.Contains("run_metrics");
         });
     }
 
     // What the read queries select for columns an older store lacks (a read-only store cannot add them).
-    private string _settingsSql = "settings", _kindSql = "kind", _trialExtrasSql = "violation, seconds";
+    private string _settingsSql = "settings", _kindSql = "kind", _trialExtrasSql = "violation, seconds", _asyncSql = "asked_after, told, error";
     private bool _hasQueue = true, _hasRuns = true;
 
     /// <summary>True for a store opened with <see cref="OpenReadOnly"/>.</summary>
@@ -220,7 +223,7 @@ public sealed class ExperimentStore : IDisposable
                 CREATE TABLE IF NOT EXISTS requests (experiment_id BIGINT NOT NULL, strategy TEXT NOT NULL, seed INTEGER NOT NULL, query INTEGER NOT NULL,
                     arch TEXT NOT NULL, asked_after INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, token TEXT,
                     worker TEXT, expires_ms BIGINT, submitted_ms BIGINT NOT NULL, finished_ms BIGINT, objective {_backend.Real},
-                    report {_backend.Real}, violation {_backend.Real}, seconds {_backend.Real}, error TEXT,
+                    report {_backend.Real}, violation {_backend.Real}, seconds {_backend.Real}, error TEXT, metrics TEXT,
                     PRIMARY KEY (experiment_id, strategy, seed, query));
                 CREATE INDEX IF NOT EXISTS requests_by_state ON requests (state, submitted_ms);
                 """);
@@ -482,11 +485,16 @@ public sealed class ExperimentStore : IDisposable
     /// <summary>Recorded trials of an experiment, in (strategy, seed, query) order.</summary>
     public List<Trial> Trials(long id) => Use("cannot read the trials", db =>
     {
-        using var cmd = Command(db, null, $"SELECT strategy, seed, query, arch, objective, report, {_trialExtrasSql} FROM trials WHERE experiment_id = @id ORDER BY strategy, seed, query",
-            ("@id", id));
+        using var cmd = Command(db, null, $"SELECT strategy, seed, query, arch, objective, report, {_trialExtrasSql}, {_asyncSql} FROM trials " +
+            "WHERE experiment_id = @id ORDER BY strategy, seed, query", ("@id", id));
         using var r = cmd.ExecuteReader();
         var list = new List<Trial>();
-        while (r.Read()) list.Add(new Trial(r.GetString(0), Int(r, 1), Int(r, 2), r.GetString(3), Real(r, 4), Real(r, 5), Real(r, 6), Real(r, 7)));
+        while (r.Read())
+        {
+            string? error = NullableText(r, 10);
+            list.Add(new Trial(r.GetString(0), Int(r, 1), Int(r, 2), r.GetString(3), error is null ? Real(r, 4) : double.NaN, error is null ? Real(r, 5) : double.NaN,
+                Real(r, 6), Real(r, 7), NullableInt(r, 8), NullableInt(r, 9), error));
+        }
         return list;
     });
 
@@ -514,10 +522,12 @@ public sealed class ExperimentStore : IDisposable
     public void Finish(long id, Trial t, string started) => Use("cannot record a trial", db =>
     {
         using var tx = _backend.BeginWrite(db);
-        Exec(db, tx, "INSERT INTO trials (experiment_id, strategy, seed, query, arch, objective, report, started, finished, violation, seconds) " +
-            "VALUES (@e, @s, @seed, @q, @a, @o, @r, @st, @f, @v, @sec)",
-            ("@e", id), ("@s", t.Strategy), ("@seed", t.Seed), ("@q", t.Query), ("@a", t.Arch), ("@o", t.Objective), ("@r", t.Report),
-            ("@st", started), ("@f", Now()), ("@v", t.Violation), ("@sec", t.Seconds));
+        // A failed trial has no values; the columns (NOT NULL since the first schema) hold 0 and the error marks it.
+        Exec(db, tx, "INSERT INTO trials (experiment_id, strategy, seed, query, arch, objective, report, started, finished, violation, seconds, asked_after, told, error) " +
+            "VALUES (@e, @s, @seed, @q, @a, @o, @r, @st, @f, @v, @sec, @k, @told, @err)",
+            ("@e", id), ("@s", t.Strategy), ("@seed", t.Seed), ("@q", t.Query), ("@a", t.Arch), ("@o", t.Failed ? 0.0 : t.Objective),
+            ("@r", t.Failed ? 0.0 : t.Report), ("@st", started), ("@f", Now()), ("@v", t.Violation), ("@sec", t.Seconds), ("@k", t.AskedAfter),
+            ("@told", t.Told), ("@err", t.Error));
         Exec(db, tx, "DELETE FROM inflight WHERE experiment_id = @e AND strategy = @s AND seed = @seed", ("@e", id), ("@s", t.Strategy), ("@seed", t.Seed));
         tx.Commit();
     });
@@ -598,25 +608,45 @@ public sealed class ExperimentStore : IDisposable
     /// is not finished yet, and any later one is dropped, so a trial is never finished twice. Returns whether it was kept.
     /// </summary>
     public bool Complete(QueuedResult result) => Use("cannot record a trial's result", db =>
-        Exec(db, null, "UPDATE requests SET state = @state, objective = @o, report = @r, violation = @v, seconds = @sec, error = @err, " +
+        Exec(db, null, "UPDATE requests SET state = @state, objective = @o, report = @r, violation = @v, seconds = @sec, error = @err, metrics = @m, " +
             "token = NULL, expires_ms = NULL, finished_ms = @now" + KeyWhere + " AND state IN ('pending', 'running')",
             [("@state", result.Error is null ? "done" : "failed"), ("@o", Finite(result.Objective)), ("@r", Finite(result.Report)),
-             ("@v", result.Violation), ("@sec", result.Seconds), ("@err", result.Error), ("@now", NowMs()), .. Key(result.Trial)]) == 1);
+             ("@v", result.Violation), ("@sec", result.Seconds), ("@err", result.Error), ("@m", MetricsJson(result.Metrics)), ("@now", NowMs()),
+             .. Key(result.Trial)]) == 1);
+
+    // Metrics as a JSON object; values that are not finite (JSON has no NaN) are left out, as a missing metric.
+    private static string? MetricsJson(IReadOnlyDictionary<string, double>? metrics) => metrics is null ? null : Json.Write(j =>
+    {
+        j.WriteStartObject();
+        foreach (var (k, v) in metrics) if (double.IsFinite(v)) j.WriteNumber(k, v);
+        j.WriteEndObject();
+    });
+
+    private static Dictionary<string, double>? ParseMetrics(string? json)
+    {
+        if (json is null) return null;
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal);
+    }
 
     private static object? Finite(double v) => double.IsFinite(v) ? v : null;
 
     /// <summary>Finished (done or failed) queued trials of an experiment that are not recorded as trials yet.</summary>
-    public List<QueuedResult> Finished(long experiment) => !_hasQueue ? [] : Use("cannot read finished trials", db =>
+    /// <param name="experiment">The experiment.</param>
+    /// <param name="strategy">Only this strategy's run (with <paramref name="seed"/>); null: every run.</param>
+    /// <param name="seed">The run's seed.</param>
+    public List<QueuedResult> Finished(long experiment, string? strategy = null, int seed = 0) => !_hasQueue ? [] : Use("cannot read finished trials", db =>
     {
-        using var cmd = Command(db, null, "SELECT q.strategy, q.seed, q.query, q.arch, q.asked_after, q.objective, q.report, q.violation, q.seconds, q.error " +
-            "FROM requests q WHERE q.experiment_id = @e AND q.state IN ('done', 'failed') AND NOT EXISTS (SELECT 1 FROM trials t " +
+        using var cmd = Command(db, null, "SELECT q.strategy, q.seed, q.query, q.arch, q.asked_after, q.objective, q.report, q.violation, q.seconds, q.error, q.metrics " +
+            "FROM requests q WHERE q.experiment_id = @e" + (strategy is null ? "" : " AND q.strategy = @s AND q.seed = @seed") +
+            " AND q.state IN ('done', 'failed') AND NOT EXISTS (SELECT 1 FROM trials t " +
             "WHERE t.experiment_id = q.experiment_id AND t.strategy = q.strategy AND t.seed = q.seed AND t.query = q.query) ORDER BY q.finished_ms",
-            ("@e", experiment));
+            ("@e", experiment), ("@s", strategy), ("@seed", seed));
         using var r = cmd.ExecuteReader();
         var list = new List<QueuedResult>();
         while (r.Read())
             list.Add(new QueuedResult(new QueuedTrial(experiment, r.GetString(0), Int(r, 1), Int(r, 2), r.GetString(3), Int(r, 4)),
-                Real(r, 5), Real(r, 6), r.IsDBNull(7) ? 0 : Real(r, 7), r.IsDBNull(8) ? 0 : Real(r, 8), NullableText(r, 9)));
+                Real(r, 5), Real(r, 6), r.IsDBNull(7) ? 0 : Real(r, 7), r.IsDBNull(8) ? 0 : Real(r, 8), NullableText(r, 9), ParseMetrics(NullableText(r, 10))));
         return list;
     });
 

@@ -185,7 +185,7 @@ public static class Worker
                     return new QueuedResult(t, double.NaN, double.NaN, 0, e.Seconds,
                         $"evaluator {evaluator.Name} gave no value of '{SafePath.Shorten(goal.Objective)}' for {SafePath.Shorten(t.Arch)}");
                 return new QueuedResult(t, v, e.Metrics.TryGetValue(goal.Report, out double r) ? r : double.NaN,
-                    Constraint.Violation(goal.Bounds, e.Metrics), e.Seconds, null);
+                    Constraint.Violation(goal.Bounds, e.Metrics), e.Seconds, null, e.Metrics);
             }
             catch (Exception ex) when (ex is NagUserException or NagDataException or InvalidOperationException or ArgumentException or IOException)
             {
@@ -204,6 +204,7 @@ public static class Worker
 public sealed class WorkerProcesses : IDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly List<string> _lastLines = [];
 
     /// <summary>Starts <paramref name="count"/> workers with <paramref name="arguments"/> (after <c>worker</c>).</summary>
     /// <param name="count">Number of workers.</param>
@@ -215,7 +216,10 @@ public sealed class WorkerProcesses : IDisposable
         try
         {
             for (int i = 0; i < count; i++)
-                _processes.Add(Start(["worker", .. arguments], logDir is null ? null : Path.Combine(logDir, $"worker-{i}.log"), environment));
+                _processes.Add(Start(["worker", .. arguments], logDir is null ? null : Path.Combine(logDir, $"worker-{i}.log"), environment, line =>
+                {
+                    lock (_lastLines) { _lastLines.Add(line); if (_lastLines.Count > 20) _lastLines.RemoveAt(0); }
+                }));
         }
         catch { Dispose(); throw; }
     }
@@ -225,18 +229,25 @@ public sealed class WorkerProcesses : IDisposable
 
     /// <summary>Starts <c>nag</c> with <paramref name="arguments"/> as a child process; stderr goes to <paramref name="log"/>
     /// when given (stdout and stderr are otherwise discarded).</summary>
-    public static Process Start(IReadOnlyList<string> arguments, string? log = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="arguments">Arguments after <c>nag</c>.</param>
+    /// <param name="log">File the process's stderr is appended to.</param>
+    /// <param name="environment">Extra environment variables.</param>
+    /// <param name="stderr">Called with each stderr line.</param>
+    public static Process Start(IReadOnlyList<string> arguments, string? log = null, IReadOnlyDictionary<string, string>? environment = null,
+        Action<string>? stderr = null)
     {
         var (file, prefix) = Command();
         var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
         foreach (var a in prefix.Concat(arguments)) info.ArgumentList.Add(a);
         var p = Process.Start(info) ?? throw new NagUserException($"cannot start {file}");
-        var sink = log is null ? null : new StreamWriter(log, append: true) { AutoFlush = true };
         p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (p) sink?.WriteLine(e.Data); };
-        p.Exited += (_, _) => { lock (p) sink?.Dispose(); };
-        p.EnableRaisingEvents = true;
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            stderr?.Invoke(e.Data);
+            if (log is not null) lock (p) File.AppendAllText(log, e.Data + Environment.NewLine);
+        };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;
@@ -251,6 +262,15 @@ public sealed class WorkerProcesses : IDisposable
         if (!File.Exists(dll)) throw new NagUserException($"cannot find nag.dll beside the library in {dir} to start worker processes");
         string dotnet = Environment.ProcessPath is string p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         return (dotnet, [dll]);
+    }
+
+    /// <summary>Null while a worker is running; once all have exited, a line saying so with the last thing one printed.</summary>
+    public string? Dead()
+    {
+        if (_processes.Count == 0 || !_processes.All(p => p.HasExited)) return null;
+        string last;
+        lock (_lastLines) last = _lastLines.Count > 0 ? _lastLines.Last() : "no output";
+        return $"all {_processes.Count} local worker processes exited (exit code {_processes[0].ExitCode}; last message: {last})";
     }
 
     /// <summary>Waits for every worker to exit, up to <paramref name="timeout"/>; true when all did.</summary>
