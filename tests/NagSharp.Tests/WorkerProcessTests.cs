@@ -117,3 +117,43 @@ public sealed class WorkerProcessTests : IDisposable
         Assert.Equal(queued.Count - 1, attempts.Values.Count(a => a == 1));
     }
 }
+
+/// <summary>A search whose evaluations run in worker processes: the same trials as the sequential search.</summary>
+[Collection(TorchCollection.Name)]   // a search sets torch's thread count
+public sealed class ParallelSearchTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    private readonly List<IDisposable> _owners = [];
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var o in _owners) o.Dispose();
+        _tmp.Dispose();
+    }
+
+    [SkippableTheory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public void ARandomSearchWithThreeWorkersEvaluatesTheSameArchitecturesAsOneAtATime(string backend)
+    {
+        string dataDir = TestData.RequireDir();
+        var (at, owner) = TestPostgres.Location(backend, _tmp);
+        if (owner is not null) _owners.Add(owner);
+        var settings = new SearchRunSettings("nb201", "cifar10_valid_acc200", "cifar10_test_acc200", ["random"], Budget: 30, Seeds: 2, DataDir: dataDir);
+        var sequential = SearchRun.Run(settings);
+        var parallel = SearchRun.Run(settings with { Store = at, Parallel = 3 });
+        static string[] Set(SearchRunResult r) => r.Trials.Select(t => $"{t.Seed} {t.Arch} {t.Objective} {t.Report}").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(Set(sequential), Set(parallel));
+        using var store = new ExperimentStore(at);
+        long id = parallel.ExperimentId!.Value;
+        Assert.Equal("done", store.Get(id).Status);
+        var recorded = store.Trials(id);
+        Assert.Equal(60, recorded.Count);
+        Assert.All(recorded, t => Assert.NotNull(t.Told));
+        Assert.Equal(Enumerable.Range(1, 30), recorded.Where(t => t.Seed == 0).Select(t => t.Told!.Value).Order());
+        Assert.Empty(store.Outstanding(id));
+        Assert.All(store.Attempts(id).Values, a => Assert.Equal(1, a));
+        Assert.Contains("needs an experiment store", Assert.Throws<NagUserException>(() => SearchRun.Run(settings with { Parallel = 2 })).Message);
+    }
+}

@@ -46,7 +46,8 @@ public static class RunsCommand
         }));
         var exportId = new Argument<long>("id") { Description = "Experiment id" };
         var outFile = new Option<string?>("--out") { Description = "Write the JSON here (default: standard output)" };
-        var export = new Command("export", "Export one experiment with every trial (or a run's metrics and samples) as JSON") { exportId, store, outFile };
+        var exportJson = new Option<bool>("--json") { Description = "JSON output (what it writes either way)" };
+        var export = new Command("export", "Export one experiment with every trial (or a run's metrics and samples) as JSON") { exportId, store, outFile, exportJson };
         export.SetAction(p => ctx.Guard(() =>
         {
             using var s = StoreOption.OpenExisting(p.GetValue(store)!);
