@@ -66,6 +66,7 @@ public static class SearchCommand
             if (p.GetValue(parallel) > 0 && p.GetValue(db) is null) Directory.CreateDirectory(p.GetValue(outDir)!);   // its store.db goes there
             string? genPath = p.GetValue(generator);
             var objectives = CliHelpers.Items(p.GetValue(objective));
+            if (objectives is { Length: > 1 } && p.GetValue(parallel) > 0) throw new NagUserException("--parallel: a two-objective search evaluates in this process only");
             if (objectives is { Length: > 1 })
                 return TwoObjectives(ctx, p, objectives, p.GetValue(referencePoint), genPath is null ? null : Path.GetFullPath(genPath), space, report, db, resume,
                     strategies, budget, seeds, seed, acquisition, guidance, samples, sampleSteps, minimize, randomCandidates, costInputs, surrogateEncoding,
