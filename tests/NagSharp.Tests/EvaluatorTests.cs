@@ -376,4 +376,19 @@ public sealed class EvaluatorTests
         Assert.Equal(0.25, store.Trials(1)[1].Violation);
         Assert.Equal(1.5, store.Trials(1)[1].Seconds);
     }
+
+    [Fact]
+    public void AnEvaluatorThatMeasuresOneThingNamesTheDefaultObjective()
+    {
+        var nb201 = SpaceRegistry.Get("nb201");
+        Assert.Equal("val_acc", Evaluators.DefaultObjective("train", nb201));
+        Assert.Equal("val_acc", Evaluators.DefaultObjective("latency+train", nb201));
+        Assert.Equal("ofa_pred_top1", Evaluators.DefaultObjective("model", SpaceRegistry.Get("ofa_mbv3")));
+        Assert.Null(Evaluators.DefaultObjective("table", nb201));          // many columns: the user chooses
+        Assert.Null(Evaluators.DefaultObjective("model", nb201));          // a surrogate of whichever column is named
+        Assert.Throws<NagUserException>(() => Evaluators.DefaultObjective("oracle", nb201));
+        var e = Assert.Throws<NagUserException>(() => SearchRun.Run(new SearchRunSettings(Space: "nb201", Strategies: ["random"], Budget: 2, Seeds: 1,
+            Strategy: new SearchSettings { Evaluator = "latency" })));
+        Assert.Contains("objective is required", e.Message);
+    }
 }

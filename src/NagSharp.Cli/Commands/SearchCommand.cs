@@ -21,7 +21,7 @@ public static class SearchCommand
     public static Command Create(CliContext ctx)
     {
         var space = new Option<string>("--space") { Description = "Search space", DefaultValueFactory = _ => "nb201" };
-        var objective = new Option<string[]>("--objective") { Description = "Column the strategies may query (counted); give it twice for a two-objective search that returns the Pareto front and its hypervolume (strategies random, bananas, gp-bo, generator-bo)" };
+        var objective = new Option<string[]>("--objective") { Description = "Column the strategies may query (counted; default: the evaluator's own, val_acc for train and ofa_pred_top1 for model on ofa_mbv3); give it twice for a two-objective search that returns the Pareto front and its hypervolume (strategies random, bananas, gp-bo, generator-bo)" };
         var referencePoint = new Option<string?>("--reference-point") { Description = "Two objectives: the hypervolume's reference point, one value per objective in its units, e.g. 70,40 (default: the worst value of each objective among the search's feasible trials)" };
         var report = new Option<string?>("--report") { Description = "Column used only for the final numbers" };
         var db = StoreOption.Create(description: StoreOption.Description + ": record trials as they happen (resumable)");

@@ -43,6 +43,23 @@ public static class Evaluators
     }
 
     /// <summary>
+    /// The column a search with evaluator <paramref name="name"/> optimises when none is named: what the evaluator exists
+    /// to measure (the train evaluator's validation accuracy, the OFA accuracy predictor's top-1), or null where the
+    /// user must choose (tables and surrogates hold many columns; latency alone is rarely the goal). A composite takes
+    /// its first part's.
+    /// </summary>
+    public static string? DefaultObjective(string name, ISearchSpace space)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        foreach (var part in Parts(name))
+        {
+            if (part == "train") return TrainEvaluator.ValidationColumn;
+            if (part == "model" && space.Sample(new Random(0)) is OfaArch) return OfaModelEvaluator.AccuracyColumn;
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Creates the evaluator <paramref name="settings"/> names on <paramref name="space"/>. <paramref name="data"/> is the
     /// space's loaded tables when the caller has them (loaded here when a part needs them). <paramref name="note"/>
     /// receives progress lines (a surrogate's fit and fidelity).

@@ -45,13 +45,16 @@ public sealed class TrainEvaluator : IEvaluator
         _data = full.WithValidationSplit(settings.ValidationFraction, settings.Train.Seed);
         if (!Enum.IsDefined(settings.Pruner)) throw new NagUserException($"TrainEvaluatorSettings.Pruner: unknown value {(int)settings.Pruner}");
         _pruner = settings.Pruner switch { PrunerKind.Median => new MedianPruner(), PrunerKind.Asha => new AshaPruner(), _ => null };
-        Columns = [new("val_acc", MetricDirection.HigherIsBetter), new("test_acc", MetricDirection.HigherIsBetter),
+        Columns = [new(ValidationColumn, MetricDirection.HigherIsBetter), new("test_acc", MetricDirection.HigherIsBetter),
             new("params_M", MetricDirection.LowerIsBetter), new("flops_M", MetricDirection.LowerIsBetter), new("epochs", MetricDirection.LowerIsBetter)];
         Notes = [$"val_acc: {_data.Test.Count} validation images held out of {full.Train.Count} training images of {settings.Dataset}; test_acc: its {_test.Count} test images; {settings.Train.Epochs} epochs per candidate"];
     }
 
     /// <inheritdoc />
     public string Name => "train";
+
+    /// <summary>The validation accuracy column: what a search with this evaluator optimises by default.</summary>
+    public const string ValidationColumn = "val_acc";
     /// <inheritdoc />
     public ISearchSpace Space { get; }
     /// <inheritdoc />

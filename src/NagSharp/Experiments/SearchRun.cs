@@ -11,7 +11,7 @@ namespace NagSharp.Experiments;
 
 /// <summary>Settings of <see cref="SearchRun"/>.</summary>
 /// <param name="Space">Search space name.</param>
-/// <param name="Objective">Column the strategies may query (each query counts against the budget); required unless resuming.</param>
+/// <param name="Objective">Column the strategies may query (each query counts against the budget); null: the evaluator's default (<see cref="Evaluators.DefaultObjective"/>), required where it has none.</param>
 /// <param name="Report">Column used only for the final figures, so the reported value is not what was optimised; required unless resuming (other evaluators than the tables: defaults to the objective).</param>
 /// <param name="Strategies">Strategy names; null: every strategy, transfer only with sources, the generator strategies
 /// where <see cref="SearchRun.DefaultsIncludeGenerator"/> says so.</param>
@@ -92,8 +92,9 @@ public static class SearchRun
         else
         {
             s = SpaceRegistry.Get(settings.Space);
-            obj = settings.Objective ?? throw new NagUserException("objective is required");
             strategy = settings.Strategy ?? new SearchSettings();
+            obj = settings.Objective ?? Evaluators.DefaultObjective(strategy.EvaluatorName, s)
+                ?? throw new NagUserException($"objective is required (evaluator {strategy.EvaluatorName} on {s.Name} has no default column)");
             // A table has separate validation and test columns; another evaluator's objective is its own report by default.
             rep = settings.Report ?? (strategy.EvaluatorName == "table" ? throw new NagUserException("report is required") : "");
             var sources = strategy.TransferFrom ?? [];
