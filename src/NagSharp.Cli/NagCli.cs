@@ -97,6 +97,7 @@ public static class NagCli
             RunsCommand.Create(ctx),
             WorkerCommand.Create(ctx),
             StoreCommand.Create(ctx),
+            DashboardCommand.Create(ctx),
             PlotCommand.Create(ctx),
             PoolCommand.Create(ctx),
             NetCommand.Create(ctx),

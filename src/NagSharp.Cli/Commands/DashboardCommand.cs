@@ -1,0 +1,26 @@
+using System.CommandLine;
+using NagSharp.Dashboard;
+
+namespace NagSharp.Cli.Commands;
+
+/// <summary><c>nag dashboard --store FILE</c>: a read-only web dashboard over an experiment store (see <see cref="DashboardServer"/>).</summary>
+public static class DashboardCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext ctx)
+    {
+        var defaults = new DashboardSettings("");
+        var store = new Option<string>("--store") { Description = "Experiment store to show: a file written with `nag search --db`, or sqlite:PATH (opened read-only)", Required = true };
+        var port = new Option<int>("--port") { Description = "TCP port (0: any free port)", DefaultValueFactory = _ => defaults.Port };
+        var host = new Option<string>("--host") { Description = "Address to listen on (an IP address or localhost); anything but a loopback address lets other machines read the store, with a warning", DefaultValueFactory = _ => defaults.Host };
+        var cmd = new Command("dashboard", "Serve a read-only web dashboard of an experiment store: experiments, live search curves, trials, architectures (SVG cells, metrics, JSON/ONNX/PyTorch downloads)")
+            { store, port, host };
+        cmd.SetAction((p, ct) => Task.FromResult(ctx.Guard(() =>
+        {
+            var settings = new DashboardSettings(p.GetValue(store)!, p.GetValue(port), p.GetValue(host)!, p.GetValue(ctx.DataDir));
+            DashboardServer.RunAsync(settings, ctx.Out, ctx.Err, ct).GetAwaiter().GetResult();
+            return ExitCodes.Ok;
+        })));
+        return cmd;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.ML.OnnxRuntime;
+using NagSharp.Dashboard;
+using NagSharp.Search;
+using NagSharp.Store;
+
+namespace NagSharp.Tests;
+
+/// <summary>The dashboard over HTTP (no browser): pages, JSON, downloads, bad requests, and that the store is only read.</summary>
+[Collection(TorchCollection.Name)]   // the ONNX download builds a network with TorchSharp
+public sealed class DashboardServerTests : IDisposable
+{
+    private const string Arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+    private readonly TempDir _tmp = new();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _tmp.Dispose();
+    }
+
+    private string MakeStore()
+    {
+        string db = _tmp.File("runs.db");
+        using var s = new ExperimentStore(db);
+        var e = s.Create("nb201", "val_acc", "test_acc", ["random", "evolution"], 3, 2, 0);
+        s.Finish(e.Id, new Trial("random", 0, 1, Arch, 91.5, 93.0), "2026-01-01T00:00:00Z");
+        s.Finish(e.Id, new Trial("random", 0, 2, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", 10.0, 10.0), "2026-01-01T00:00:01Z");
+        s.Finish(e.Id, new Trial("random", 1, 1, "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|", 50.0, 49.0, Violation: 2), "2026-01-01T00:00:02Z");
+        s.Create("nb101", "val_acc", "test_acc", ["random"], 5, 1, 0);
+        return db;
+    }
+
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+
+    [Fact]
+    public async Task PagesJsonAndDownloadsServeTheStoreAndBadRequestsGetAnErrorPage()
+    {
+        string db = MakeStore();
+        SqliteConnection.ClearAllPools();
+        string before = Hash(db);
+        await using (var server = await DashboardServer.StartAsync(new DashboardSettings("sqlite:" + db, Port: 0)))
+        {
+            using var http = new HttpClient { BaseAddress = server.Address };
+            Assert.Equal(IPAddress.Loopback.ToString(), server.Address.Host);
+
+            var list = JsonDocument.Parse(await http.GetStringAsync("/api/experiments")).RootElement;
+            Assert.Equal(2, list.GetArrayLength());
+            var first = list.EnumerateArray().Single(e => e.GetProperty("space").GetString() == "nb201");
+            Assert.Equal(3, first.GetProperty("trials").GetInt32());
+            Assert.Equal(12, first.GetProperty("expected").GetInt32());
+            Assert.Equal(91.5, first.GetProperty("best").GetDouble());   // the infeasible trial is no best
+            long id = first.GetProperty("id").GetInt64();
+            Assert.Single(JsonDocument.Parse(await http.GetStringAsync("/api/experiments?space=nb101")).RootElement.EnumerateArray());
+            Assert.Empty(JsonDocument.Parse(await http.GetStringAsync("/api/experiments?status=done")).RootElement.EnumerateArray());
+
+            var progress = JsonDocument.Parse(await http.GetStringAsync($"/api/experiments/{id}")).RootElement;
+            var random = progress.GetProperty("bestSoFar").EnumerateArray().Single(c => c.GetProperty("strategy").GetString() == "random");
+            // Query 1: seed 0 has 91.5, seed 1 nothing feasible; query 2: seed 0 still 91.5 (seed 1 never reached it).
+            Assert.Equal([91.5, 91.5], random.GetProperty("mean").EnumerateArray().Select(v => v.GetDouble()));
+            Assert.Equal([1, 1], random.GetProperty("runs").EnumerateArray().Select(v => v.GetInt32()));
+
+            var page = JsonDocument.Parse(await http.GetStringAsync($"/api/experiments/{id}/trials?sort=objective&dir=desc&size=2&page=1")).RootElement;
+            Assert.Equal(3, page.GetProperty("total").GetInt32());
+            Assert.Equal(2, page.GetProperty("pages").GetInt32());
+            Assert.Equal([91.5, 50.0], page.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("objective").GetDouble()));
+
+            string search = await http.GetStringAsync($"/experiments/{id}");
+            Assert.Contains("id=\"trial-count\">3<", search);
+            string experiments = await http.GetStringAsync("/experiments");
+            Assert.Contains($"href=\"/experiments/{id}\"", experiments);
+
+            string archUrl = StoreView.ArchitectureUrl("nb201", Arch);
+            string archPage = await http.GetStringAsync(archUrl);
+            Assert.Equal(6, archPage.Split("op-node").Length - 1);
+            Assert.Contains($"<a href=\"/experiments/{id}\">{id}</a>", archPage);
+
+            var onnx = await http.GetAsync(archUrl + "/export.onnx");
+            Assert.Equal(HttpStatusCode.OK, onnx.StatusCode);
+            Assert.EndsWith(".onnx", onnx.Content.Headers.ContentDisposition!.FileName!.Trim('"'));
+            using (var session = new InferenceSession(await onnx.Content.ReadAsByteArrayAsync()))
+                Assert.Equal(Arch, session.ModelMetadata.CustomMetadataMap["arch"]);
+            var spec = JsonDocument.Parse(await http.GetStringAsync(archUrl + "/export.json")).RootElement;
+            Assert.Contains(Arch, spec.GetRawText());
+            Assert.Contains("class ", await http.GetStringAsync(archUrl + "/export.py"));
+
+            foreach (var (url, status) in new (string, HttpStatusCode)[]
+            {
+                ("/experiments/777", HttpStatusCode.NotFound),
+                ("/experiments/abc", HttpStatusCode.NotFound),
+                ("/api/experiments/777", HttpStatusCode.NotFound),
+                ("/architectures/nb201/not-an-arch", HttpStatusCode.BadRequest),
+                ("/architectures/nb201/%7Cnor_conv_3x3~0%7C%2B%7Cbogus~0%7C", HttpStatusCode.BadRequest),
+                ("/architectures/nosuchspace/x", HttpStatusCode.NotFound),
+                ("/architectures/nb201/..%2F..%2F..%2Fetc%2Fpasswd/export.onnx", HttpStatusCode.BadRequest),
+                (archUrl + "/export.exe", HttpStatusCode.NotFound),
+                (archUrl + "/..%2F..%2Fruns.db", HttpStatusCode.NotFound),
+                ("/static/..%2F..%2Fruns.db", HttpStatusCode.NotFound),
+                ("/static/dashboard.cs", HttpStatusCode.NotFound),
+                ($"/api/experiments/{id}/trials?sort=password", HttpStatusCode.BadRequest),
+                ($"/api/experiments/{id}/trials?page=0", HttpStatusCode.BadRequest),
+                ($"/api/experiments/{id}/trials?size=x", HttpStatusCode.BadRequest),
+                ("/no/such/page", HttpStatusCode.NotFound),
+            })
+            {
+                var r = await http.GetAsync(url);
+                string body = await r.Content.ReadAsStringAsync();
+                Assert.True(status == r.StatusCode, $"{url}: {r.StatusCode}, expected {status}");
+                Assert.DoesNotContain("Exception", body);
+                Assert.DoesNotContain(" at NagSharp", body);
+                Assert.DoesNotContain("root:", body);
+                if (url.StartsWith("/api/", StringComparison.Ordinal)) Assert.StartsWith("{\"status\":", body);
+                else Assert.Contains($"<h1>{(int)status} ", body);
+            }
+            Assert.Contains("uPlot", await http.GetStringAsync("/static/vendor/uplot/uPlot.iife.min.js"));
+        }
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(before, Hash(db));
+    }
+
+    [Fact]
+    public async Task AMissingStoreOrAnotherProgramsFileIsRefusedBeforeServing()
+    {
+        string missing = _tmp.File("none.db");
+        var e = await Assert.ThrowsAsync<NagDataException>(() => DashboardServer.StartAsync(new DashboardSettings(missing, Port: 0)));
+        Assert.Equal($"{missing}: experiment store not found", e.Message);
+        Assert.False(File.Exists(missing));
+
+        var run = CliRunner.Run("dashboard", "--store", missing, "--port", "0");
+        Assert.Equal(2, run.Code);
+        Assert.Equal($"nag: data error: {missing}: experiment store not found", run.Err.Trim());
+        Assert.Contains("reads SQLite stores", CliRunner.Run("dashboard", "--store", "mysql://x/y").Err);
+        Assert.Contains("host 'example.org' is not an IP address", CliRunner.Run("dashboard", "--store", missing, "--host", "example.org").Err);
+        Assert.Contains("port 70000", CliRunner.Run("dashboard", "--store", missing, "--port", "70000").Err);
+    }
+
+    [Fact]
+    public async Task ListeningBeyondThisMachineWarns()
+    {
+        string db = MakeStore();
+        using var stop = new CancellationTokenSource();
+        var log = new StringWriter();
+        var warn = new StringWriter();
+        var run = DashboardServer.RunAsync(new DashboardSettings(db, Port: 0, Host: "0.0.0.0"), log, warn, stop.Token);
+        for (int i = 0; i < 200 && log.ToString().Length == 0; i++) await Task.Delay(50);
+        stop.Cancel();
+        await run;
+        Assert.StartsWith("warning: listening on 0.0.0.0: anyone who can reach this machine", warn.ToString());
+        Assert.Contains("(read-only) at http://", log.ToString());
+
+        var quiet = new StringWriter();
+        using var stop2 = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await DashboardServer.RunAsync(new DashboardSettings(db, Port: 0), new StringWriter(), quiet, stop2.Token);
+        Assert.Equal("", quiet.ToString());
+    }
+}
