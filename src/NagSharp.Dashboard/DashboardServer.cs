@@ -29,11 +29,10 @@ public sealed class DashboardServer : IAsyncDisposable
     /// <summary>Where the dashboard listens (the actual port when the settings asked for any free one).</summary>
     public Uri Address { get; }
 
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    // NagSharp's JSON conventions (snake_case names, readable architecture strings); a NaN stays a value.
+    private static readonly JsonSerializerOptions JsonOptions = new(NagSharp.Json.SerializerOptions)
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>
@@ -78,20 +77,24 @@ public sealed class DashboardServer : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
 
     /// <summary>
-    /// Serves until <paramref name="ct"/> is cancelled (Ctrl+C in <c>nag dashboard</c>), after writing where it
-    /// listens to <paramref name="log"/> and, when it listens beyond this machine, a warning to <paramref name="warn"/>.
+    /// Serves until <paramref name="ct"/> is cancelled (Ctrl+C in <c>nag dashboard</c>). Calls <paramref name="warn"/>
+    /// with one line first when it listens beyond this machine, then <paramref name="started"/> with the address.
     /// </summary>
-    public static async Task RunAsync(DashboardSettings settings, TextWriter log, TextWriter warn, CancellationToken ct)
+    public static async Task RunAsync(DashboardSettings settings, Action<Uri> started, Action<string> warn, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(started);
         ArgumentNullException.ThrowIfNull(warn);
         await using var server = await StartAsync(settings, ct).ConfigureAwait(false);
         if (!settings.LoopbackOnly)
-            warn.WriteLine($"warning: listening on {settings.Host}: anyone who can reach this machine on port {server.Address.Port} can read the experiment store (there is no login)");
-        log.WriteLine($"dashboard of {settings.StorePath} (read-only) at {server.Address}; Ctrl+C stops it");
-        log.Flush();
-        try { await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false); }
+            warn($"warning: listening on {settings.Host}: anyone who can reach this machine on port {server.Address.Port} can read the experiment store (there is no login)");
+        // Ctrl+C and SIGTERM stop it whoever invoked it (the host may also stop itself on a signal).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, server._app.Lifetime.ApplicationStopping);
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext c) { c.Cancel = true; stop.Cancel(); }
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        started(server.Address);
+        try { await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false); }
         catch (OperationCanceledException) { }
         await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
     }

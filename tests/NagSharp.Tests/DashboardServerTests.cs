@@ -58,7 +58,7 @@ public sealed class DashboardServerTests : IDisposable
             Assert.Empty(JsonDocument.Parse(await http.GetStringAsync("/api/experiments?status=done")).RootElement.EnumerateArray());
 
             var progress = JsonDocument.Parse(await http.GetStringAsync($"/api/experiments/{id}")).RootElement;
-            var random = progress.GetProperty("bestSoFar").EnumerateArray().Single(c => c.GetProperty("strategy").GetString() == "random");
+            var random = progress.GetProperty("best_so_far").EnumerateArray().Single(c => c.GetProperty("strategy").GetString() == "random");
             // Query 1: seed 0 has 91.5, seed 1 nothing feasible; query 2: seed 0 still 91.5 (seed 1 never reached it).
             Assert.Equal([91.5, 91.5], random.GetProperty("mean").EnumerateArray().Select(v => v.GetDouble()));
             Assert.Equal([1, 1], random.GetProperty("runs").EnumerateArray().Select(v => v.GetInt32()));
@@ -142,18 +142,47 @@ public sealed class DashboardServerTests : IDisposable
     {
         string db = MakeStore();
         using var stop = new CancellationTokenSource();
-        var log = new StringWriter();
-        var warn = new StringWriter();
-        var run = DashboardServer.RunAsync(new DashboardSettings(db, Port: 0, Host: "0.0.0.0"), log, warn, stop.Token);
-        for (int i = 0; i < 200 && log.ToString().Length == 0; i++) await Task.Delay(50);
-        stop.Cancel();
-        await run;
-        Assert.StartsWith("warning: listening on 0.0.0.0: anyone who can reach this machine", warn.ToString());
-        Assert.Contains("(read-only) at http://", log.ToString());
+        var warnings = new List<string>();
+        Uri? address = null;
+        var run = DashboardServer.RunAsync(new DashboardSettings(db, Port: 0, Host: "0.0.0.0"), a => { address = a; stop.Cancel(); }, warnings.Add, stop.Token);
+        await run.WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.NotNull(address);
+        Assert.StartsWith("warning: listening on 0.0.0.0: anyone who can reach this machine", Assert.Single(warnings));
 
-        var quiet = new StringWriter();
-        using var stop2 = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        await DashboardServer.RunAsync(new DashboardSettings(db, Port: 0), new StringWriter(), quiet, stop2.Token);
-        Assert.Equal("", quiet.ToString());
+        var quiet = new List<string>();
+        using var stop2 = new CancellationTokenSource();
+        await DashboardServer.RunAsync(new DashboardSettings(db, Port: 0), _ => stop2.Cancel(), quiet.Add, stop2.Token).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Empty(quiet);
     }
+
+    [Fact]
+    public async Task TheCommandPrintsItsAddressAsJsonAndServesUntilStopped()
+    {
+        string db = MakeStore();
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "nag.dll"), "dashboard", "--store", db, "--port", "0", "--json" }) psi.ArgumentList.Add(a);
+        using var nag = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            string? line = await nag.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            if (line is null) Assert.Fail("nag dashboard printed nothing: " + await nag.StandardError.ReadToEndAsync());
+            var json = JsonDocument.Parse(line!).RootElement;
+            Assert.Equal(db, json.GetProperty("store").GetString());
+            using var http = new HttpClient { BaseAddress = new Uri(json.GetProperty("address").GetString()!) };
+            Assert.Contains("Experiments", await http.GetStringAsync("/experiments"));
+            Assert.False(nag.HasExited);
+            // SIGTERM (as from a service manager or `kill`) stops it cleanly.
+            Assert.Equal(0, kill(nag.Id, 15));
+            await nag.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, nag.ExitCode);
+        }
+        finally
+        {
+            if (!nag.HasExited) nag.Kill();
+            await nag.WaitForExitAsync();
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
 }

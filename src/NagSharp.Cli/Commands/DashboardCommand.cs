@@ -13,12 +13,19 @@ public static class DashboardCommand
         var store = new Option<string>("--store") { Description = "Experiment store to show: a file written with `nag search --db`, or sqlite:PATH (opened read-only)", Required = true };
         var port = new Option<int>("--port") { Description = "TCP port (0: any free port)", DefaultValueFactory = _ => defaults.Port };
         var host = new Option<string>("--host") { Description = "Address to listen on (an IP address or localhost); anything but a loopback address lets other machines read the store, with a warning", DefaultValueFactory = _ => defaults.Host };
+        var json = new Option<bool>("--json") { Description = "Print where it listens as one JSON object (address, store), e.g. for a script that asked for --port 0" };
         var cmd = new Command("dashboard", "Serve a read-only web dashboard of an experiment store: experiments, live search curves, trials, architectures (SVG cells, metrics, JSON/ONNX/PyTorch downloads)")
-            { store, port, host };
+            { store, port, host, json };
         cmd.SetAction((p, ct) => Task.FromResult(ctx.Guard(() =>
         {
             var settings = new DashboardSettings(p.GetValue(store)!, p.GetValue(port), p.GetValue(host)!, p.GetValue(ctx.DataDir));
-            DashboardServer.RunAsync(settings, ctx.Out, ctx.Err, ct).GetAwaiter().GetResult();
+            DashboardServer.RunAsync(settings, address =>
+            {
+                ctx.Out.WriteLine(p.GetValue(json)
+                    ? ExperimentHost.Json(new { Address = address.ToString(), Store = settings.StorePath })
+                    : $"dashboard of {settings.StorePath} (read-only) at {address}; Ctrl+C stops it");
+                ctx.Out.Flush();
+            }, ctx.Err.WriteLine, ct).GetAwaiter().GetResult();
             return ExitCodes.Ok;
         })));
         return cmd;

@@ -115,7 +115,7 @@
       status.textContent = e.status;
       status.className = "status status-" + e.status;
       document.getElementById("best").textContent = num(e.best);
-      draw("best", document.getElementById("best-chart"), p, p.bestSoFar, false, search.dataset.objective);
+      draw("best", document.getElementById("best-chart"), p, p.best_so_far, false, search.dataset.objective);
       draw("regret", document.getElementById("regret-chart"), p, p.regret, true, "regret");
       document.getElementById("chart-points").textContent = p.points;
       document.getElementById("best-chart").dataset.points = p.points;
