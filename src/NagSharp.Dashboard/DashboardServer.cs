@@ -43,9 +43,9 @@ public sealed class DashboardServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        string path = settings.StorePath;
-        using (ExperimentStoreProbe(path)) { }
-        var view = new StoreView(path, settings.DataDir);
+        string path;
+        using (var probe = Store.ExperimentStore.OpenReadOnly(settings.Store)) path = probe.Path;
+        var view = new StoreView(settings.Store, path, settings.DataDir);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "NagSharp.Dashboard" });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(o =>
         {
@@ -67,8 +67,6 @@ public sealed class DashboardServer : IAsyncDisposable
         var bound = new Uri(addresses.First());
         return new DashboardServer(app, new UriBuilder(bound) { Host = settings.Address.ToString() is "::" or "0.0.0.0" ? bound.Host : settings.Address.ToString() }.Uri);
     }
-
-    private static Store.ExperimentStore ExperimentStoreProbe(string path) => Store.ExperimentStore.OpenReadOnly(path);
 
     /// <summary>Stops serving.</summary>
     public Task StopAsync(CancellationToken ct = default) => _app.StopAsync(ct);
@@ -164,7 +162,7 @@ public sealed class DashboardServer : IAsyncDisposable
 
     private static void Map(WebApplication app, StoreView view, DashboardSettings settings)
     {
-        string store = view.Path;
+        string store = view.Display;
         double poll = settings.PollSeconds;
         void Get(string pattern, RequestDelegate handler) => app.MapMethods(pattern, ["GET", "HEAD"], handler);
 
@@ -174,7 +172,11 @@ public sealed class DashboardServer : IAsyncDisposable
             string? status = Query(ctx, "status"), space = Query(ctx, "space"), text = Query(ctx, "q");
             return WriteHtml(ctx, Pages.Experiments(store, view.Experiments(status, space, text), status, space, text, poll));
         });
-        Get("/experiments/{id}", ctx => WriteHtml(ctx, Pages.Search(store, view.Progress(Id(ctx)), poll)));
+        Get("/experiments/{id}", ctx =>
+        {
+            long id = Id(ctx);
+            return WriteHtml(ctx, view.Experiment(id).Kind == "search" ? Pages.Search(store, view.Progress(id), poll) : Pages.Run(store, view.Run(id)));
+        });
         Get("/architectures/{space}/{key}", ctx =>
         {
             var (space, key) = ArchRoute(ctx);
@@ -196,7 +198,11 @@ public sealed class DashboardServer : IAsyncDisposable
         });
 
         Get("/api/experiments", ctx => WriteJson(ctx, view.Experiments(Query(ctx, "status"), Query(ctx, "space"), Query(ctx, "q"))));
-        Get("/api/experiments/{id}", ctx => WriteJson(ctx, view.Progress(Id(ctx))));
+        Get("/api/experiments/{id}", ctx =>
+        {
+            long id = Id(ctx);
+            return view.Experiment(id).Kind == "search" ? WriteJson(ctx, view.Progress(id)) : WriteJson(ctx, view.Run(id));
+        });
         Get("/api/experiments/{id}/trials", ctx =>
         {
             string? dir = Query(ctx, "dir");

@@ -3,7 +3,7 @@ using System.Net;
 namespace NagSharp.Dashboard;
 
 /// <summary>What <c>nag dashboard</c> serves and where it listens.</summary>
-/// <param name="Store">The experiment store: a file path, or <c>sqlite:PATH</c>.</param>
+/// <param name="Store">The experiment store: a file path, <c>sqlite:PATH</c> or <c>postgresql://user@host:port/database</c>.</param>
 /// <param name="Port">TCP port (0: any free port, reported by <see cref="DashboardServer.Address"/>).</param>
 /// <param name="Host">Address to listen on: <c>127.0.0.1</c> (this machine only) unless told otherwise; an IP address or
 /// <c>localhost</c>.</param>
@@ -16,28 +16,10 @@ public sealed record DashboardSettings(string Store, int Port = 8080, string Hos
     /// <inheritdoc />
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Store)) throw new NagUserException("store must name an experiment store (a path or sqlite:PATH)");
+        if (string.IsNullOrWhiteSpace(Store)) throw new NagUserException("store must name an experiment store (a path, sqlite:PATH or a postgresql:// URL)");
         if (Port is < 0 or > 65535) throw new NagUserException($"port {Port} is not a TCP port (0-65535)");
         if (!(PollSeconds is >= 0.1 and <= 3600)) throw new NagUserException($"poll interval {PollSeconds} s must be between 0.1 and 3600");
         _ = Address;
-        _ = StorePath;
-    }
-
-    /// <summary>The store's database file: <see cref="Store"/> itself, or what follows <c>sqlite:</c>.</summary>
-    public string StorePath
-    {
-        get
-        {
-            if (Store.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase))
-            {
-                string path = Store["sqlite:".Length..];
-                if (path.StartsWith("//", StringComparison.Ordinal)) path = path[2..];   // sqlite://PATH, URL style
-                return path.Length > 0 ? path : throw new NagUserException($"store '{SafePath.Shorten(Store)}' names no file after sqlite:");
-            }
-            if (Store.Contains("://", StringComparison.Ordinal))
-                throw new NagUserException($"store '{SafePath.Shorten(Store)}': the dashboard reads SQLite stores (a path or sqlite:PATH)");
-            return Store;
-        }
     }
 
     /// <summary>The address listened on.</summary>

@@ -55,7 +55,7 @@ public static class Pages
             .Where(p => !string.IsNullOrEmpty(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
         b.Append($"<p><span id=\"experiment-count\">{list.Count}</span> experiment(s)</p>\n");
         b.Append($"<table id=\"experiments\" data-api=\"/api/experiments{(query.Length > 0 ? "?" + H(query) : "")}\" data-poll=\"{pollSeconds.ToString(Inv)}\">\n");
-        b.Append("<thead><tr><th>id</th><th>created</th><th>space</th><th>objective</th><th>evaluator</th><th>strategies</th><th>status</th><th>trials</th><th>best so far</th></tr></thead>\n<tbody>\n");
+        b.Append("<thead><tr><th>id</th><th>kind</th><th>created</th><th>space</th><th>objective</th><th>evaluator</th><th>strategies</th><th>status</th><th>trials</th><th>best so far</th></tr></thead>\n<tbody>\n");
         foreach (var e in list) b.Append(ExperimentRow(e));
         b.Append("</tbody></table>\n");
         if (list.Count == 0) b.Append("<p class=\"empty\">No experiment matches.</p>\n");
@@ -67,9 +67,9 @@ public static class Pages
 
     /// <summary>One row of the experiments table (the script renders the same from <c>/api/experiments</c>).</summary>
     public static string ExperimentRow(ExperimentSummary e) =>
-        $"<tr data-id=\"{e.Id}\"><td><a href=\"/experiments/{e.Id}\">{e.Id}</a></td><td>{H(e.Created.Length >= 19 ? e.Created[..19].Replace('T', ' ') : e.Created)}</td>" +
-        $"<td>{H(e.Space)}</td><td>{H(e.Objective)} {(e.Minimize ? "↓" : "↑")}</td><td>{H(e.Evaluator)}</td><td>{H(string.Join(", ", e.Strategies))}</td>" +
-        $"<td><span class=\"status status-{H(e.Status)}\">{H(e.Status)}</span></td><td>{e.Trials} / {e.Expected}</td><td>{Num(e.Best)}</td></tr>\n";
+        $"<tr data-id=\"{e.Id}\"><td><a href=\"/experiments/{e.Id}\">{e.Id}</a></td><td>{H(e.Kind)}</td><td>{H(e.Created.Length >= 19 ? e.Created[..19].Replace('T', ' ') : e.Created)}</td>" +
+        $"<td>{H(e.Space)}</td><td>{H(e.Objective)} {(e.Kind != "search" ? "" : e.Minimize ? "↓" : "↑")}</td><td>{H(e.Evaluator)}</td><td>{H(string.Join(", ", e.Strategies))}</td>" +
+        $"<td><span class=\"status status-{H(e.Status)}\">{H(e.Status)}</span></td><td>{(e.Kind == "search" ? $"{e.Trials} / {e.Expected}" : "–")}</td><td>{Num(e.Best)}</td></tr>\n";
 
     /// <summary>A search's page: live curves, sortable paged trials.</summary>
     public static string Search(string storePath, SearchProgress p, double pollSeconds)
@@ -149,6 +149,55 @@ public static class Pages
             b.Append("</tbody></table>\n");
         }
         return Layout($"{a.Space.Name} architecture", storePath, b.ToString());
+    }
+
+    /// <summary>A recorded generation run or training: final figures, per-step metrics, the objective's distribution
+    /// among the samples against the table's, and the samples.</summary>
+    public static string Run(string storePath, RunView r)
+    {
+        var e = r.Experiment;
+        var b = new StringBuilder();
+        string kind = e.Kind switch { "generate" => "Generation run", "train" => "Training", _ => e.Kind };
+        b.Append($"<h1>{H(kind)} {e.Id}: {H(e.Space)}{(e.Objective.Length > 0 ? " · " + H(e.Objective) : "")}</h1>\n");
+        b.Append($"<section id=\"run\" data-id=\"{e.Id}\"><dl class=\"facts\"><dt>Status</dt><dd><span class=\"status status-{H(e.Status)}\">{H(e.Status)}</span></dd>" +
+                 $"<dt>Created</dt><dd>{H(e.Created)}</dd></dl>\n");
+        b.Append("<h2>Figures</h2>\n");
+        if (r.Final.Count == 0) b.Append("<p class=\"empty\">No final figures recorded.</p>\n");
+        else
+        {
+            b.Append("<table id=\"figures\"><thead><tr><th>figure</th><th>value</th></tr></thead><tbody>\n");
+            foreach (var (k, v) in r.Final.OrderBy(kv => kv.Key, StringComparer.Ordinal)) b.Append($"<tr><td>{H(k)}</td><td>{Num(v)}</td></tr>\n");
+            b.Append("</tbody></table>\n");
+        }
+        if (r.Steps.Count > 0)
+        {
+            b.Append("<h2>Per step</h2>\n<table id=\"steps\"><thead><tr><th>metric</th><th>steps</th><th>first</th><th>last</th><th>best (min)</th></tr></thead><tbody>\n");
+            foreach (var st in r.Steps)
+                b.Append($"<tr><td>{H(st.Name)}</td><td>{st.Steps.Length}</td><td>{Num(st.Values[0])}</td><td>{Num(st.Values[^1])}</td><td>{Num(st.Values.Min())}</td></tr>\n");
+            b.Append("</tbody></table>\n");
+        }
+        if (r.Generated is not null || r.Table is not null)
+        {
+            b.Append($"<h2>{H(e.Objective)}: generated vs the table</h2>\n<table id=\"distribution\"><thead><tr><th></th><th>count</th><th>mean</th><th>min</th><th>10%</th><th>median</th><th>90%</th><th>max</th></tr></thead><tbody>\n");
+            foreach (var (name, d) in new[] { ("generated", r.Generated), ("table", r.Table) })
+                if (d is not null)
+                    b.Append($"<tr><td>{name}</td><td>{d.Count}</td><td>{Num(d.Mean)}</td><td>{Num(d.Min)}</td><td>{Num(d.P10)}</td><td>{Num(d.Median)}</td><td>{Num(d.P90)}</td><td>{Num(d.Max)}</td></tr>\n");
+            b.Append("</tbody></table>\n");
+        }
+        b.Append($"<h2>Samples</h2>\n<p><span id=\"sample-count\">{r.Samples.Count}</span> architecture(s).</p>\n");
+        if (r.Samples.Count > 0)
+        {
+            var columns = r.Samples.SelectMany(x => x.Values.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(8).ToList();
+            b.Append($"<table id=\"samples\"><thead><tr><th>architecture</th>{string.Concat(columns.Select(c => $"<th>{H(c)}</th>"))}</tr></thead><tbody>\n");
+            foreach (var x in r.Samples.Take(500))
+            {
+                string arch = x.Href is null ? $"<code>{H(x.Arch)}</code>" : $"<a href=\"{H(x.Href)}\"><code>{H(x.Arch)}</code></a>";
+                b.Append($"<tr><td>{arch}</td>{string.Concat(columns.Select(c => $"<td>{Num(x.Values.TryGetValue(c, out double v) ? v : null)}</td>"))}</tr>\n");
+            }
+            b.Append("</tbody></table>\n");
+        }
+        b.Append("</section>\n");
+        return Layout($"{kind} {e.Id}", storePath, b.ToString());
     }
 
     /// <summary>An error page: the status and one line, never a stack trace.</summary>

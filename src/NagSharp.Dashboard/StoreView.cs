@@ -23,8 +23,9 @@ namespace NagSharp.Dashboard;
 /// <param name="Expected">Trials the finished experiment will hold (strategies x seeds x budget).</param>
 /// <param name="Best">Best feasible objective value so far in the objective's direction; null before the first.</param>
 /// <param name="Minimize">True when lower objective values are better.</param>
+/// <param name="Kind">search, generate (a generation run) or train (a network training).</param>
 public sealed record ExperimentSummary(long Id, string Created, string Space, string Objective, string Report, IReadOnlyList<string> Strategies,
-    int Budget, int Seeds, string Evaluator, string Status, int Trials, int Expected, double? Best, bool Minimize);
+    int Budget, int Seeds, string Evaluator, string Status, int Trials, int Expected, double? Best, bool Minimize, string Kind = "search");
 
 /// <summary>A strategy's curve over queries 1..n (index q - 1): the mean over its runs with a standard-error band.
 /// Entries are null where no run has a value yet.</summary>
@@ -75,6 +76,54 @@ public sealed record TrialPage(int Total, int Page, int Pages, int Size, string 
 /// <param name="Trial">The trial.</param>
 public sealed record ArchTrial(long ExperimentId, string Objective, string Report, Trial Trial);
 
+/// <summary>A metric recorded per step (a training's loss per epoch).</summary>
+/// <param name="Name">Metric name.</param>
+/// <param name="Steps">Steps, ascending.</param>
+/// <param name="Values">Value at each step.</param>
+public sealed record StepSeries(string Name, int[] Steps, double[] Values);
+
+/// <summary>A generated architecture of a run.</summary>
+/// <param name="Arch">Architecture string.</param>
+/// <param name="Values">The values recorded with it.</param>
+/// <param name="Objective">Its value of the run's objective column (recorded, else looked up in the table), or null.</param>
+/// <param name="Href">Its page, or null when the space is unknown.</param>
+public sealed record SampleRow(string Arch, IReadOnlyDictionary<string, double> Values, double? Objective, string? Href);
+
+/// <summary>Summary statistics of a set of values (quantiles by linear interpolation).</summary>
+/// <param name="Count">Values.</param>
+/// <param name="Mean">Mean.</param>
+/// <param name="Min">Smallest.</param>
+/// <param name="P10">10th percentile.</param>
+/// <param name="Median">Median.</param>
+/// <param name="P90">90th percentile.</param>
+/// <param name="Max">Largest.</param>
+public sealed record Distribution(int Count, double Mean, double Min, double P10, double Median, double P90, double Max)
+{
+    /// <summary>The statistics of <paramref name="values"/> (NaN ignored), or null when there are none.</summary>
+    public static Distribution? Of(double[] values)
+    {
+        var v = values.Where(double.IsFinite).Order().ToArray();
+        if (v.Length == 0) return null;
+        double Q(double p)
+        {
+            double at = p * (v.Length - 1);
+            int lo = (int)Math.Floor(at), hi = Math.Min(v.Length - 1, lo + 1);
+            return v[lo] + (at - lo) * (v[hi] - v[lo]);
+        }
+        return new Distribution(v.Length, v.Average(), v[0], Q(0.1), Q(0.5), Q(0.9), v[^1]);
+    }
+}
+
+/// <summary>A recorded generation run or training, as its page shows it.</summary>
+/// <param name="Experiment">The run.</param>
+/// <param name="Final">Final figures (validity, uniqueness, novelty, condition satisfaction, ... as recorded).</param>
+/// <param name="Steps">Metrics recorded per step.</param>
+/// <param name="Samples">Generated architectures.</param>
+/// <param name="Generated">Distribution of the samples' objective values, or null.</param>
+/// <param name="Table">Distribution of the objective column over the whole table, or null without data.</param>
+public sealed record RunView(ExperimentSummary Experiment, IReadOnlyDictionary<string, double> Final, IReadOnlyList<StepSeries> Steps,
+    IReadOnlyList<SampleRow> Samples, Distribution? Generated, Distribution? Table);
+
 /// <summary>Raised for a page or record that does not exist (HTTP 404).</summary>
 public sealed class DashboardNotFoundException(string message) : Exception(message);
 
@@ -82,12 +131,15 @@ public sealed class DashboardNotFoundException(string message) : Exception(messa
 /// Read-only queries over one experiment store. Each call opens the store read-only and closes it again, so a search
 /// writing the store meanwhile is never blocked for long and every answer is current.
 /// </summary>
-public sealed class StoreView(string path, string? dataDir)
+public sealed class StoreView(string location, string display, string? dataDir)
 {
     private readonly ConcurrentDictionary<string, Lazy<BenchmarkData?>> _tables = new(StringComparer.Ordinal);
 
-    /// <summary>The store's file.</summary>
-    public string Path => path;
+    /// <summary>The store as given (a path, sqlite:PATH or a PostgreSQL URL).</summary>
+    public string Location => location;
+
+    /// <summary>The store as pages name it (its file, or the server and database without credentials).</summary>
+    public string Display => display;
 
     /// <summary>Trial table columns that can be sorted by.</summary>
     public static readonly IReadOnlyList<string> SortColumns = ["strategy", "seed", "query", "arch", "objective", "report", "violation", "seconds"];
@@ -95,7 +147,7 @@ public sealed class StoreView(string path, string? dataDir)
     /// <summary>Largest page of trials.</summary>
     public const int MaxPageSize = 500;
 
-    private ExperimentStore Open() => ExperimentStore.OpenReadOnly(path);
+    private ExperimentStore Open() => ExperimentStore.OpenReadOnly(location);
 
     /// <summary>The space's benchmark tables, loaded once, or null when there is no data (or the space has no tables).</summary>
     public BenchmarkData? Tables(ISearchSpace space) =>
@@ -132,12 +184,62 @@ public sealed class StoreView(string path, string? dataDir)
 
     private static ExperimentSummary Summarise(ExperimentStore store, Experiment e, List<Trial> trials)
     {
+        if (e.Kind != "search")
+            return new ExperimentSummary(e.Id, e.Created, e.Space, e.Objective, e.Report, e.Strategies, e.Budget, e.Seeds, "", e.Status, 0, 0, null, false, e.Kind);
         var settings = SettingsOf(store, e);
         double sign = settings.Minimize ? -1 : 1;
-        var feasible = trials.Where(t => t.Violation == 0).ToList();
+        var feasible = trials.Where(t => t.Feasible).ToList();
         double? best = feasible.Count == 0 ? null : sign * feasible.Max(t => sign * t.Objective);
         return new ExperimentSummary(e.Id, e.Created, e.Space, e.Objective, e.Report, e.Strategies, e.Budget, e.Seeds, settings.EvaluatorName, e.Status,
-            trials.Count, e.Budget * e.Seeds * e.Strategies.Count, best, settings.Minimize);
+            trials.Count, e.Budget * e.Seeds * e.Strategies.Count, best, settings.Minimize, e.Kind);
+    }
+
+    /// <summary>What a recorded run of another kind than a search (a generation run, a training) shows: its final
+    /// figures, its per-step metrics, its samples, and how the samples' values of the run's objective column compare
+    /// with the whole table's.</summary>
+    public RunView Run(long id)
+    {
+        Experiment e;
+        List<(int Step, string Name, double Value)> metrics;
+        List<(string Arch, string Metrics)> samples;
+        using (var store = Open())
+        {
+            e = Find(store, id);
+            if (e.Kind == "search") throw new DashboardNotFoundException($"experiment {id} is a search, not a recorded run");
+            metrics = store.Metrics(id);
+            samples = store.Samples(id);
+        }
+        var summary = new ExperimentSummary(e.Id, e.Created, e.Space, e.Objective, e.Report, e.Strategies, e.Budget, e.Seeds, "", e.Status, 0, 0, null, false, e.Kind);
+        var final = metrics.Where(m => m.Step < 0).ToDictionary(m => m.Name, m => m.Value, StringComparer.Ordinal);
+        var steps = metrics.Where(m => m.Step >= 0).GroupBy(m => m.Name, StringComparer.Ordinal)
+            .Select(g => new StepSeries(g.Key, g.Select(m => m.Step).ToArray(), g.Select(m => m.Value).ToArray())).ToList();
+        ISearchSpace? space = null;
+        try { space = SpaceRegistry.Get(e.Space); }
+        catch (NagUserException) { }
+        var data = space is null ? null : Tables(space);
+        var rows = new List<SampleRow>();
+        foreach (var (arch, json) in samples)
+        {
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(json);
+                if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+                    foreach (var p in doc.RootElement.EnumerateObject())
+                        if (p.Value.ValueKind == System.Text.Json.JsonValueKind.Number) values[p.Name] = p.Value.GetDouble();
+            }
+            catch (System.Text.Json.JsonException) { }   // a sample without readable values still lists its architecture
+            double? objective = values.TryGetValue(e.Objective, out double v) ? v : null;
+            if (objective is null && data is not null && space is not null && data.HasColumn(e.Objective))
+            {
+                try { objective = data.Get(space.Parse(arch), e.Objective); }
+                catch (NagUserException) { }
+            }
+            rows.Add(new SampleRow(arch, values, objective, space is null ? null : ArchitectureUrl(space.Name, arch)));
+        }
+        Distribution? generated = Distribution.Of(rows.Where(r => r.Objective is double).Select(r => r.Objective!.Value).ToArray());
+        Distribution? table = data is not null && data.HasColumn(e.Objective) ? Distribution.Of(data.ColumnEntries(e.Objective).Select(x => x.Value).ToArray()) : null;
+        return new RunView(summary, final, steps, rows, generated, table);
     }
 
     /// <summary>One experiment's summary; <see cref="DashboardNotFoundException"/> when there is none.</summary>
@@ -159,6 +261,7 @@ public sealed class StoreView(string path, string? dataDir)
         using (var store = Open())
         {
             e = Find(store, id);
+            if (e.Kind != "search") throw new DashboardNotFoundException($"experiment {id} is a {SafePath.Shorten(e.Kind)} run, not a search");
             trials = store.Trials(id);
             settings = SettingsOf(store, e);
             summary = Summarise(store, e, trials);
@@ -185,7 +288,7 @@ public sealed class StoreView(string path, string? dataDir)
         for (int q = 0; q < Math.Min(length, run.Count); q++)
         {
             var t = run[q];
-            if (t.Violation == 0 && (best is null || sign * t.Objective > sign * best)) best = t.Objective;
+            if (t.Feasible && (best is null || sign * t.Objective > sign * best)) best = t.Objective;
             values[q] = best;
         }
         return values;

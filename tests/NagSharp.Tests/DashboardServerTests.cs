@@ -31,6 +31,9 @@ public sealed class DashboardServerTests : IDisposable
         s.Finish(e.Id, new Trial("random", 0, 2, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", 10.0, 10.0), "2026-01-01T00:00:01Z");
         s.Finish(e.Id, new Trial("random", 1, 1, "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|", 50.0, 49.0, Violation: 2), "2026-01-01T00:00:02Z");
         s.Create("nb101", "val_acc", "test_acc", ["random"], 5, 1, 0);
+        s.Record("generate", "nb201", "cifar10_valid_acc200", "{}",
+            [(-1, "validity", 0.95), (-1, "uniqueness", 0.9), (-1, "novelty", 0.5), (0, "loss", 2.0), (1, "loss", 1.0)],
+            [(Arch, "{\"cifar10_valid_acc200\": 91.25}"), ("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "{}")]);
         return db;
     }
 
@@ -48,14 +51,27 @@ public sealed class DashboardServerTests : IDisposable
             Assert.Equal(IPAddress.Loopback.ToString(), server.Address.Host);
 
             var list = JsonDocument.Parse(await http.GetStringAsync("/api/experiments")).RootElement;
-            Assert.Equal(2, list.GetArrayLength());
-            var first = list.EnumerateArray().Single(e => e.GetProperty("space").GetString() == "nb201");
+            Assert.Equal(3, list.GetArrayLength());
+            var first = list.EnumerateArray().Single(e => e.GetProperty("space").GetString() == "nb201" && e.GetProperty("kind").GetString() == "search");
             Assert.Equal(3, first.GetProperty("trials").GetInt32());
             Assert.Equal(12, first.GetProperty("expected").GetInt32());
             Assert.Equal(91.5, first.GetProperty("best").GetDouble());   // the infeasible trial is no best
             long id = first.GetProperty("id").GetInt64();
             Assert.Single(JsonDocument.Parse(await http.GetStringAsync("/api/experiments?space=nb101")).RootElement.EnumerateArray());
-            Assert.Empty(JsonDocument.Parse(await http.GetStringAsync("/api/experiments?status=done")).RootElement.EnumerateArray());
+            var done = Assert.Single(JsonDocument.Parse(await http.GetStringAsync("/api/experiments?status=done")).RootElement.EnumerateArray());
+            Assert.Equal("generate", done.GetProperty("kind").GetString());
+
+            // A generation run: its figures, the objective among its samples (recorded, or looked up in the table) and its samples.
+            long gen = done.GetProperty("id").GetInt64();
+            var run = JsonDocument.Parse(await http.GetStringAsync($"/api/experiments/{gen}")).RootElement;
+            Assert.Equal(0.95, run.GetProperty("final").GetProperty("validity").GetDouble());
+            Assert.Equal([2.0, 1.0], run.GetProperty("steps")[0].GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
+            Assert.Equal(91.25, run.GetProperty("samples")[0].GetProperty("objective").GetDouble());
+            Assert.Equal(91.25, run.GetProperty("generated").GetProperty("max").GetDouble());
+            string runPage = await http.GetStringAsync($"/experiments/{gen}");
+            Assert.Contains("<td>novelty</td><td>0.5</td>", runPage);
+            Assert.Contains("id=\"sample-count\">2<", runPage);
+            Assert.Contains(StoreView.ArchitectureUrl("nb201", Arch), runPage);
 
             var progress = JsonDocument.Parse(await http.GetStringAsync($"/api/experiments/{id}")).RootElement;
             var random = progress.GetProperty("best_so_far").EnumerateArray().Single(c => c.GetProperty("strategy").GetString() == "random");
@@ -132,7 +148,9 @@ public sealed class DashboardServerTests : IDisposable
         var run = CliRunner.Run("dashboard", "--store", missing, "--port", "0");
         Assert.Equal(2, run.Code);
         Assert.Equal($"nag: data error: {missing}: experiment store not found", run.Err.Trim());
-        Assert.Contains("reads SQLite stores", CliRunner.Run("dashboard", "--store", "mysql://x/y").Err);
+        var foreign = CliRunner.Run("dashboard", "--store", "mysql://x/y");
+        Assert.NotEqual(0, foreign.Code);
+        Assert.Single(foreign.Err.Trim().Split('\n'));
         Assert.Contains("host 'example.org' is not an IP address", CliRunner.Run("dashboard", "--store", missing, "--host", "example.org").Err);
         Assert.Contains("port 70000", CliRunner.Run("dashboard", "--store", missing, "--port", "70000").Err);
     }

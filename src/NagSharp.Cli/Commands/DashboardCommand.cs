@@ -10,7 +10,7 @@ public static class DashboardCommand
     public static Command Create(CliContext ctx)
     {
         var defaults = new DashboardSettings("");
-        var store = new Option<string>("--store") { Description = "Experiment store to show: a file written with `nag search --db`, or sqlite:PATH (opened read-only)", Required = true };
+        var store = new Option<string>("--store") { Description = "Experiment store to show (opened read-only): a file written with `nag search --store`, sqlite:PATH or postgresql://user@host:port/database", Required = true };
         var port = new Option<int>("--port") { Description = "TCP port (0: any free port)", DefaultValueFactory = _ => defaults.Port };
         var host = new Option<string>("--host") { Description = "Address to listen on (an IP address or localhost); anything but a loopback address lets other machines read the store, with a warning", DefaultValueFactory = _ => defaults.Host };
         var json = new Option<bool>("--json") { Description = "Print where it listens as one JSON object (address, store), e.g. for a script that asked for --port 0" };
@@ -22,8 +22,8 @@ public static class DashboardCommand
             DashboardServer.RunAsync(settings, address =>
             {
                 ctx.Out.WriteLine(p.GetValue(json)
-                    ? ExperimentHost.Json(new { Address = address.ToString(), Store = settings.StorePath })
-                    : $"dashboard of {settings.StorePath} (read-only) at {address}; Ctrl+C stops it");
+                    ? ExperimentHost.Json(new { Address = address.ToString(), Store = settings.Store })
+                    : $"dashboard of {settings.Store} (read-only) at {address}; Ctrl+C stops it");
                 ctx.Out.Flush();
             }, ctx.Err.WriteLine, ct).GetAwaiter().GetResult();
             return ExitCodes.Ok;

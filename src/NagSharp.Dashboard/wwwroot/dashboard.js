@@ -30,9 +30,9 @@
   // Experiments page
   function experimentRow(e) {
     const created = e.created.length >= 19 ? e.created.substring(0, 19).replace("T", " ") : e.created;
-    return `<tr data-id="${e.id}"><td><a href="/experiments/${e.id}">${e.id}</a></td><td>${esc(created)}</td><td>${esc(e.space)}</td>` +
-      `<td>${esc(e.objective)} ${e.minimize ? "↓" : "↑"}</td><td>${esc(e.evaluator)}</td><td>${esc(e.strategies.join(", "))}</td>` +
-      `<td><span class="status status-${esc(e.status)}">${esc(e.status)}</span></td><td>${e.trials} / ${e.expected}</td><td>${num(e.best)}</td></tr>`;
+    return `<tr data-id="${e.id}"><td><a href="/experiments/${e.id}">${e.id}</a></td><td>${esc(e.kind)}</td><td>${esc(created)}</td><td>${esc(e.space)}</td>` +
+      `<td>${esc(e.objective)} ${e.kind !== "search" ? "" : e.minimize ? "↓" : "↑"}</td><td>${esc(e.evaluator)}</td><td>${esc(e.strategies.join(", "))}</td>` +
+      `<td><span class="status status-${esc(e.status)}">${esc(e.status)}</span></td><td>${e.kind === "search" ? `${e.trials} / ${e.expected}` : "–"}</td><td>${num(e.best)}</td></tr>`;
   }
   const list = document.getElementById("experiments");
   if (list) {
