@@ -48,7 +48,7 @@ public static class BenchCommand
             ctx.Out.Write(p.GetValue(json) ? ExperimentHost.Json(result) + Environment.NewLine : GenerateBench.Markdown(result));
             return ExitCodes.Ok;
         }));
-        return new Command("bench", "Benchmarks that print and save their figures") { gen, BenchConditionalCommand.Create(ctx), BenchTransferCommand.Create(ctx), BenchMarginCommand.Create(ctx), BenchSurrogateCommand.Create(ctx), BenchSearchCommand.Create(ctx), ExportCommand.Bench(ctx), BenchJobCommand.Create(ctx) };
+        return new Command("bench", "Benchmarks that print and save their figures") { gen, BenchConditionalCommand.Create(ctx), BenchTransferCommand.Create(ctx), BenchMarginCommand.Create(ctx), BenchSurrogateCommand.Create(ctx), BenchSearchCommand.Create(ctx), ExportCommand.Bench(ctx), BenchJobCommand.Create(ctx), BenchStoreCommand.Create(ctx) };
     }
 
     private static int[] ParseInts(string text, string flag) =>

@@ -348,16 +348,36 @@ public sealed class ExperimentStore : IDisposable
     private NagDataException Fail(Exception e, string what) => _backend.Translate(e, what) ?? new NagDataException($"{Path}: {what} ({e.Message})", e);
 
     /// <summary>Runs a store operation on a connection; a database failure becomes a one-line data error naming the store.</summary>
+    /// <remarks>On PostgreSQL an operation that fails because the server went away (a restart, a network cut) is tried
+    /// again, every half second for up to <see cref="ReconnectFor"/>: every operation is one transaction, so a failed
+    /// try changed nothing, and the writes are idempotent where a lost acknowledgement could make a retry see its own
+    /// earlier commit (queueing, results, trials).</remarks>
     private T Use<T>(string what, Func<DbConnection, T> body)
     {
-        try
+        System.Diagnostics.Stopwatch? down = null;
+        while (true)
         {
-            if (_db is not null) return body(_db);
-            using var db = _backend.Connect();
-            return body(db);
+            try
+            {
+                if (_db is not null) return body(_db);
+                using var db = _backend.Connect();
+                return body(db);
+            }
+            catch (Exception e) when (e is not NagUserException and not NagDataException && _backend.Translate(e, what) is { } error)
+            {
+                if (_db is null && _backend.Transient(e) && (down ??= System.Diagnostics.Stopwatch.StartNew()).Elapsed < ReconnectFor)
+                {
+                    _backend.ClearPool();   // the pool's other connections died with the server too
+                    Thread.Sleep(500);
+                    continue;
+                }
+                throw error;
+            }
         }
-        catch (Exception e) when (e is not NagUserException and not NagDataException && _backend.Translate(e, what) is { } error) { throw error; }
     }
+
+    /// <summary>PostgreSQL: how long an operation keeps trying while the server cannot be reached (default 2 minutes).</summary>
+    public TimeSpan ReconnectFor { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>As <see cref="Use{T}"/>, on a connection of its own (for another thread).</summary>
     private T Own<T>(string what, Func<DbConnection, T> body)
@@ -524,7 +544,7 @@ public sealed class ExperimentStore : IDisposable
         using var tx = _backend.BeginWrite(db);
         // A failed trial has no values; the columns (NOT NULL since the first schema) hold 0 and the error marks it.
         Exec(db, tx, "INSERT INTO trials (experiment_id, strategy, seed, query, arch, objective, report, started, finished, violation, seconds, asked_after, told, error) " +
-            "VALUES (@e, @s, @seed, @q, @a, @o, @r, @st, @f, @v, @sec, @k, @told, @err)",
+            "VALUES (@e, @s, @seed, @q, @a, @o, @r, @st, @f, @v, @sec, @k, @told, @err) ON CONFLICT (experiment_id, strategy, seed, query) DO NOTHING",
             ("@e", id), ("@s", t.Strategy), ("@seed", t.Seed), ("@q", t.Query), ("@a", t.Arch), ("@o", t.Failed ? 0.0 : t.Objective),
             ("@r", t.Failed ? 0.0 : t.Report), ("@st", started), ("@f", Now()), ("@v", t.Violation), ("@sec", t.Seconds), ("@k", t.AskedAfter),
             ("@told", t.Told), ("@err", t.Error));
@@ -672,6 +692,26 @@ public sealed class ExperimentStore : IDisposable
         var d = new Dictionary<string, int>(StringComparer.Ordinal);
         while (r.Read()) d[r.GetString(0)] = Int(r, 1);
         return d;
+    });
+
+    /// <summary>Finished queued trials of an experiment and the times (Unix milliseconds) the first and last of them finished.</summary>
+    public (int Count, long First, long Last) FinishTimes(long experiment) => Use("cannot read the queue", db =>
+    {
+        using var cmd = Command(db, null, "SELECT COUNT(*), MIN(finished_ms), MAX(finished_ms) FROM requests WHERE experiment_id = @e AND finished_ms IS NOT NULL",
+            ("@e", experiment));
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return (Int(r, 0), r.IsDBNull(1) ? 0 : Long(r, 1), r.IsDBNull(2) ? 0 : Long(r, 2));
+    });
+
+    /// <summary>Workers (<c>host:pid</c>) holding a running trial of an experiment.</summary>
+    public List<string> RunningWorkers(long experiment) => Use("cannot read the queue", db =>
+    {
+        using var cmd = Command(db, null, "SELECT worker FROM requests WHERE experiment_id = @e AND state = 'running'", ("@e", experiment));
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read()) if (!r.IsDBNull(0)) list.Add(r.GetString(0));
+        return list;
     });
 
     /// <summary>Attempts per queued trial of an experiment (how often each was claimed).</summary>

@@ -49,6 +49,9 @@ internal abstract class StoreBackend : IDisposable
     /// <summary>One-line data error for a database failure, or null when <paramref name="e"/> is no database failure.</summary>
     public abstract NagDataException? Translate(Exception e, string what);
 
+    /// <summary>Drops pooled connections (after the server went away).</summary>
+    public virtual void ClearPool() { }
+
     /// <summary>True when <paramref name="e"/> is a failure to reach the server that a retry may get past (a restart).</summary>
     public virtual bool Transient(Exception e) => false;
 
@@ -152,6 +155,8 @@ internal sealed class PostgresBackend : StoreBackend
     public override DbConnection Connect() => _source.OpenConnection();
 
     public override void Dispose() => _source.Dispose();
+
+    public override void ClearPool() => _source.Clear();
 
     public override DbTransaction BeginWrite(DbConnection db, long? lockKey = null)
     {

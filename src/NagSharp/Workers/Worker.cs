@@ -82,7 +82,7 @@ public static class Worker
         }, null, lease / 3, lease / 3);
         int evaluated = 0, failed = 0, dropped = 0;
         var idle = Stopwatch.StartNew();
-        int pause = 5;
+        int pause = 1;
         try
         {
             while (!cancel.IsCancellationRequested && (settings.MaxTrials is null || evaluated < settings.MaxTrials))
@@ -96,10 +96,11 @@ public static class Worker
                     }
                     else if (idle.Elapsed >= idleExit) break;
                     cancel.WaitHandle.WaitOne(pause);
-                    pause = Math.Min(pause * 2, 200);   // back off while idle, come back fast once work arrives
+                    // Poll fast while work is likely to come (a proposer between asks), back off once idle for a while.
+                    pause = Math.Min(pause * 2, idle.Elapsed < TimeSpan.FromSeconds(2) ? 10 : 200);
                     continue;
                 }
-                pause = 5;
+                pause = 1;
                 lock (gate) current = claim;
                 var t = claim.Trial;
                 if (!evaluators.TryGetValue(t.Experiment, out var served))
@@ -213,6 +214,7 @@ public sealed class WorkerProcesses : IDisposable
     /// <param name="environment">Extra environment variables of the workers.</param>
     public WorkerProcesses(int count, IReadOnlyList<string> arguments, string? logDir = null, IReadOnlyDictionary<string, string>? environment = null)
     {
+        if (logDir is not null) Directory.CreateDirectory(logDir);
         try
         {
             for (int i = 0; i < count; i++)
@@ -246,7 +248,9 @@ public sealed class WorkerProcesses : IDisposable
         {
             if (e.Data is null) return;
             stderr?.Invoke(e.Data);
-            if (log is not null) lock (p) File.AppendAllText(log, e.Data + Environment.NewLine);
+            if (log is null) return;
+            try { lock (p) File.AppendAllText(log, e.Data + Environment.NewLine); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }   // a log that cannot be written is no reason to stop
         };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
