@@ -108,7 +108,7 @@ public sealed class StoreBackendTests : IDisposable
         Assert.Equal([2, 3], store.Outstanding(id).Select(t => t.Query));
         Assert.Equal(trials[2], store.Claim("w1", lease, id)!.Trial);
         Assert.Null(store.Claim("w1", lease));
-        Assert.Equal(new Dictionary<string, int> { ["done"] = 1, ["failed"] = 1, ["running"] = 1 }, store.QueueCounts(id));
+        Assert.Equal(new Dictionary<string, int> { ["told"] = 1, ["failed"] = 1, ["running"] = 1 }, store.QueueCounts(id));
     }
 
     [SkippableTheory]
@@ -160,6 +160,22 @@ public sealed class StoreBackendTests : IDisposable
             ALTER TABLE trials DROP COLUMN asked_after; ALTER TABLE trials DROP COLUMN told; ALTER TABLE trials DROP COLUMN error;
             ALTER TABLE experiments DROP COLUMN kind; UPDATE meta SET value = '3' WHERE key = 'schema_version';
             """);
+        var migrate = CliRunner.Run("store", "migrate", "--store", at);
+        Assert.True(migrate.Code == 0, migrate.Err);
+        Assert.Contains("schema version 3 -> 5", migrate.Out);
+        Assert.Contains("4: asynchronous trials and the worker queue", migrate.Out);
+        Assert.Contains("schema version 5, current", CliRunner.Run("store", "migrate", "--store", at).Out);
+        Sql(at, """
+            DROP TABLE requests; DROP TABLE run_metrics; DROP TABLE run_samples;
+            ALTER TABLE trials DROP COLUMN asked_after; ALTER TABLE trials DROP COLUMN told; ALTER TABLE trials DROP COLUMN error;
+            ALTER TABLE experiments DROP COLUMN kind; UPDATE meta SET value = '3' WHERE key = 'schema_version';
+            """);
+        using (var old = ExperimentStore.OpenReadOnly(at))   // a viewer reads an older schema without migrating it
+        {
+            Assert.Equal(3, old.OpenedVersion);
+            Assert.Equal("search", old.Get(id).Kind);
+            Assert.Empty(old.QueueCounts(id));
+        }
         using (var store = new ExperimentStore(at))
         {
             Assert.Equal(3, store.OpenedVersion);

@@ -46,8 +46,9 @@ public static class GenerateCommand
         var top = new Option<int>("--top") { Description = "The k of the top-k mean of each --report column", DefaultValueFactory = _ => new GenerationRunSettings().Top };
         var space = new Option<string>("--space") { Description = "Space of the default generator", DefaultValueFactory = _ => "nb201" };
         var modelsDir = new Option<string>("--models-dir") { Description = "Where default models are cached", DefaultValueFactory = _ => Path.Combine("runs", "models") };
+        var store = StoreOption.Create(description: StoreOption.Description + ": record the finished run (settings, figures, listed architectures)");
         var cmd = new Command("generate", "Generate architectures with a trained generator")
-            { generator, predictor, target, pool, maxSamples, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, list, space, modelsDir };
+            { generator, predictor, target, pool, maxSamples, guidance, aboveTop, start, stop, decay, repulsion, targetValue, count, batch, seed, outPath, report, json, sampler, steps, snr, corrector, conditions, weight, edgeDecoding, slotDecoding, top, list, space, modelsDir, store };
         var trainBest = new TrainBest();
         trainBest.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
@@ -55,7 +56,7 @@ public static class GenerateCommand
             if (p.GetValue(outPath) is string samplesOut) AtomicFile.RequireWritableFile(samplesOut, "--out");   // before any work
             var settings = new GenerationRunSettings
             {
-                Generator = p.GetValue(generator), Space = p.GetValue(space)!, ModelsDir = p.GetValue(modelsDir)!,
+                Generator = p.GetValue(generator), Space = p.GetValue(space)!, ModelsDir = p.GetValue(modelsDir)!, Store = p.GetValue(store),
                 Predictor = p.GetValue(predictor), Objective = p.GetValue(target), GuidanceScale = p.GetValue(guidance), ObjectiveValue = p.GetValue(targetValue),
                 GuideTop = p.GetValue(aboveTop), GuidanceStop = p.GetValue(stop), GuidanceDecay = p.GetValue(decay), Repulsion = p.GetValue(repulsion),
                 PoolFactor = p.GetValue(pool), Batch = p.GetValue(batch), SampleSteps = p.GetValue(steps), CorrectorSteps = p.GetValue(corrector), GuidanceStart = p.GetValue(start),

@@ -69,7 +69,8 @@ public static class NetCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved at --out (same architecture, shape, settings and data)" };
         var json = new Option<bool>("--json") { Description = "Print the result (curve, test accuracy) as JSON" };
         var threads = new Option<int?>("--threads") { Description = "Torch intra-op threads (default: one per core)" };
-        var cmd = new Command("train", "Train a network built from an architecture on an image dataset: SGD, cosine schedule, checkpoint per epoch") { outPath, seed, resume, json, threads };
+        var store = StoreOption.Create(description: StoreOption.Description + ": record the finished training (settings, per-epoch metrics)");
+        var cmd = new Command("train", "Train a network built from an architecture on an image dataset: SGD, cosine schedule, checkpoint per epoch") { outPath, seed, resume, json, threads, store };
         arch.AddTo(cmd);
         train.AddTo(cmd);
         cmd.SetAction(p => ctx.Guard(() =>
@@ -84,7 +85,7 @@ public static class NetCommand
             }
             if (width is not null || cells is not null) new NetworkOptions(Width: width, CellsPerStage: cells).Validate();   // before the dataset is read and reported
             var data = train.LoadDataset(ctx, p);
-            var result = Train(ctx, space, a, width, cells, data, settings, p.GetValue(outPath)!, p.GetValue(resume));
+            var result = Train(ctx, space, a, width, cells, data, settings, p.GetValue(outPath)!, p.GetValue(resume), p.GetValue(store));
             ctx.Out.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(TrainJson.Of(result), Json.SerializerOptions) : result.Summary());
             return ExitCodes.Ok;
         }));
@@ -93,8 +94,8 @@ public static class NetCommand
 
     /// <summary>Trains (or resumes) one network to the end, rendering the library's progress.</summary>
     public static NetworkTrainingResult Train(CliContext ctx, ISearchSpace space, Arch arch, int? width, int? cells, ImageDataset data, TrainSettings settings,
-        string outPath, bool resume) =>
-        ProgressRunner.Observe(ctx, progress => NetworkTraining.Run(space, arch, width, cells, data, settings, outPath, resume, progress));
+        string outPath, bool resume, string? store = null) =>
+        ProgressRunner.Observe(ctx, progress => NetworkTraining.Run(space, arch, width, cells, data, settings, outPath, resume, progress, store));
 
     /// <summary>The JSON form of a training run.</summary>
     private sealed record TrainJson(string Space, string Arch,

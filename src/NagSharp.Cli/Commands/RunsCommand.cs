@@ -17,7 +17,7 @@ public static class RunsCommand
         var list = new Command("list", "List experiments") { store, json };
         list.SetAction(p => ctx.Guard(() =>
         {
-            using var s = StoreOption.OpenExisting(p.GetValue(store)!);
+            using var s = Store.ExperimentStore.OpenReadOnly(p.GetValue(store)!);
             var all = s.List();
             if (p.GetValue(json))
             {
@@ -40,7 +40,7 @@ public static class RunsCommand
         var show = new Command("show", "Show one experiment as JSON") { idArg, store, showJson };
         show.SetAction(p => ctx.Guard(() =>
         {
-            using var s = StoreOption.OpenExisting(p.GetValue(store)!);
+            using var s = Store.ExperimentStore.OpenReadOnly(p.GetValue(store)!);
             ctx.Out.WriteLine(Document(s, s.Get(p.GetValue(idArg)), full: false));
             return ExitCodes.Ok;
         }));
@@ -50,7 +50,7 @@ public static class RunsCommand
         var export = new Command("export", "Export one experiment with every trial (or a run's metrics and samples) as JSON") { exportId, store, outFile, exportJson };
         export.SetAction(p => ctx.Guard(() =>
         {
-            using var s = StoreOption.OpenExisting(p.GetValue(store)!);
+            using var s = Store.ExperimentStore.OpenReadOnly(p.GetValue(store)!);
             string doc = Document(s, s.Get(p.GetValue(exportId)), full: true);
             if (p.GetValue(outFile) is string path) AtomicFile.WriteText(path, w => w.WriteLine(doc));
             else ctx.Out.WriteLine(doc);

@@ -44,6 +44,9 @@ public sealed record GenerationRunSettings
     /// <summary>Generator checkpoint of either engine; null: the default generator of <see cref="Space"/>.</summary>
     public string? Generator { get; init; }
 
+    /// <summary>Experiment store the finished run is recorded in (<c>sqlite:PATH</c>, a path, or a PostgreSQL URL); null: none.</summary>
+    public string? Store { get; init; }
+
     /// <summary>Space of the default generator.</summary>
     public string Space { get; init; } = "nb201";
 
@@ -254,6 +257,13 @@ public static class GenerationRun
     /// </summary>
     public static GenerationRunResult Run(GenerationRunSettings settings, string? dataDir, IProgress<ExperimentEvent>? progress = null)
     {
+        if (settings.Store is string location)
+        {
+            using var store = new Store.ExperimentStore(location);   // opened first: a bad store fails before any work
+            var recorded = Run(settings with { Store = null }, dataDir, progress);
+            progress.Note($"recorded as experiment {Store.RunRecords.Generation(store, settings, recorded).Id} in {store.Path}");
+            return recorded;
+        }
         settings.Validate();
         var cache = new ModelCache(settings.ModelsDir, dataDir, settings.ExtraTables, progress);
         string genPath;

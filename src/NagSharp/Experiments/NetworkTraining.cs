@@ -30,10 +30,18 @@ public static class NetworkTraining
     /// <summary>
     /// Trains (or, with <paramref name="resume"/> and an existing <paramref name="checkpoint"/>, continues) one network
     /// to <see cref="TrainSettings.Epochs"/>, saving after every epoch so an interrupted run loses at most one epoch.
+    /// With <paramref name="store"/> (an experiment store location) the finished training is recorded there.
     /// </summary>
     public static NetworkTrainingResult Run(ISearchSpace space, Arch arch, int? width, int? cells, ImageDataset data, TrainSettings settings,
-        string checkpoint, bool resume, IProgress<ExperimentEvent>? progress = null)
+        string checkpoint, bool resume, IProgress<ExperimentEvent>? progress = null, string? store = null)
     {
+        if (store is not null)
+        {
+            using var s = new Store.ExperimentStore(store);   // opened first: a bad store fails before any work
+            var trained = Run(space, arch, width, cells, data, settings, checkpoint, resume, progress);
+            progress.Note($"recorded as experiment {Store.RunRecords.Training(s, trained, settings).Id} in {s.Path}");
+            return trained;
+        }
         settings.Validate();
         var clock = Stopwatch.StartNew();
         NetTrainer trainer;

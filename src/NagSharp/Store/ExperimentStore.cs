@@ -67,7 +67,8 @@ public sealed record QueuedResult(QueuedTrial Trial, double Objective, double Re
 public sealed class ExperimentStore : IDisposable
 {
     private readonly StoreBackend _backend;
-    private readonly DbConnection? _db;   // SQLite: the one connection; PostgreSQL: none (a pooled one per operation)
+    private readonly DbConnection? _db;   // SQLite: the one connection
+    private DbConnection? _server;        // PostgreSQL: the connection of the store's thread, reopened after a failure
 
     /// <summary>How long a lease lasts without a heartbeat (a run renews it every third of this).</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(30);
@@ -360,11 +361,14 @@ public sealed class ExperimentStore : IDisposable
             try
             {
                 if (_db is not null) return body(_db);
-                using var db = _backend.Connect();
-                return body(db);
+                // PostgreSQL: one connection kept for the store's thread (a pooled open and reset per operation cost
+                // more than the operation); another thread uses its own (Own).
+                _server ??= _backend.Connect();
+                return body(_server);
             }
             catch (Exception e) when (e is not NagUserException and not NagDataException && _backend.Translate(e, what) is { } error)
             {
+                if (_server is not null && _backend.Transient(e)) { _server.Dispose(); _server = null; }
                 if (_db is null && _backend.Transient(e) && (down ??= System.Diagnostics.Stopwatch.StartNew()).Elapsed < ReconnectFor)
                 {
                     _backend.ClearPool();   // the pool's other connections died with the server too
@@ -544,11 +548,13 @@ public sealed class ExperimentStore : IDisposable
         using var tx = _backend.BeginWrite(db);
         // A failed trial has no values; the columns (NOT NULL since the first schema) hold 0 and the error marks it.
         Exec(db, tx, "INSERT INTO trials (experiment_id, strategy, seed, query, arch, objective, report, started, finished, violation, seconds, asked_after, told, error) " +
-            "VALUES (@e, @s, @seed, @q, @a, @o, @r, @st, @f, @v, @sec, @k, @told, @err) ON CONFLICT (experiment_id, strategy, seed, query) DO NOTHING",
+            "VALUES (@e, @s, @seed, @q, @a, @o, @r, @st, @f, @v, @sec, @k, @told, @err) ON CONFLICT (experiment_id, strategy, seed, query) DO NOTHING; " +
+            "DELETE FROM inflight WHERE experiment_id = @e AND strategy = @s AND seed = @seed; " +
+            // A queued trial now told leaves the finished states, so polling for finished ones reads only those not yet told.
+            "UPDATE requests SET state = 'told' WHERE experiment_id = @e AND strategy = @s AND seed = @seed AND query = @q AND state IN ('done', 'failed')",
             ("@e", id), ("@s", t.Strategy), ("@seed", t.Seed), ("@q", t.Query), ("@a", t.Arch), ("@o", t.Failed ? 0.0 : t.Objective),
             ("@r", t.Failed ? 0.0 : t.Report), ("@st", started), ("@f", Now()), ("@v", t.Violation), ("@sec", t.Seconds), ("@k", t.AskedAfter),
             ("@told", t.Told), ("@err", t.Error));
-        Exec(db, tx, "DELETE FROM inflight WHERE experiment_id = @e AND strategy = @s AND seed = @seed", ("@e", id), ("@s", t.Strategy), ("@seed", t.Seed));
         tx.Commit();
     });
 
@@ -578,6 +584,17 @@ public sealed class ExperimentStore : IDisposable
     /// </summary>
     public ClaimedTrial? Claim(string worker, TimeSpan lease, long? experiment = null) => Use("cannot claim a trial", db =>
     {
+        // The common case in one statement (one round trip): the oldest pending row, locked, taken.
+        string token = Guid.NewGuid().ToString("N");
+        long start = NowMs();
+        using (var fast = Command(db, null, "UPDATE requests SET state = 'running', attempts = attempts + 1, token = @t, worker = @w, expires_ms = @x " +
+            "WHERE (experiment_id, strategy, seed, query) = (SELECT experiment_id, strategy, seed, query FROM requests WHERE state = 'pending'" +
+            (experiment is null ? "" : " AND experiment_id = @e") + " ORDER BY submitted_ms, experiment_id, strategy, seed, query LIMIT 1" + _backend.SkipLocked +
+            ") RETURNING experiment_id, strategy, seed, query, arch, asked_after, attempts",
+            ("@t", token), ("@w", worker), ("@x", start + (long)lease.TotalMilliseconds), ("@e", experiment)))
+        using (var r = fast.ExecuteReader())
+            if (r.Read()) return new ClaimedTrial(new QueuedTrial(Long(r, 0), r.GetString(1), Int(r, 2), Int(r, 3), r.GetString(4), Int(r, 5)), token, Int(r, 6));
+        // Nothing pending: look for a running row whose lease expired (a lost worker), in one transaction.
         using var tx = _backend.BeginWrite(db);
         for (int guard = 0; guard < 64; guard++)
         {
@@ -602,7 +619,6 @@ public sealed class ExperimentStore : IDisposable
                     [("@err", LostTwice), ("@now", now), .. key]);
                 continue;
             }
-            string token = Guid.NewGuid().ToString("N");
             Exec(db, tx, "UPDATE requests SET state = 'running', attempts = attempts + 1, token = @t, worker = @w, expires_ms = @x" + KeyWhere,
                 [("@t", token), ("@w", worker), ("@x", now + (long)lease.TotalMilliseconds), .. key]);
             tx.Commit();
@@ -795,6 +811,7 @@ public sealed class ExperimentStore : IDisposable
     public void Dispose()
     {
         _db?.Dispose();
+        _server?.Dispose();
         _backend.Dispose();
     }
 }

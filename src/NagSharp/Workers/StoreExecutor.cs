@@ -68,8 +68,10 @@ public sealed class StoreExecutor : ITrialExecutor
             if (_health?.Invoke() is string dead) throw new NagDataException($"{_store.Path}: experiment {_experiment}: {dead}");
             if (_timeout is { } limit && waited.Elapsed > limit)
                 throw new NagDataException($"{_store.Path}: experiment {_experiment}: no result in {limit.TotalSeconds:F0} s (are workers running? start `nag worker --store ...`)");
+            // Results come every few milliseconds in a busy search: poll often (a poll is one indexed query), back off
+            // to a quarter second only when none has come for a while (slow evaluations).
             Thread.Sleep(pause);
-            pause = Math.Min(pause * 2, 50);
+            pause = waited.Elapsed < TimeSpan.FromSeconds(2) ? Math.Min(pause + 1, 3) : Math.Min(pause * 2, 250);
         }
         return _ready.Dequeue();
     }

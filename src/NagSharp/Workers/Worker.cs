@@ -97,7 +97,7 @@ public static class Worker
                     else if (idle.Elapsed >= idleExit) break;
                     cancel.WaitHandle.WaitOne(pause);
                     // Poll fast while work is likely to come (a proposer between asks), back off once idle for a while.
-                    pause = Math.Min(pause * 2, idle.Elapsed < TimeSpan.FromSeconds(2) ? 10 : 200);
+                    pause = idle.Elapsed < TimeSpan.FromSeconds(2) ? Math.Min(pause + 1, 3) : Math.Min(pause * 2, 200);
                     continue;
                 }
                 pause = 1;
