@@ -99,6 +99,14 @@ public static class Pages
                 <p class="note">Distance of the best so far from the table's best feasible value {Num(p.TableBest)}, mean ± one standard error; a run at the optimum has regret 0, which a log axis cannot show.</p>
                 <div id="regret-chart" class="chart"></div>
                 """);
+        if (p.Pareto is ParetoView f)
+            b.Append($"""
+                <h2>{H(f.X)} against {H(f.Y)}</h2>
+                <p class="note">Feasible trials whose evaluation recorded {H(f.Y)} ({(f.Directions[1] == Spaces.MetricDirection.LowerIsBetter ? "lower" : "higher")} is better);
+                the line joins the <span id="front-size">{f.Points.Count(x => x.Front)}</span> on the Pareto front. Hypervolume <span id="hypervolume">{Num(f.Hypervolume)}</span>
+                (reference {Num(f.Reference[0])}, {Num(f.Reference[1])}: the worst values among the points).</p>
+                <div id="pareto-chart" class="chart"></div>
+                """);
         b.Append("""
             <h2>Trials</h2>
             <div class="pager"><button type="button" id="prev">‹ previous</button> <span id="page-info"></span> <button type="button" id="next">next ›</button></div>

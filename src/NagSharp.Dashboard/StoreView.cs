@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using NagSharp.Benchmarks;
 using NagSharp.Evaluation;
 using NagSharp.Search;
+using NagSharp.Search.MultiObjective;
 using NagSharp.Spaces;
 using NagSharp.Experiments;
 using NagSharp.Store;
@@ -44,8 +45,26 @@ public sealed record CurveSeries(string Strategy, double?[] Mean, double?[] Lowe
 /// when the objective comes from a benchmark table that is loaded; else null.</param>
 /// <param name="TableBest">The table's best feasible objective value (what regret is measured from), or null.</param>
 /// <param name="Points">Points on the best-so-far chart (every strategy's queries with a value).</param>
+/// <param name="Pareto">The objective against a second recorded metric, when the trials carry one; else null.</param>
 public sealed record SearchProgress(ExperimentSummary Experiment, int[] Queries, IReadOnlyList<CurveSeries> BestSoFar,
-    IReadOnlyList<CurveSeries>? Regret, double? TableBest, int Points);
+    IReadOnlyList<CurveSeries>? Regret, double? TableBest, int Points, ParetoView? Pareto = null);
+
+/// <summary>A feasible trial as a point of the two-metric scatter.</summary>
+/// <param name="X">Objective value.</param>
+/// <param name="Y">Second metric's value.</param>
+/// <param name="Arch">Architecture string.</param>
+/// <param name="Front">True when no other point dominates it.</param>
+/// <param name="Href">The architecture's page.</param>
+public sealed record ParetoPoint(double X, double Y, string Arch, bool Front, string Href);
+
+/// <summary>Feasible trials in two metrics with their Pareto front and its hypervolume (reference: the nadir of the points).</summary>
+/// <param name="X">The objective column.</param>
+/// <param name="Y">The second metric.</param>
+/// <param name="Directions">Directions of X and Y (higher-is-better, lower-is-better).</param>
+/// <param name="Points">The points, by X ascending.</param>
+/// <param name="Reference">The hypervolume's reference point.</param>
+/// <param name="Hypervolume">Area the front dominates up to the reference, in the metrics' units.</param>
+public sealed record ParetoView(string X, string Y, IReadOnlyList<MetricDirection> Directions, IReadOnlyList<ParetoPoint> Points, double[] Reference, double Hypervolume);
 
 /// <summary>A trial as the trials table shows it.</summary>
 /// <param name="Strategy">Strategy.</param>
@@ -258,6 +277,7 @@ public sealed class StoreView(string location, string display, string? dataDir)
         Experiment e;
         SearchSettings settings;
         ExperimentSummary summary;
+        Dictionary<(string Strategy, int Seed, int Query), Dictionary<string, double>> metrics;
         using (var store = Open())
         {
             e = Find(store, id);
@@ -265,6 +285,7 @@ public sealed class StoreView(string location, string display, string? dataDir)
             trials = store.Trials(id);
             settings = SettingsOf(store, e);
             summary = Summarise(store, e, trials);
+            metrics = store.TrialMetrics(id);
         }
         double sign = settings.Minimize ? -1 : 1;
         int length = trials.Count == 0 ? 0 : Math.Min(e.Budget, trials.GroupBy(t => (t.Strategy, t.Seed)).Max(g => g.Count()));
@@ -278,7 +299,32 @@ public sealed class StoreView(string location, string display, string? dataDir)
             ? strategies.Select(s => Curve(s, best[s], length, v => Math.Max(0, sign * (t0 - v)), clampAtZero: true)).ToList()
             : null;
         int points = bestCurves.Sum(c => c.Mean.Count(m => m is not null));
-        return new SearchProgress(summary, Enumerable.Range(1, length).ToArray(), bestCurves, regret, top, points);
+        return new SearchProgress(summary, Enumerable.Range(1, length).ToArray(), bestCurves, regret, top, points, Front(e, settings, trials, metrics));
+    }
+
+    /// <summary>The objective against a second metric the evaluations returned: a constraint's column first (what the
+    /// search trades against), else the first other metric by name; the report column is the objective measured
+    /// elsewhere, not a second goal.</summary>
+    private static ParetoView? Front(Experiment e, SearchSettings settings, List<Trial> trials, Dictionary<(string, int, int), Dictionary<string, double>> metrics)
+    {
+        var rows = trials.Where(t => t.Feasible && metrics.ContainsKey((t.Strategy, t.Seed, t.Query)))
+            .Select(t => (Trial: t, Metrics: metrics[(t.Strategy, t.Seed, t.Query)])).ToList();
+        var names = rows.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Where(n => n != e.Objective && n != e.Report).Order(StringComparer.Ordinal).ToList();
+        string? second = settings.ParsedConstraints().Select(c => c.Column).FirstOrDefault(names.Contains) ?? names.FirstOrDefault();
+        if (second is null) return null;
+        rows = rows.Where(r => r.Metrics.TryGetValue(second, out double v) && double.IsFinite(v) && double.IsFinite(r.Trial.Objective))
+            .OrderBy(r => r.Trial.Objective).ToList();
+        if (rows.Count == 0) return null;
+        MetricDirection yDirection;
+        try { yDirection = SpaceRegistry.Get(e.Space).Tables?.DirectionOf(second) ?? MetricDirection.HigherIsBetter; }
+        catch (NagUserException) { yDirection = MetricDirection.HigherIsBetter; }
+        MetricDirection[] directions = [settings.Minimize ? MetricDirection.LowerIsBetter : MetricDirection.HigherIsBetter, yDirection];
+        var values = rows.Select(r => (IReadOnlyList<double>)[r.Trial.Objective, r.Metrics[second]]).ToList();
+        var front = Pareto.FrontIndices(values, directions).ToHashSet();
+        double[] reference = Pareto.Nadir(values, directions);
+        return new ParetoView(e.Objective, second, directions,
+            rows.Select((r, i) => new ParetoPoint(values[i][0], values[i][1], r.Trial.Arch, front.Contains(i), ArchitectureUrl(e.Space, r.Trial.Arch))).ToList(),
+            reference, Pareto.Hypervolume2D(values, reference, directions));
     }
 
     private static double?[] BestSoFar(List<Trial> run, int length, double sign)

@@ -30,6 +30,15 @@ public sealed class DashboardServerTests : IDisposable
         s.Finish(e.Id, new Trial("random", 0, 1, Arch, 91.5, 93.0), "2026-01-01T00:00:00Z");
         s.Finish(e.Id, new Trial("random", 0, 2, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", 10.0, 10.0), "2026-01-01T00:00:01Z");
         s.Finish(e.Id, new Trial("random", 1, 1, "|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|", 50.0, 49.0, Violation: 2), "2026-01-01T00:00:02Z");
+        // Trials evaluated by workers keep every metric: the objective against a second one makes a front.
+        foreach (var (query, op, acc, ms) in new[] { (3, "nor_conv_1x1", 80.0, 2.0), (4, "nor_conv_3x3", 90.0, 5.0), (5, "avg_pool_3x3", 85.0, 6.0) })
+        {
+            var q = new QueuedTrial(e.Id, "evolution", 0, query, $"|{op}~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|", 0);
+            s.Submit(q);
+            var claim = s.Claim("w", TimeSpan.FromMinutes(1), e.Id)!;
+            s.Complete(new QueuedResult(claim.Trial, acc, acc, 0, 1, null, new Dictionary<string, double> { ["val_acc"] = acc, ["local_ms"] = ms }));
+            s.Finish(e.Id, new Trial("evolution", 0, query, q.Arch, acc, acc), "2026-01-01T00:00:03Z");
+        }
         s.Create("nb101", "val_acc", "test_acc", ["random"], 5, 1, 0);
         s.Record("generate", "nb201", "cifar10_valid_acc200", "{}",
             [(-1, "validity", 0.95), (-1, "uniqueness", 0.9), (-1, "novelty", 0.5), (0, "loss", 2.0), (1, "loss", 1.0)],
@@ -53,7 +62,7 @@ public sealed class DashboardServerTests : IDisposable
             var list = JsonDocument.Parse(await http.GetStringAsync("/api/experiments")).RootElement;
             Assert.Equal(3, list.GetArrayLength());
             var first = list.EnumerateArray().Single(e => e.GetProperty("space").GetString() == "nb201" && e.GetProperty("kind").GetString() == "search");
-            Assert.Equal(3, first.GetProperty("trials").GetInt32());
+            Assert.Equal(6, first.GetProperty("trials").GetInt32());
             Assert.Equal(12, first.GetProperty("expected").GetInt32());
             Assert.Equal(91.5, first.GetProperty("best").GetDouble());   // the infeasible trial is no best
             long id = first.GetProperty("id").GetInt64();
@@ -76,16 +85,26 @@ public sealed class DashboardServerTests : IDisposable
             var progress = JsonDocument.Parse(await http.GetStringAsync($"/api/experiments/{id}")).RootElement;
             var random = progress.GetProperty("best_so_far").EnumerateArray().Single(c => c.GetProperty("strategy").GetString() == "random");
             // Query 1: seed 0 has 91.5, seed 1 nothing feasible; query 2: seed 0 still 91.5 (seed 1 never reached it).
-            Assert.Equal([91.5, 91.5], random.GetProperty("mean").EnumerateArray().Select(v => v.GetDouble()));
-            Assert.Equal([1, 1], random.GetProperty("runs").EnumerateArray().Select(v => v.GetInt32()));
+            Assert.Equal([91.5, 91.5], random.GetProperty("mean").EnumerateArray().Take(2).Select(v => v.GetDouble()));
+            Assert.Equal([1, 1, 0], random.GetProperty("runs").EnumerateArray().Select(v => v.GetInt32()));
+
+            var pareto = progress.GetProperty("pareto");
+            Assert.Equal("local_ms", pareto.GetProperty("y").GetString());
+            // (80, 2 ms) and (90, 5 ms) are on the front, (85, 6 ms) is dominated by the second. Reference: the nadir
+            // (80, 6 ms); only (90, 5 ms) is strictly better in both, so the area is (90 - 80) x (6 - 5) = 10.
+            var points = pareto.GetProperty("points").EnumerateArray().ToList();
+            Assert.Equal([80.0, 85.0, 90.0], points.Select(q => q.GetProperty("x").GetDouble()));
+            Assert.Equal([true, false, true], points.Select(q => q.GetProperty("front").GetBoolean()));
+            Assert.Equal(10.0, pareto.GetProperty("hypervolume").GetDouble(), 9);
 
             var page = JsonDocument.Parse(await http.GetStringAsync($"/api/experiments/{id}/trials?sort=objective&dir=desc&size=2&page=1")).RootElement;
-            Assert.Equal(3, page.GetProperty("total").GetInt32());
-            Assert.Equal(2, page.GetProperty("pages").GetInt32());
-            Assert.Equal([91.5, 50.0], page.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("objective").GetDouble()));
+            Assert.Equal(6, page.GetProperty("total").GetInt32());
+            Assert.Equal(3, page.GetProperty("pages").GetInt32());
+            Assert.Equal([91.5, 90.0], page.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("objective").GetDouble()));
 
             string search = await http.GetStringAsync($"/experiments/{id}");
-            Assert.Contains("id=\"trial-count\">3<", search);
+            Assert.Contains("id=\"trial-count\">6<", search);
+            Assert.Contains("id=\"front-size\">2<", search);
             string experiments = await http.GetStringAsync("/experiments");
             Assert.Contains($"href=\"/experiments/{id}\"", experiments);
 

@@ -84,6 +84,24 @@
       charts[key] = { names, plot: new uPlot(opts, data, element) };
     }
 
+    // Objective against a second metric: every feasible trial as a dot, the front as a line (x ascending, as uPlot needs).
+    function drawPareto(f) {
+      const element = document.getElementById("pareto-chart");
+      if (!element || !f) return;
+      const xs = f.points.map(q => q.x), all = f.points.map(q => q.y), front = f.points.map(q => q.front ? q.y : null);
+      const data = [xs, all, front];
+      document.getElementById("front-size").textContent = f.points.filter(q => q.front).length;
+      document.getElementById("hypervolume").textContent = num(f.hypervolume);
+      if (charts.pareto) { charts.pareto.plot.setData(data); return; }
+      const opts = {
+        width: Math.max(320, element.clientWidth || 800), height: 300, scales: { x: { time: false } },
+        axes: [{ label: f.x }, { label: f.y, size: 70 }],
+        series: [{ label: f.x }, { label: "trials", stroke: "#1f77b4", paths: () => null, points: { show: true, size: 6 } },
+                 { label: "Pareto front", stroke: "#d62728", width: 2, spanGaps: true, points: { show: true, size: 7 } }],
+      };
+      charts.pareto = { plot: new uPlot(opts, data, element) };
+    }
+
     let page = 1, sort = "query", desc = false;
     const table = document.getElementById("trials");
     async function loadTrials() {
@@ -117,6 +135,7 @@
       document.getElementById("best").textContent = num(e.best);
       draw("best", document.getElementById("best-chart"), p, p.best_so_far, false, search.dataset.objective);
       draw("regret", document.getElementById("regret-chart"), p, p.regret, true, "regret");
+      drawPareto(p.pareto);
       document.getElementById("chart-points").textContent = p.points;
       document.getElementById("best-chart").dataset.points = p.points;
       await loadTrials();

@@ -686,6 +686,18 @@ public sealed class ExperimentStore : IDisposable
         return list;
     });
 
+    /// <summary>Every metric the evaluations of an experiment's queued trials returned (trials run by workers), by
+    /// (strategy, seed, query); trials evaluated in the searching process have none here.</summary>
+    public Dictionary<(string Strategy, int Seed, int Query), Dictionary<string, double>> TrialMetrics(long experiment) => !_hasQueue ? [] :
+        Use("cannot read the trials' metrics", db =>
+    {
+        using var cmd = Command(db, null, "SELECT strategy, seed, query, metrics FROM requests WHERE experiment_id = @e AND metrics IS NOT NULL", ("@e", experiment));
+        using var r = cmd.ExecuteReader();
+        var map = new Dictionary<(string, int, int), Dictionary<string, double>>();
+        while (r.Read()) map[(r.GetString(0), Int(r, 1), Int(r, 2))] = ParseMetrics(r.GetString(3))!;
+        return map;
+    });
+
     /// <summary>Queued trials of an experiment that are asked but not recorded as trials (pending, running, or finished
     /// and not told yet): what a resumed proposer re-submits.</summary>
     public List<QueuedTrial> Outstanding(long experiment) => !_hasQueue ? [] : Use("cannot read outstanding trials", db =>
