@@ -184,12 +184,13 @@ public static class Pages
                 b.Append($"<tr><td>{H(st.Name)}</td><td>{st.Steps.Length}</td><td>{Num(st.Values[0])}</td><td>{Num(st.Values[^1])}</td><td>{Num(st.Values.Min())}</td></tr>\n");
             b.Append("</tbody></table>\n");
         }
-        if (r.Generated is not null || r.Table is not null)
+        if (r.Distributions.Count > 0)
         {
-            b.Append($"<h2>{H(e.Objective)}: generated vs the table</h2>\n<table id=\"distribution\"><thead><tr><th></th><th>count</th><th>mean</th><th>min</th><th>10%</th><th>median</th><th>90%</th><th>max</th></tr></thead><tbody>\n");
-            foreach (var (name, d) in new[] { ("generated", r.Generated), ("table", r.Table) })
-                if (d is not null)
-                    b.Append($"<tr><td>{name}</td><td>{d.Count}</td><td>{Num(d.Mean)}</td><td>{Num(d.Min)}</td><td>{Num(d.P10)}</td><td>{Num(d.Median)}</td><td>{Num(d.P90)}</td><td>{Num(d.Max)}</td></tr>\n");
+            b.Append("<h2>Generated vs the table</h2>\n<table id=\"distribution\"><thead><tr><th>column</th><th></th><th>count</th><th>mean</th><th>min</th><th>10%</th><th>median</th><th>90%</th><th>max</th></tr></thead><tbody>\n");
+            foreach (var c in r.Distributions)
+                foreach (var (name, d) in new[] { ("generated", c.Generated), ("table", c.Table) })
+                    if (d is not null)
+                        b.Append($"<tr><td>{H(c.Column)}</td><td>{name}</td><td>{d.Count}</td><td>{Num(d.Mean)}</td><td>{Num(d.Min)}</td><td>{Num(d.P10)}</td><td>{Num(d.Median)}</td><td>{Num(d.P90)}</td><td>{Num(d.Max)}</td></tr>\n");
             b.Append("</tbody></table>\n");
         }
         b.Append($"<h2>Samples</h2>\n<p><span id=\"sample-count\">{r.Samples.Count}</span> architecture(s).</p>\n");

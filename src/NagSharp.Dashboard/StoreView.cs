@@ -133,15 +133,20 @@ public sealed record Distribution(int Count, double Mean, double Min, double P10
     }
 }
 
+/// <summary>A column's values among a run's samples beside the whole table's.</summary>
+/// <param name="Column">The column.</param>
+/// <param name="Generated">Distribution among the samples, or null.</param>
+/// <param name="Table">Distribution over the whole table, or null without data.</param>
+public sealed record ColumnDistribution(string Column, Distribution? Generated, Distribution? Table);
+
 /// <summary>A recorded generation run or training, as its page shows it.</summary>
 /// <param name="Experiment">The run.</param>
 /// <param name="Final">Final figures (validity, uniqueness, novelty, condition satisfaction, ... as recorded).</param>
 /// <param name="Steps">Metrics recorded per step.</param>
 /// <param name="Samples">Generated architectures.</param>
-/// <param name="Generated">Distribution of the samples' objective values, or null.</param>
-/// <param name="Table">Distribution of the objective column over the whole table, or null without data.</param>
+/// <param name="Distributions">The objective's and the recorded table columns' values among the samples against the table's.</param>
 public sealed record RunView(ExperimentSummary Experiment, IReadOnlyDictionary<string, double> Final, IReadOnlyList<StepSeries> Steps,
-    IReadOnlyList<SampleRow> Samples, Distribution? Generated, Distribution? Table);
+    IReadOnlyList<SampleRow> Samples, IReadOnlyList<ColumnDistribution> Distributions);
 
 /// <summary>Raised for a page or record that does not exist (HTTP 404).</summary>
 public sealed class DashboardNotFoundException(string message) : Exception(message);
@@ -256,9 +261,21 @@ public sealed class StoreView(string location, string display, string? dataDir)
             }
             rows.Add(new SampleRow(arch, values, objective, space is null ? null : ArchitectureUrl(space.Name, arch)));
         }
-        Distribution? generated = Distribution.Of(rows.Where(r => r.Objective is double).Select(r => r.Objective!.Value).ToArray());
-        Distribution? table = data is not null && data.HasColumn(e.Objective) ? Distribution.Of(data.ColumnEntries(e.Objective).Select(x => x.Value).ToArray()) : null;
-        return new RunView(summary, final, steps, rows, generated, table);
+        // The objective first, then every value recorded with the samples that is a table column (the report metrics).
+        var columns = new List<string>();
+        if (e.Objective.Length > 0) columns.Add(e.Objective);
+        columns.AddRange(rows.SelectMany(r => r.Values.Keys).Distinct(StringComparer.Ordinal).Where(c => c != e.Objective && data is not null && data.HasColumn(c))
+            .Order(StringComparer.Ordinal));
+        var distributions = new List<ColumnDistribution>();
+        foreach (string c in columns)
+        {
+            var generated = Distribution.Of(c == e.Objective
+                ? rows.Where(r => r.Objective is double).Select(r => r.Objective!.Value).ToArray()
+                : rows.Where(r => r.Values.ContainsKey(c)).Select(r => r.Values[c]).ToArray());
+            var table = data is not null && data.HasColumn(c) ? Distribution.Of(data.ColumnEntries(c).Select(x => x.Value).ToArray()) : null;
+            if (generated is not null || table is not null) distributions.Add(new ColumnDistribution(c, generated, table));
+        }
+        return new RunView(summary, final, steps, rows, distributions);
     }
 
     /// <summary>One experiment's summary; <see cref="DashboardNotFoundException"/> when there is none.</summary>

@@ -76,7 +76,9 @@ public sealed class DashboardServerTests : IDisposable
             Assert.Equal(0.95, run.GetProperty("final").GetProperty("validity").GetDouble());
             Assert.Equal([2.0, 1.0], run.GetProperty("steps")[0].GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
             Assert.Equal(91.25, run.GetProperty("samples")[0].GetProperty("objective").GetDouble());
-            Assert.Equal(91.25, run.GetProperty("generated").GetProperty("max").GetDouble());
+            var objectiveDistribution = run.GetProperty("distributions")[0];
+            Assert.Equal("cifar10_valid_acc200", objectiveDistribution.GetProperty("column").GetString());
+            Assert.Equal(91.25, objectiveDistribution.GetProperty("generated").GetProperty("max").GetDouble());
             string runPage = await http.GetStringAsync($"/experiments/{gen}");
             Assert.Contains("<td>novelty</td><td>0.5</td>", runPage);
             Assert.Contains("id=\"sample-count\">2<", runPage);
