@@ -243,7 +243,7 @@ public static class StoreBench
         {
             progress.Note($"{backend}: a second proposer");
             long before = Newest(at);
-            using var workers = Workers(at, 2, 300, work, $"{backend}-two", dataDir: basic.DataDir);   // slow: the first run outlasts the second's start
+            using var workers = Workers(at, 2, 1000, work, $"{backend}-two", dataDir: basic.DataDir);   // slow (30 s): the first run outlasts the second's start
             var search = Task.Run(() => SearchRun.Run(basic with { Store = at, Parallel = 2, Workers = 0, Budget = 60 }));
             WaitFor(() => Newest(at) > before, TimeSpan.FromSeconds(60), "the search did not start");
             long id = Newest(at);
