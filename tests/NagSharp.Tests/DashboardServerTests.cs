@@ -158,6 +158,24 @@ public sealed class DashboardServerTests : IDisposable
         Assert.Equal(before, Hash(db));
     }
 
+    [SkippableFact]
+    public async Task APostgreSqlStoreIsServedLikeAFile()
+    {
+        using var pg = TestPostgres.Create();
+        long id;
+        using (var s = new ExperimentStore(pg.Url))
+        {
+            id = s.Create("nb201", "val_acc", "test_acc", ["random"], 3, 1, 0).Id;
+            s.Finish(id, new Trial("random", 0, 1, Arch, 91.5, 93.0), "2026-01-01T00:00:00Z");
+        }
+        await using var server = await DashboardServer.StartAsync(new DashboardSettings(pg.Url, Port: 0));
+        using var http = new HttpClient { BaseAddress = server.Address };
+        var e = Assert.Single(JsonDocument.Parse(await http.GetStringAsync("/api/experiments")).RootElement.EnumerateArray());
+        Assert.Equal(91.5, e.GetProperty("best").GetDouble());
+        Assert.Contains("id=\"trial-count\">1<", await http.GetStringAsync($"/experiments/{id}"));
+        Assert.Equal(6, (await http.GetStringAsync(StoreView.ArchitectureUrl("nb201", Arch))).Split("op-node").Length - 1);
+    }
+
     [Fact]
     public async Task AMissingStoreOrAnotherProgramsFileIsRefusedBeforeServing()
     {
