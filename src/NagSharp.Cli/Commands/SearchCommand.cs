@@ -101,7 +101,7 @@ public static class SearchCommand
         Option<string?> evaluator, Option<string[]> constraints, SearchTrainOptions training, Option<string> modelsDir, Option<string> outDir, Option<bool> json)
     {
         if (p.GetValue(db) is not null || p.GetValue(resume) is not null)
-            throw new NagUserException("a two-objective search runs in this process and records no experiment: drop --db and --resume");
+            throw new NagUserException("a two-objective search runs in this process and records no experiment: drop --store and --resume");
         if (p.GetValue(report) is not null) throw new NagUserException("--report names one objective's report column; a two-objective search reports its objectives");
         if (p.GetValue(minimize)) throw new NagUserException("--minimize applies to one objective; each of two objectives is optimised in its column's declared direction");
         var inv = CultureInfo.InvariantCulture;
