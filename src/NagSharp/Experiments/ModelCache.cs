@@ -51,20 +51,61 @@ public sealed class ModelCache(string dir, string? dataDir = null, IReadOnlyList
         return path;
     }
 
+    /// <summary>Unguided samples the search's default generator is checked on.</summary>
+    public const int ValidityProbe = 64;
+
+    /// <summary>
+    /// The default generator of the generator-based search strategies: the tiny generator (2,000 steps) of
+    /// <see cref="Generator"/>, unless it is a score-engine generator whose unguided samples are mostly invalid (fewer
+    /// than half of <see cref="ValidityProbe"/>, seed 0; the score engine decodes each node slot from a rounded
+    /// continuous vector, which on spaces whose slots combine several choices, such as MobileNetV3 subnets, yields
+    /// nothing valid). Then the discrete engine's tiny generator, trained once beside it, which samples each slot's symbol
+    /// directly. A search whose generator gives nothing valid falls back to uniform candidates: random search in disguise.
+    /// </summary>
+    public string SearchGenerator(string spaceName)
+    {
+        var space = SpaceRegistry.Get(spaceName);
+        string path = Generator(spaceName, preset: "tiny", steps: SearchGeneratorSteps);
+        if (space.FixedAdjacency is null) return path;   // already the discrete engine
+        string discretePath = SafePath.Under(Directory, $"{space.Name}-discrete-tiny.ckpt");
+        if (File.Exists(discretePath)) return discretePath;
+        double valid;
+        using (var gen = Diffusion.ArchGenerators.Load(path))
+        using (TorchThreads.One())
+        {
+            var probe = gen.Generate(new Diffusion.GenerateSettings { Count = ValidityProbe, Batch = ValidityProbe, Seed = 0 });
+            valid = probe.Rates.Valid;
+        }
+        if (valid >= 0.5) return path;
+        progress.Note($"the default {space.Name} score generator gives {valid:P0} valid samples: training the discrete engine's tiny generator into {discretePath} (once)");
+        TrainGenerator(space, discretePath, "tiny", new TrainConfig(Steps: SearchGeneratorSteps), discrete: true);
+        return discretePath;
+    }
+
+    /// <summary>Training steps of the search strategies' default generators: about a minute of training on a fixed
+    /// topology, since BO re-scores every candidate and drops invalid ones (sampling speed matters more than the last
+    /// point of sample quality).</summary>
+    public const int SearchGeneratorSteps = 2000;
+
     /// <summary>
     /// Trains a generator of the space on its architectures alone (no labels) and saves it to <paramref name="path"/>: the
     /// score engine where the topology is fixed, the discrete engine elsewhere. A space too large to enumerate trains on
     /// its tables, its unlabelled lists and 20,000 uniform samples (seed 0, as the default models always have).
     /// </summary>
-    public void TrainGenerator(ISearchSpace space, string path, string preset, TrainConfig train)
+    /// <param name="space">The space.</param>
+    /// <param name="path">Checkpoint to write.</param>
+    /// <param name="preset">Network preset.</param>
+    /// <param name="train">Optimisation settings.</param>
+    /// <param name="discrete">Force the discrete engine (null: by topology, as above).</param>
+    public void TrainGenerator(ISearchSpace space, string path, string preset, TrainConfig train, bool? discrete = null)
     {
-        bool discrete = space.FixedAdjacency is null;
+        bool useDiscrete = discrete ?? space.FixedAdjacency is null;
         var data = space.Size is null && space.Tables is not null && DataLocator.TryResolve(dataDir) is string root
             ? BenchmarkData.Load(space, root, extraTables ?? []) : null;
         var trainingSet = space.Size is not null ? TrainingSets.Select(space, 1.0, 0)
             : TrainingSets.Build(space, data, TrainingSets.Lists(space, dataDir), 1.0, 20000, 0);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        if (discrete)
+        if (useDiscrete)
         {
             var labelled = trainingSet.Select(a => new Diffusion.Discrete.LabelledArch(a, [])).ToList();
             using var dgen = new Diffusion.Discrete.DiscreteGenerator(space, new Diffusion.Discrete.DiscreteConfig(), DenoiserConfig.Preset(preset), train, [], labelled);

@@ -277,7 +277,7 @@ public sealed class StrategyModels : IDisposable
         IArchGenerator Generator()
         {
             if (_generator is not null) return _generator;
-            string path = settings.Generator ?? cache.Generator(space.Name, preset: "tiny", steps: 2000);
+            string path = settings.Generator ?? cache.SearchGenerator(space.Name);
             _generator = GeneratorBoSearch.OpenGenerator(path);
             if (_generator.Space.Name != space.Name)
             {
