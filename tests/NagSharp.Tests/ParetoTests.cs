@@ -6,6 +6,7 @@ using NagSharp.Spaces;
 namespace NagSharp.Tests;
 
 /// <summary>Pareto fronts, the exact two-objective hypervolume, ParEGO's scalarisation and the two-objective search.</summary>
+[Collection(TorchCollection.Name)]   // ParEGO fits BANANAS' ensemble and the CLI searches set torch's thread count and seed
 public class ParetoTests
 {
     private static readonly MetricDirection Hi = MetricDirection.HigherIsBetter, Lo = MetricDirection.LowerIsBetter;
