@@ -16,13 +16,14 @@ public static class WorkerCommand
         var dataset = new Option<string?>("--dataset") { Description = "The train evaluator's dataset on this machine (instead of the path the search recorded)" };
         var lease = new Option<double>("--lease") { Description = "Seconds a claimed trial is held without a heartbeat; a dead worker's trial goes to another after this", DefaultValueFactory = _ => WorkerSettings.DefaultLease.TotalSeconds };
         var idle = new Option<double>("--idle-exit") { Description = "Without --experiment: stop after this many seconds with nothing to evaluate", DefaultValueFactory = _ => WorkerSettings.DefaultIdleExit.TotalSeconds };
+        var threads = new Option<int?>("--threads") { Description = "Torch intra-op threads of this worker (default: one per core; workers sharing a machine should split its cores)" };
         var json = CliHelpers.JsonOption();
         var cmd = new Command("worker", "Evaluate trials queued in an experiment store (what to evaluate comes from the store; run any number, on any machine)")
-            { store, experiment, maxTrials, device, dataset, lease, idle, json };
+            { store, experiment, maxTrials, device, dataset, lease, idle, threads, json };
         cmd.SetAction(p => ctx.Guard(() =>
         {
             var settings = new WorkerSettings(p.GetValue(store)!, p.GetValue(experiment), p.GetValue(maxTrials), p.GetValue(device)!, p.GetValue(ctx.DataDir),
-                CliHelpers.ExtraTables, p.GetValue(dataset), TimeSpan.FromSeconds(p.GetValue(lease)), TimeSpan.FromSeconds(p.GetValue(idle)));
+                CliHelpers.ExtraTables, p.GetValue(dataset), TimeSpan.FromSeconds(p.GetValue(lease)), TimeSpan.FromSeconds(p.GetValue(idle)), Threads: p.GetValue(threads));
             var result = ProgressRunner.Observe(ctx, progress => Worker.Run(settings, progress));
             if (p.GetValue(json)) ctx.Out.WriteLine(ExperimentHost.Json(result));
             else ctx.Out.WriteLine($"evaluated {result.Evaluated} trials ({result.Failed} failed, {result.Dropped} results dropped as late) in {result.Seconds:F1} s");

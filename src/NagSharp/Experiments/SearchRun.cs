@@ -169,7 +169,9 @@ public static class SearchRun
     // Local `nag worker` processes serving this experiment; they stop once it is done (or are killed when the run fails).
     private static Workers.WorkerProcesses StartWorkers(ExperimentStore store, long id, int count, SearchRunSettings settings)
     {
-        var args = new List<string> { "--store", store.Location, "--experiment", id.ToString(CultureInfo.InvariantCulture) };
+        // The local workers split this machine's cores (each trains with its share of torch threads).
+        var args = new List<string> { "--store", store.Location, "--experiment", id.ToString(CultureInfo.InvariantCulture),
+            "--threads", Workers.WorkerSettings.ThreadsPerLocalWorker(count).ToString(CultureInfo.InvariantCulture) };
         if (settings.DataDir is string dir) args.AddRange(["--data-dir", dir]);
         foreach (var t in settings.ExtraTables ?? []) args.AddRange(["--extra-table", t]);
         return new Workers.WorkerProcesses(count, args);

@@ -22,9 +22,16 @@ namespace NagSharp.Workers;
 /// dies loses its trial to another worker after this long.</param>
 /// <param name="IdleExit">Without <paramref name="Experiment"/>: stop after this long with nothing to claim.</param>
 /// <param name="RetryFor">How long to keep retrying while the store's server cannot be reached (a restart).</param>
+/// <param name="Threads">Torch intra-op threads of this worker (null: torch's default, one per core). Workers sharing a
+/// machine should split its cores between them: two workers with two threads each on two cores train slower than
+/// one.</param>
 public sealed record WorkerSettings(string Store, long? Experiment = null, int? MaxTrials = null, string Device = "cpu", string? DataDir = null,
-    IReadOnlyList<string>? ExtraTables = null, string? Dataset = null, TimeSpan? Lease = null, TimeSpan? IdleExit = null, TimeSpan? RetryFor = null)
+    IReadOnlyList<string>? ExtraTables = null, string? Dataset = null, TimeSpan? Lease = null, TimeSpan? IdleExit = null, TimeSpan? RetryFor = null,
+    int? Threads = null)
 {
+    /// <summary>Threads each of <paramref name="workers"/> local workers gets so that together they use every core once.</summary>
+    public static int ThreadsPerLocalWorker(int workers) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, workers));
+
     /// <summary>Default lease of a claimed trial.</summary>
     public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(30);
 
@@ -62,6 +69,11 @@ public static class Worker
         if (settings.Device == "cuda" && !TorchSharp.torch.cuda.is_available())
             throw new NagUserException("device cuda: no CUDA device visible to TorchSharp (this build references TorchSharp-cpu; a GPU worker needs TorchSharp-cuda-linux and a driver)");
         if (settings.MaxTrials is < 1) throw new NagUserException("max trials must be at least 1");
+        if (settings.Threads is int threads)
+        {
+            if (threads < 1) throw new NagUserException("WorkerSettings.Threads must be at least 1");
+            TorchSharp.torch.set_num_threads(threads);
+        }
         var lease = settings.Lease ?? WorkerSettings.DefaultLease;
         if (lease < TimeSpan.FromMilliseconds(300)) throw new NagUserException("lease must be at least 0.3 s");
         var idleExit = settings.IdleExit ?? WorkerSettings.DefaultIdleExit;
