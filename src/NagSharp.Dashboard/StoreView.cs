@@ -19,7 +19,8 @@ namespace NagSharp.Dashboard;
 /// <param name="Budget">Queries per run.</param>
 /// <param name="Seeds">Runs per strategy.</param>
 /// <param name="Evaluator">What answered the queries (table, latency, table+latency, ...).</param>
-/// <param name="Status">As recorded: running, done (or failed).</param>
+/// <param name="Status">running, done, or failed: a search recorded as running that no live run holds any more (killed,
+/// or stopped by an error; <c>nag search --resume</c> continues it).</param>
 /// <param name="Trials">Trials recorded so far.</param>
 /// <param name="Expected">Trials the finished experiment will hold (strategies x seeds x budget).</param>
 /// <param name="Best">Best feasible objective value so far in the objective's direction; null before the first.</param>
@@ -191,9 +192,9 @@ public sealed class StoreView(string location, string display, string? dataDir)
         var list = new List<ExperimentSummary>();
         foreach (var e in store.List())
         {
-            if (!string.IsNullOrEmpty(status) && !e.Status.Equals(status, StringComparison.OrdinalIgnoreCase)) continue;
             if (!string.IsNullOrEmpty(space) && !e.Space.Equals(space, StringComparison.OrdinalIgnoreCase)) continue;
             var s = Summarise(store, e, store.Trials(e.Id));
+            if (!string.IsNullOrEmpty(status) && !s.Status.Equals(status, StringComparison.OrdinalIgnoreCase)) continue;
             if (!string.IsNullOrEmpty(text) && !new[] { s.Objective, s.Report, s.Evaluator, string.Join(",", s.Strategies), s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }
                     .Any(f => f.Contains(text, StringComparison.OrdinalIgnoreCase))) continue;
             list.Add(s);
@@ -210,11 +211,12 @@ public sealed class StoreView(string location, string display, string? dataDir)
     {
         if (e.Kind != "search")
             return new ExperimentSummary(e.Id, e.Created, e.Space, e.Objective, e.Report, e.Strategies, e.Budget, e.Seeds, "", e.Status, 0, 0, null, false, e.Kind);
+        string status = e.Status == "running" && !store.IsHeld(e.Id) ? "failed" : e.Status;
         var settings = SettingsOf(store, e);
         double sign = settings.Minimize ? -1 : 1;
         var feasible = trials.Where(t => t.Feasible).ToList();
         double? best = feasible.Count == 0 ? null : sign * feasible.Max(t => sign * t.Objective);
-        return new ExperimentSummary(e.Id, e.Created, e.Space, e.Objective, e.Report, e.Strategies, e.Budget, e.Seeds, settings.EvaluatorName, e.Status,
+        return new ExperimentSummary(e.Id, e.Created, e.Space, e.Objective, e.Report, e.Strategies, e.Budget, e.Seeds, settings.EvaluatorName, status,
             trials.Count, e.Budget * e.Seeds * e.Strategies.Count, best, settings.Minimize, e.Kind);
     }
 

@@ -90,4 +90,23 @@ public sealed class DashboardStoreTests : IDisposable
         SqliteConnection.ClearAllPools();
         Assert.Equal(before, Hash(old));
     }
+
+    [Fact]
+    public void ASearchRecordedAsRunningThatNoRunHoldsIsShownAsFailed()
+    {
+        string db = _tmp.File("held.db");
+        using var w = new ExperimentStore(db);
+        var live = w.Create("nb201", "cifar10_valid_acc200", "cifar10_test_acc200", ["random"], 5, 1, 0);
+        var dead = w.Create("nb201", "cifar10_valid_acc200", "cifar10_test_acc200", ["random"], 5, 1, 0);
+        using var lease = w.Acquire(live.Id);
+        Assert.True(w.IsHeld(live.Id));
+        Assert.False(w.IsHeld(dead.Id));
+        var view = new NagSharp.Dashboard.StoreView(db, db, null);
+        var status = view.Experiments().ToDictionary(e => e.Id, e => e.Status);
+        Assert.Equal("running", status[live.Id]);
+        Assert.Equal("failed", status[dead.Id]);
+        Assert.Equal([dead.Id], view.Experiments(status: "failed").Select(e => e.Id));
+        lease.Dispose();
+        Assert.False(w.IsHeld(live.Id));
+    }
 }

@@ -755,6 +755,17 @@ public sealed class ExperimentStore : IDisposable
     // ---- experiment leases ------------------------------------------------------------------------------------------
 
     /// <summary>
+    /// True while a run holds experiment <paramref name="id"/>: its lease exists and has not expired. A search recorded
+    /// as running that nobody holds stopped without finishing (killed, or an error) and can be resumed. Only reads.
+    /// </summary>
+    public bool IsHeld(long id) => Use("cannot read the experiment's lease", db =>
+    {
+        using var cmd = Command(db, null, "SELECT expires FROM leases WHERE experiment_id = @id", ("@id", id));
+        return cmd.ExecuteScalar() is string expires
+            && DateTime.Parse(expires, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) > DateTime.UtcNow;
+    });
+
+    /// <summary>
     /// Takes the lease on experiment <paramref name="id"/> for this process until the returned lease is disposed; a
     /// heartbeat renews it every third of <see cref="LeaseDuration"/>. Throws a one-line user error naming the holder
     /// when another run holds a live lease. A lease is stale (taken over) when it expired, or when its holder ran on
