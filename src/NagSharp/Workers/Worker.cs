@@ -109,7 +109,7 @@ public static class Worker
                     else if (idle.Elapsed >= idleExit) break;
                     cancel.WaitHandle.WaitOne(pause);
                     // Poll fast while work is likely to come (a proposer between asks), back off once idle for a while.
-                    pause = idle.Elapsed < TimeSpan.FromSeconds(2) ? Math.Min(pause + 1, 3) : Math.Min(pause * 2, 200);
+                    pause = idle.Elapsed < TimeSpan.FromSeconds(2) ? Math.Min(pause * 2, 16) : Math.Min(pause * 2, 200);
                     continue;
                 }
                 pause = 1;
