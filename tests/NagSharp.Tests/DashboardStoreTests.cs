@@ -109,4 +109,19 @@ public sealed class DashboardStoreTests : IDisposable
         lease.Dispose();
         Assert.False(w.IsHeld(live.Id));
     }
+
+    [Fact]
+    public void AGenerationRunRecordsTheShareOfItsArchitecturesMeetingEachCondition()
+    {
+        using var store = new ExperimentStore(_tmp.File("gen.db"));
+        var result = new NagSharp.Experiments.GenerationRunResult
+        {
+            Generator = "g.ckpt", Report = new Dictionary<string, NagSharp.Experiments.ReportSummary?>(), Space = NagSharp.Spaces.SpaceRegistry.Get("nb201"),
+            Best = [], Conditions = new Dictionary<string, double?> { ["fpga_ms<2"] = 0.9375, ["cifar10_valid_acc200>=top5%"] = null },
+        };
+        var e = RunRecords.Generation(store, new NagSharp.Experiments.GenerationRunSettings(), result);
+        var metrics = store.Metrics(e.Id);
+        Assert.Contains(metrics, m => m.Name == "satisfies fpga_ms<2" && m.Value == 0.9375);
+        Assert.DoesNotContain(metrics, m => m.Name.StartsWith("satisfies cifar10", StringComparison.Ordinal));   // unknown: not a figure
+    }
 }

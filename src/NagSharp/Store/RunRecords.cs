@@ -23,6 +23,9 @@ public static class RunRecords
             (-1, "n", result.N), (-1, "samples", result.Samples), (-1, "valid", result.Valid), (-1, "unique", result.Unique),
             (-1, "novel", result.Novel), (-1, "unique_valid", result.UniqueValidCount), (-1, "seconds", result.Seconds),
         };
+        // Share of the distinct architectures that meet each condition the run was conditioned on.
+        foreach (var (condition, fraction) in result.Conditions ?? new Dictionary<string, double?>())
+            if (fraction is double f && double.IsFinite(f)) metrics.Add((-1, "satisfies " + condition, f));
         foreach (var (column, summary) in result.Report)
             if (summary is not null)
                 metrics.AddRange([(-1, column + ".mean", summary.Mean), (-1, column + ".max", summary.Max), (-1, column + ".min", summary.Min)]);
