@@ -46,6 +46,18 @@ internal abstract class StoreBackend : IDisposable
     /// <summary>Column names of <paramref name="table"/>.</summary>
     public abstract HashSet<string> Columns(DbConnection db, string table);
 
+    /// <summary>The first column of every row a catalogue query returns (<paramref name="table"/> binds <c>@t</c>).</summary>
+    protected static List<string> Strings(DbConnection db, string sql, string? table = null)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        if (table is not null) { var p = cmd.CreateParameter(); p.ParameterName = "@t"; p.Value = table; cmd.Parameters.Add(p); }
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read()) list.Add(r.GetString(0));
+        return list;
+    }
+
     /// <summary>One-line data error for a database failure, or null when <paramref name="e"/> is no database failure.</summary>
     public abstract NagDataException? Translate(Exception e, string what);
 
@@ -97,26 +109,11 @@ internal sealed class SqliteBackend(string path, TimeSpan busyTimeout) : StoreBa
 
     public override DbTransaction BeginWrite(DbConnection db, long? lockKey = null) => ((SqliteConnection)db).BeginTransaction(deferred: false);
 
-    public override List<string> Tables(DbConnection db)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
-        using var r = cmd.ExecuteReader();
-        var tables = new List<string>();
-        while (r.Read()) tables.Add(r.GetString(0));
-        return tables;
-    }
+    public override List<string> Tables(DbConnection db) =>
+        Strings(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
 
-    public override HashSet<string> Columns(DbConnection db, string table)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT name FROM pragma_table_info(@t)";
-        var p = cmd.CreateParameter(); p.ParameterName = "@t"; p.Value = table; cmd.Parameters.Add(p);
-        using var r = cmd.ExecuteReader();
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        while (r.Read()) set.Add(r.GetString(0));
-        return set;
-    }
+    public override HashSet<string> Columns(DbConnection db, string table) =>
+        Strings(db, "SELECT name FROM pragma_table_info(@t)", table).ToHashSet(StringComparer.Ordinal);
 
     public override NagDataException? Translate(Exception e, string what) => e is SqliteException s ? Error(Path, s, what) : null;
 
@@ -171,26 +168,12 @@ internal sealed class PostgresBackend : StoreBackend
         return tx;
     }
 
-    public override List<string> Tables(DbConnection db)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name";
-        using var r = cmd.ExecuteReader();
-        var tables = new List<string>();
-        while (r.Read()) tables.Add(r.GetString(0));
-        return tables;
-    }
+    public override List<string> Tables(DbConnection db) =>
+        Strings(db, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name");
 
-    public override HashSet<string> Columns(DbConnection db, string table)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = @t";
-        var p = cmd.CreateParameter(); p.ParameterName = "@t"; p.Value = table; cmd.Parameters.Add(p);
-        using var r = cmd.ExecuteReader();
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        while (r.Read()) set.Add(r.GetString(0));
-        return set;
-    }
+    public override HashSet<string> Columns(DbConnection db, string table) =>
+        Strings(db, "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = @t", table)
+            .ToHashSet(StringComparer.Ordinal);
 
     public override NagDataException? Translate(Exception e, string what) => e switch
     {
