@@ -185,58 +185,39 @@ public static class SearchRun
         int seeds, int first, StrategyOptions options, IReadOnlyList<Trial> recordedAll, ITrialRecorder? recorder, Action<int, int, string>? progress,
         Func<ITrialExecutor>? executor = null, IReadOnlyList<TrialRequest>? outstanding = null)
     {
-        if (executor is not null)
-        {
-            var all = new List<Trial>();
-            int finished = 0;
-            foreach (var n in names)
-                for (int k = 0; k < seeds; k++)
-                {
-                    int seed = first + k;
-                    var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == seed).ToList();
-                    var asked = (outstanding ?? []).Where(r => r.Strategy == n && r.Seed == seed).ToList();
-                    var strategy = StrategyRegistry.Create(n, space, seed, options);
-                    try
-                    {
-                        using var run = executor();
-                        all.AddRange(SearchHarness.Run(strategy, evaluator, goal, budget, seed, run, recorded, asked, recorder));
-                    }
-                    finally { (strategy as IDisposable)?.Dispose(); }
-                    progress?.Invoke(++finished, names.Count * seeds, $"{n} seed {seed}");
-                }
-            return all;
-        }
-        var trials = new List<Trial>();
-        int done = 0;
+        // Without an executor each run evaluates in this process, one at a time.
+        executor ??= () => new InProcessExecutor(evaluator, recorder);
+        var all = new List<Trial>();
+        int finished = 0;
         foreach (var n in names)
             for (int k = 0; k < seeds; k++)
             {
-                var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == first + k).OrderBy(t => t.Query).ToList();
-                var strategy = StrategyRegistry.Create(n, space, first + k, options);
-                try { trials.AddRange(SearchHarness.Run(strategy, evaluator, goal, budget, first + k, recorded, recorder)); }
+                int seed = first + k;
+                var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == seed).ToList();
+                var asked = (outstanding ?? []).Where(r => r.Strategy == n && r.Seed == seed).ToList();
+                var strategy = StrategyRegistry.Create(n, space, seed, options);
+                try
+                {
+                    using var run = executor();
+                    all.AddRange(SearchHarness.Run(strategy, evaluator, goal, budget, seed, run, recorded, asked, recorder));
+                }
                 finally { (strategy as IDisposable)?.Dispose(); }
-                progress?.Invoke(++done, names.Count * seeds, $"{n} seed {first + k}");
+                progress?.Invoke(++finished, names.Count * seeds, $"{n} seed {seed}");
             }
-        return trials;
+        return all;
     }
 
-    /// <summary>Runs every (strategy, seed), replaying recorded trials first, and returns all trials in order.</summary>
+    /// <summary>Runs every (strategy, seed) against the tables' <paramref name="objective"/>, replaying recorded trials
+    /// first, and returns all trials in order.</summary>
     public static List<Trial> RunStrategies(IReadOnlyList<string> names, ISearchSpace space, BenchmarkData data, string objective, string report, int budget,
         int seeds, int first, StrategyOptions options, IReadOnlyList<Trial> recordedAll, ITrialRecorder? recorder, Action<int, int, string>? progress,
         bool minimize = false)
     {
-        var trials = new List<Trial>();
-        int done = 0;
-        foreach (var n in names)
-            for (int k = 0; k < seeds; k++)
-            {
-                var recorded = recordedAll.Where(t => t.Strategy == n && t.Seed == first + k).OrderBy(t => t.Query).ToList();
-                var strategy = StrategyRegistry.Create(n, space, first + k, options);
-                try { trials.AddRange(SearchHarness.Run(strategy, data, objective, report, budget, first + k, recorded, recorder, minimize: minimize)); }
-                finally { (strategy as IDisposable)?.Dispose(); }
-                progress?.Invoke(++done, names.Count * seeds, $"{n} seed {first + k}");
-            }
-        return trials;
+        ArgumentNullException.ThrowIfNull(data);
+        data.RequireColumn(objective);
+        data.RequireColumn(report);
+        using var table = new TableEvaluator(data, null, objective);
+        return RunStrategies(names, space, table, new SearchGoal(objective, report, minimize), budget, seeds, first, options, recordedAll, recorder, progress);
     }
 
     private sealed class StoreRecorder(ExperimentStore store, long id) : ITrialRecorder
